@@ -1,0 +1,10 @@
+"""hhdyn — a dynamical-systems workbench for the Hodgkin–Huxley model and its reductions."""
+from .channels import Channel
+from .gates import Gate
+from .model import ConductanceModel, Instantaneous, LinearInGate
+from .params import Params
+from .protocol import ODEModel, finite_difference_jacobian
+from .rates import ConstantRate, ExpLinearRate, ExpRate, FunctionRate, SigmoidRate
+from .squid import HodgkinHuxley, HodgkinHuxley1952, squid_gates, to_1952_voltage, to_modern_voltage
+
+__version__ = "0.1.0"

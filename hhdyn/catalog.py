@@ -1,0 +1,56 @@
+"""Models by name, for the command line and the gallery."""
+from __future__ import annotations
+
+from typing import Callable
+
+__all__ = ["MODELS", "make_model"]
+
+
+def _hh():
+    from .squid import HodgkinHuxley
+
+    return HodgkinHuxley()
+
+
+def _hh1952():
+    from .squid import HodgkinHuxley1952
+
+    return HodgkinHuxley1952()
+
+
+def _fast_m():
+    from reductions import fast_m
+
+    return fast_m(_hh())
+
+
+def _h_plus_n():
+    from reductions import h_plus_n
+
+    return h_plus_n(_hh())
+
+
+def _fhn():
+    from reductions import FitzHughNagumo
+
+    return FitzHughNagumo()
+
+
+#: name → (factory, description)
+MODELS: dict[str, tuple[Callable, str]] = {
+    "hh": (_hh, "Hodgkin-Huxley squid axon, modern convention (V, m, h, n)"),
+    "hh1952": (_hh1952, "Hodgkin-Huxley in the 1952 sign convention"),
+    "fast_m": (_fast_m, "HH with m = m_inf(V): 3D (V, h, n)"),
+    "h_plus_n": (_h_plus_n, "Rinzel's 2D reduction (V, n): m = m_inf(V), h = 0.8 - n"),
+    "fhn": (_fhn, "FitzHugh-Nagumo (v, w), a=0.7, b=0.8, eps=0.08"),
+}
+
+
+def make_model(name: str, **params):
+    """Build the catalogued model ``name`` with parameter overrides (ValueError when unknown)."""
+    try:
+        factory = MODELS[name][0]
+    except KeyError:
+        raise ValueError(f"unknown model {name!r}; choose one of {', '.join(MODELS)}") from None
+    model = factory()
+    return model.with_params(**params) if params else model

@@ -1,0 +1,113 @@
+"""Gating variables: first-order two-state kinetics with voltage-dependent rates.
+
+A gate x ∈ [0, 1] (the fraction of its particles in the permissive state) obeys
+
+    dx/dt = φ(T)·(α(V)(1 − x) − β(V)x) = (x∞(V) − x)/τ(V)
+
+with x∞ = α/(α + β), τ = 1/(φ(α + β)) and the temperature factor φ(T) = Q10^((T − T_ref)/10).
+Hodgkin and Huxley measured the squid rates at T_ref = 6.3 °C and Q10 = 3.
+
+Gates are declared either by their rates α, β (see :mod:`hhdyn.rates`) or, as many later models
+are published, by x∞(V) and τ(V) (:meth:`Gate.from_inf_tau`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .rates import Rate
+
+__all__ = ["Gate"]
+
+
+@dataclass(frozen=True)
+class Gate:
+    """A gating variable with opening rate ``alpha`` and closing rate ``beta`` (1/ms at T_ref).
+
+    Parameters
+    ----------
+    name : str
+        The state name, e.g. ``"m"``.
+    alpha, beta : Rate
+        Rate functions of V (mV) with ``__call__``, ``deriv`` and ``expression``.
+    q10 : float
+        Temperature coefficient of both rates (3 for the squid axon; 1 for none).
+    T_ref : float
+        Temperature (°C) at which ``alpha`` and ``beta`` were measured.
+    """
+
+    name: str
+    alpha: Rate
+    beta: Rate
+    q10: float = 3.0
+    T_ref: float = 6.3
+
+    def __post_init__(self):
+        if not self.name.isidentifier():
+            raise ValueError(f"gate name must be an identifier, got {self.name!r}")
+        if not (np.isfinite(self.q10) and self.q10 > 0):
+            raise ValueError(f"gate {self.name!r}: q10 must be positive, got {self.q10!r}")
+
+    @classmethod
+    def from_inf_tau(cls, name: str, x_inf: Rate, tau: Rate, q10: float = 3.0, T_ref: float = 6.3):
+        """A gate given by its steady state x∞(V) (dimensionless) and time constant τ(V) (ms).
+
+        Internally α = x∞/τ and β = (1 − x∞)/τ, so both forms share one code path.
+        ``x_inf`` and ``tau`` are rate-like objects (value, ``deriv``, ``expression``): for
+        example ``SigmoidRate(1.0, V_half, k)`` for a Boltzmann x∞ and ``ConstantRate(5.0)``
+        for a constant τ of 5 ms.
+        """
+        return cls(name, _InfTauRate(x_inf, tau, opening=True), _InfTauRate(x_inf, tau, opening=False), q10, T_ref)
+
+    def phi(self, T):
+        """Temperature factor φ(T) = q10^((T − T_ref)/10) multiplying both rates."""
+        return self.q10 ** ((np.asarray(T, dtype=float) - self.T_ref) / 10.0)
+
+    def steady_state(self, V):
+        """x∞(V) = α/(α + β)."""
+        a, b = self.alpha(V), self.beta(V)
+        return a / (a + b)
+
+    def steady_state_deriv(self, V):
+        """dx∞/dV = (α'β − αβ')/(α + β)²."""
+        a, b = self.alpha(V), self.beta(V)
+        da, db = self.alpha.deriv(V), self.beta.deriv(V)
+        return (da * b - a * db) / (a + b) ** 2
+
+    def time_constant(self, V, T=None):
+        """τ(V) = 1/(φ(T)(α + β)) in ms; at T_ref when ``T`` is None."""
+        phi = 1.0 if T is None else self.phi(T)
+        return 1.0 / (phi * (self.alpha(V) + self.beta(V)))
+
+    def derivative(self, V, x, T=None):
+        """dx/dt = φ(T)(α(V)(1 − x) − β(V)x) in 1/ms."""
+        phi = 1.0 if T is None else self.phi(T)
+        return phi * (self.alpha(V) * (1.0 - x) - self.beta(V) * x)
+
+
+@dataclass(frozen=True)
+class _InfTauRate:
+    """α = x∞/τ (opening) or β = (1 − x∞)/τ (closing) for gates declared by x∞ and τ."""
+
+    x_inf: Rate
+    tau: Rate
+    opening: bool
+
+    def _numerator(self, V):
+        x = self.x_inf(V)
+        return x if self.opening else 1.0 - x
+
+    def __call__(self, V):
+        return self._numerator(V) / self.tau(V)
+
+    def deriv(self, V):
+        dx = self.x_inf.deriv(V)
+        dnum = dx if self.opening else -dx
+        tau = self.tau(V)
+        return (dnum * tau - self._numerator(V) * self.tau.deriv(V)) / tau**2
+
+    def expression(self, var: str = "V") -> str:
+        x = self.x_inf.expression(var)
+        num = f"({x})" if self.opening else f"(1-({x}))"
+        return f"{num}/({self.tau.expression(var)})"

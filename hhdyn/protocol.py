@@ -1,0 +1,108 @@
+"""The model protocol every analysis tool relies on, and a small base class implementing it.
+
+A model is any object with
+
+* ``state_names`` — tuple of state names, e.g. ``("V", "m", "h", "n")``;
+* ``params`` — an immutable :class:`~hhdyn.params.Params` (``I_ext`` among them);
+* ``with_params(**changes)`` — a new model with some parameters changed;
+* ``rhs(y, params=None)`` — dy/dt for ``y`` of shape ``(n,)`` or ``(n, N)``;
+* ``jacobian(y, params=None)`` — exact ∂f/∂y, shape ``(n, n)`` or ``(n, n, N)``;
+* ``dfdp(y, name, params=None)`` — ∂f/∂(parameter ``name``), shape like ``y``.
+
+``params`` arguments accept a full :class:`Params` or a mapping of overrides, so a continuation
+can evaluate at a trial parameter without building a new model.
+"""
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+
+import numpy as np
+
+from .params import Params
+
+__all__ = ["ODEModel", "finite_difference_jacobian"]
+
+
+class ODEModel:
+    """Base class: parameter handling, ``with_params`` and finite-difference ``dfdp``.
+
+    Subclasses set ``state_names`` and implement ``rhs`` (and ``jacobian`` for analysis tools
+    that need it), and may override :meth:`_validate` to reject impossible parameter values.
+    """
+
+    state_names: tuple[str, ...] = ()
+    name: str = "model"
+
+    def __init__(self, params: Mapping):
+        self._params = Params(params)
+        self._validate(self._params)
+
+    @property
+    def params(self) -> Params:
+        """The model's parameters (immutable)."""
+        return self._params
+
+    @property
+    def n_states(self) -> int:
+        return len(self.state_names)
+
+    def with_params(self, **changes) -> "ODEModel":
+        """A copy of the model with the named parameters changed (unknown names: ValueError)."""
+        new_params = self._params.replace(**changes)
+        self._validate(new_params)
+        new = copy.copy(self)
+        new._params = new_params
+        return new
+
+    def _validate(self, params: Params) -> None:
+        """Raise ValueError naming a parameter whose value is impossible."""
+
+    def _resolve(self, params) -> Params:
+        if params is None:
+            return self._params
+        if isinstance(params, Params) and params.keys() == self._params.keys():
+            return params
+        return self._params.replace(**params)
+
+    def state_index(self, name: str) -> int:
+        """Position of state ``name`` in ``y``; ValueError naming the valid ones otherwise."""
+        try:
+            return self.state_names.index(name)
+        except ValueError:
+            raise ValueError(
+                f"{name!r} is not a state of {self.name}; states are {', '.join(self.state_names)}"
+            ) from None
+
+    def rhs(self, y, params=None):
+        raise NotImplementedError
+
+    def dfdp(self, y, name: str, params=None):
+        """∂f/∂p by a central difference with step 1e-6·max(1, |p|) (subclasses do better)."""
+        p = self._resolve(params)
+        if name not in p:
+            raise ValueError(f"unknown parameter {name!r}; known parameters: {', '.join(p)}")
+        h = 1e-6 * max(1.0, abs(p[name]))
+        up = self.rhs(y, p.replace(**{name: p[name] + h}))
+        down = self.rhs(y, p.replace(**{name: p[name] - h}))
+        return (up - down) / (2.0 * h)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} {self.name!r} states={self.state_names} {self._params!r}>"
+
+
+def finite_difference_jacobian(model, y, params=None, rel_step: float = 1e-6) -> np.ndarray:
+    """Central-difference ∂f/∂y of ``model.rhs`` at one state ``y`` (shape ``(n,)``).
+
+    The step for component i is ``rel_step·max(1, |y_i|)``. Used to check analytic Jacobians
+    and for user models that have none.
+    """
+    y = np.asarray(y, dtype=float)
+    n = y.size
+    J = np.empty((n, n))
+    for i in range(n):
+        h = rel_step * max(1.0, abs(y[i]))
+        e = np.zeros(n)
+        e[i] = h
+        J[:, i] = (model.rhs(y + e, params) - model.rhs(y - e, params)) / (2.0 * h)
+    return J
