@@ -16,7 +16,7 @@ def check_writable(path) -> Path:
     if path.is_dir():
         raise ValueError(f"output path {str(path)!r} is a directory")
     if not folder.is_dir():
-        raise ValueError(f"cannot write {str(path)!r}: folder {str(folder)!r} does not exist")
+        raise ValueError(f"cannot write {str(path)!r}: {str(folder)!r} does not exist or is not a folder")
     if not os.access(folder, os.W_OK):
         raise ValueError(f"cannot write {str(path)!r}: folder {str(folder)!r} is not writable")
     return path

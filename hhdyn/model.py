@@ -314,7 +314,9 @@ class ConductanceModel(ODEModel):
         y = np.asarray(y, dtype=float)
         p = self._resolve(params)
         values = self._gates(y, p)[0]
-        return {c.name: p[c.g_param] * self._open_fraction(c, values) for c in self.channels}
+        shape = np.shape(y[0])
+        return {c.name: np.broadcast_to(p[c.g_param] * self._open_fraction(c, values), shape).copy()
+                for c in self.channels}
 
     def steady_state(self, V) -> dict:
         """x∞(V) = α/(α + β) of every gate (its own kinetics, whatever its form here)."""

@@ -201,8 +201,11 @@ def simulate(
         mask = (samples >= a) & ((samples <= b) if last else (samples < b))
         options = {"jac": jac} if jac is not None else {}
         try:
-            sol = solve_ivp(fun, (a, b), y, method=method, rtol=rtol, atol=atol, max_step=step_limit,
-                            dense_output=True, **options)
+            with np.errstate(over="ignore", invalid="ignore"):  # blow-ups are detected and reported below
+                sol = solve_ivp(fun, (a, b), y, method=method, rtol=rtol, atol=atol, max_step=step_limit,
+                                dense_output=True, **options)
+            if not np.all(np.isfinite(sol.y[:, -1])):
+                raise _LeftFiniteRange(sol.t[-1], sol.y[:, -1])
         except _LeftFiniteRange as err:
             raise SimulationError(_describe_blowup(model, err.t, err.y)) from None
         if sol.status < 0:
