@@ -1,0 +1,462 @@
+"""Neuron morphologies as graphs of compartments (networkx).
+
+A :class:`Morphology` is a tree whose **nodes are compartments** — short cylinders — and whose
+**edges are axial resistors** joining the centres of neighbouring compartments.
+
+Node attributes (units in the names):
+
+``length_um``, ``diameter_um``
+    Cylinder length and diameter, µm (both > 0).
+``area_cm2``
+    Lateral membrane area π·d·L in cm² (end caps are not membrane). A spherical soma of
+    diameter d is represented, as NEURON does, by a cylinder with L = d, which has the
+    sphere's area π·d².
+``region``
+    A label such as ``"soma"``, ``"dend"``, ``"axon"``; parameter overrides can address it.
+``mechanism``
+    The key of the membrane declaration used in this compartment (default: the region); see
+    :class:`hhdyn.cable.CableModel`.
+``position``
+    Optional (x, y, z) in µm of the compartment centre (SWC import sets it).
+
+Edge attributes: the axial resistance between the two centres runs through half of each
+cylinder,
+
+    R_axial = Ra·(L_u/2)/(π d_u²/4) + Ra·(L_v/2)/(π d_v²/4)      (Ω, with Ra in Ω·cm, L, d in cm)
+
+stored as ``R_axial_MOhm`` and the conductance ``g_axial_mS = 1/R`` (mS, so that
+g·ΔV in mV is a current in µA — the unit of every current in the solver).
+
+Builders: :func:`cable` (uniform cable or axon), :func:`ball_and_stick`, :func:`y_tree`
+(a trunk splitting into two daughters of given diameters) and :func:`from_swc` (the standard
+SWC reconstruction format). Every morphology is validated: it must be a tree (a cycle or a
+disconnected piece is reported with the compartments involved), and lengths and diameters
+must be positive and finite.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable, Mapping, Sequence
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+
+__all__ = [
+    "Morphology",
+    "cable",
+    "ball_and_stick",
+    "y_tree",
+    "from_swc",
+    "SWCError",
+    "SWC_REGIONS",
+    "morphology_from_mapping",
+    "axial_resistance_ohm",
+]
+
+#: Region names of the standard SWC structure types.
+SWC_REGIONS = {0: "undefined", 1: "soma", 2: "axon", 3: "dend", 4: "apic"}
+
+_UM_TO_CM = 1e-4
+
+
+def _positive(what: str, value) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{what} must be a positive number, got {value!r}") from None
+    if not (math.isfinite(number) and number > 0):
+        raise ValueError(f"{what} must be positive and finite, got {value!r}")
+    return number
+
+
+def _count(what: str, value) -> int:
+    if isinstance(value, bool) or int(value) != value or value < 1:
+        raise ValueError(f"{what} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def axial_resistance_ohm(Ra_ohm_cm: float, length_um: float, diameter_um: float) -> float:
+    """Resistance (Ω) of a cylinder of resistivity Ra (Ω·cm): R = Ra·L/(π d²/4)."""
+    L = length_um * _UM_TO_CM
+    d = diameter_um * _UM_TO_CM
+    return Ra_ohm_cm * L / (math.pi * d * d / 4.0)
+
+
+class Morphology:
+    """A validated tree of cylindrical compartments with axial conductances.
+
+    Parameters
+    ----------
+    graph : networkx.Graph
+        Nodes (any hashable ids) with ``length_um`` and ``diameter_um`` (and optionally
+        ``region``, ``mechanism``, ``position``); edges join neighbouring compartments. Areas
+        and axial conductances are (re)computed here; the graph is copied.
+    Ra_ohm_cm : float
+        Axial (cytoplasmic) resistivity, Ω·cm (35.4 for the squid axon).
+    root : node, optional
+        The compartment at the root of the tree (ordering starts there); default the first
+        node with region ``"soma"``, else the first node.
+
+    The compartments are kept in *Hines order* (``self.nodes``): every compartment comes after
+    its parent, so the tree's linear system can be solved in O(N) by eliminating from the
+    leaves toward the root (Hines 1984). ``self.parent_index[i]`` is the index of the parent of
+    compartment ``i`` (−1 for the root).
+    """
+
+    def __init__(self, graph: nx.Graph, Ra_ohm_cm: float = 35.4, root: Hashable | None = None):
+        if not isinstance(graph, nx.Graph) or graph.is_directed() or graph.is_multigraph():
+            raise ValueError("a morphology must be an undirected networkx.Graph (not directed, not a multigraph)")
+        if graph.number_of_nodes() == 0:
+            raise ValueError("a morphology needs at least one compartment")
+        self.Ra_ohm_cm = _positive("Ra_ohm_cm (axial resistivity, Ω·cm)", Ra_ohm_cm)
+        g = nx.Graph()
+        for node, data in graph.nodes(data=True):
+            for key in ("length_um", "diameter_um"):
+                if key not in data:
+                    raise ValueError(f"compartment {node!r} has no {key!r}")
+            length = _positive(f"length_um of compartment {node!r}", data["length_um"])
+            diameter = _positive(f"diameter_um of compartment {node!r}", data["diameter_um"])
+            attrs = dict(data)
+            attrs["length_um"] = length
+            attrs["diameter_um"] = diameter
+            attrs["area_cm2"] = math.pi * diameter * length * _UM_TO_CM**2
+            attrs.setdefault("region", "default")
+            attrs.setdefault("mechanism", attrs["region"])
+            g.add_node(node, **attrs)
+        for u, v in graph.edges():
+            if u == v:
+                raise ValueError(f"compartment {u!r} is connected to itself (a cycle of length 1)")
+            g.add_edge(u, v)
+        self._check_tree(g)
+        for u, v in g.edges():
+            R = axial_resistance_ohm(self.Ra_ohm_cm, g.nodes[u]["length_um"] / 2, g.nodes[u]["diameter_um"]) + \
+                axial_resistance_ohm(self.Ra_ohm_cm, g.nodes[v]["length_um"] / 2, g.nodes[v]["diameter_um"])
+            g.edges[u, v]["R_axial_MOhm"] = R * 1e-6
+            g.edges[u, v]["g_axial_mS"] = 1e3 / R
+        if root is None:
+            somata = [n for n, r in g.nodes(data="region") if r == "soma"]
+            root = somata[0] if somata else next(iter(g.nodes))
+        elif root not in g:
+            raise ValueError(f"root compartment {root!r} is not in the morphology")
+        self.graph = g
+        self.root = root
+        order = [root] + [v for _, v in nx.bfs_edges(g, root)]
+        self.nodes: tuple = tuple(order)
+        self._index = {n: i for i, n in enumerate(order)}
+        parents = nx.bfs_predecessors(g, root)
+        self.parent_index = np.full(len(order), -1, dtype=np.int64)
+        for child, parent in parents:
+            self.parent_index[self._index[child]] = self._index[parent]
+        self.length_um = np.array([g.nodes[n]["length_um"] for n in order])
+        self.diameter_um = np.array([g.nodes[n]["diameter_um"] for n in order])
+        self.area_cm2 = np.array([g.nodes[n]["area_cm2"] for n in order])
+        #: conductance (mS) between compartment i and its parent (0 for the root)
+        self.g_parent_mS = np.zeros(len(order))
+        for i in range(1, len(order)):
+            self.g_parent_mS[i] = g.edges[order[i], order[self.parent_index[i]]]["g_axial_mS"]
+        self.distance_um = self._distances()
+
+    # ------------------------------------------------------------------ validation
+    @staticmethod
+    def _check_tree(g: nx.Graph) -> None:
+        if not nx.is_connected(g):
+            parts = sorted(nx.connected_components(g), key=len, reverse=True)
+            stray = sorted(parts[1], key=repr)[:5]
+            raise ValueError(
+                f"a morphology must be a connected tree; it has {len(parts)} separate pieces "
+                f"(e.g. compartments {stray} are not connected to {next(iter(parts[0]))!r})"
+            )
+        if g.number_of_edges() != g.number_of_nodes() - 1:
+            cycle = nx.find_cycle(g)
+            nodes = [u for u, _ in cycle]
+            raise ValueError(f"a morphology must be a tree, but compartments {nodes} form a cycle")
+
+    # ------------------------------------------------------------------ access
+    def __len__(self) -> int:
+        return len(self.nodes)
+
+    def __contains__(self, node) -> bool:
+        return node in self._index
+
+    def __iter__(self):
+        return iter(self.nodes)
+
+    def __repr__(self) -> str:
+        regions = ", ".join(f"{r}: {len(n)}" for r, n in self.regions().items())
+        return f"Morphology({len(self)} compartments; {regions}; Ra = {self.Ra_ohm_cm:g} Ω·cm)"
+
+    def index(self, node) -> int:
+        """Position of ``node`` in Hines order; ValueError naming it if it does not exist."""
+        try:
+            return self._index[node]
+        except (KeyError, TypeError):
+            sample = ", ".join(repr(n) for n in self.nodes[:4])
+            more = ", ..." if len(self) > 4 else ""
+            raise ValueError(
+                f"compartment {node!r} does not exist in this morphology (compartments: {sample}{more})"
+            ) from None
+
+    def indices(self, nodes) -> np.ndarray:
+        return np.array([self.index(n) for n in nodes], dtype=np.int64)
+
+    def node_data(self, node) -> dict:
+        """The attributes of compartment ``node`` (a copy)."""
+        return dict(self.graph.nodes[self.nodes[self.index(node)]])
+
+    def regions(self) -> dict:
+        """region name → tuple of its compartments (Hines order)."""
+        out: dict = {}
+        for n in self.nodes:
+            out.setdefault(self.graph.nodes[n]["region"], []).append(n)
+        return {k: tuple(v) for k, v in out.items()}
+
+    @property
+    def total_area_cm2(self) -> float:
+        return float(self.area_cm2.sum())
+
+    def parent(self, node):
+        """The parent compartment (toward the root), or None for the root."""
+        p = self.parent_index[self.index(node)]
+        return None if p < 0 else self.nodes[p]
+
+    def _distances(self) -> np.ndarray:
+        """Path distance (µm) from the root's centre to each compartment's centre."""
+        dist = np.zeros(len(self))
+        for i in range(1, len(self)):
+            p = self.parent_index[i]
+            dist[i] = dist[p] + 0.5 * (self.length_um[i] + self.length_um[p])
+        return dist
+
+    def distance_um_of(self, node) -> float:
+        """Path distance (µm) from the root's centre to the centre of ``node``."""
+        return float(self.distance_um[self.index(node)])
+
+    def nearest(self, distance_um: float, region: str | None = None):
+        """The compartment whose centre is closest to a path distance from the root."""
+        candidates = range(len(self)) if region is None else self.indices(self.regions().get(region, ()))
+        candidates = list(candidates)
+        if not candidates:
+            raise ValueError(f"region {region!r} has no compartments")
+        best = min(candidates, key=lambda i: abs(self.distance_um[i] - distance_um))
+        return self.nodes[best]
+
+    def path_to(self, node) -> tuple:
+        """The compartments from the root to ``node`` (inclusive), in order."""
+        i = self.index(node)
+        out = []
+        while i >= 0:
+            out.append(self.nodes[i])
+            i = self.parent_index[i]
+        return tuple(reversed(out))
+
+    def axial_conductance_mS(self, u, v) -> float:
+        """Axial conductance (mS) between neighbouring compartments ``u`` and ``v``."""
+        self.index(u), self.index(v)
+        if not self.graph.has_edge(u, v):
+            raise ValueError(f"compartments {u!r} and {v!r} are not neighbours")
+        return float(self.graph.edges[u, v]["g_axial_mS"])
+
+    def with_Ra(self, Ra_ohm_cm: float) -> "Morphology":
+        """The same geometry with another axial resistivity (Ω·cm)."""
+        return Morphology(self.graph, Ra_ohm_cm, self.root)
+
+    def laplacian_mS(self):
+        """The axial conductance matrix L (mS, scipy sparse): (L·V)_i = Σ_j g_ij (V_i − V_j),
+        rows and columns in Hines order."""
+        from scipy.sparse import coo_matrix
+
+        n = len(self)
+        child = np.arange(1, n)
+        par = self.parent_index[1:]
+        g = self.g_parent_mS[1:]
+        rows = np.concatenate([child, par, child, par])
+        cols = np.concatenate([par, child, child, par])
+        vals = np.concatenate([-g, -g, g, g])
+        return coo_matrix((vals, (rows, cols)), shape=(n, n)).tocsr()
+
+
+# ---------------------------------------------------------------------- builders
+def _chain(graph: nx.Graph, names: Sequence, length_um: float, diameter_um: float, region: str, previous=None):
+    for name in names:
+        graph.add_node(name, length_um=length_um, diameter_um=diameter_um, region=region)
+        if previous is not None:
+            graph.add_edge(previous, name)
+        previous = name
+    return previous
+
+
+def cable(length_um: float, diameter_um: float, n_segments: int, Ra_ohm_cm: float = 35.4,
+          region: str = "axon") -> Morphology:
+    """A uniform unbranched cable of ``n_segments`` equal compartments, named 0 … n−1.
+
+    Compartment i spans [i·h, (i+1)·h] with h = length/n (µm); its centre lies at
+    (i + ½)·h from the end x = 0. The ends are sealed (no current leaves through them).
+    """
+    length_um = _positive("length_um", length_um)
+    diameter_um = _positive("diameter_um", diameter_um)
+    n = _count("n_segments", n_segments)
+    g = nx.Graph()
+    _chain(g, range(n), length_um / n, diameter_um, region)
+    for i in range(n):
+        g.nodes[i]["position"] = ((i + 0.5) * length_um / n, 0.0, 0.0)
+    return Morphology(g, Ra_ohm_cm, root=0)
+
+
+def ball_and_stick(soma_diameter_um: float = 20.0, dendrite_length_um: float = 500.0,
+                   dendrite_diameter_um: float = 2.0, n_segments: int = 50,
+                   Ra_ohm_cm: float = 100.0) -> Morphology:
+    """A spherical soma (compartment ``"soma"``, a cylinder with L = d) with one dendrite of
+    ``n_segments`` compartments ``"dend[0]"`` … ``"dend[n-1]"`` (dend[0] touches the soma)."""
+    soma_diameter_um = _positive("soma_diameter_um", soma_diameter_um)
+    dendrite_length_um = _positive("dendrite_length_um", dendrite_length_um)
+    dendrite_diameter_um = _positive("dendrite_diameter_um", dendrite_diameter_um)
+    n = _count("n_segments", n_segments)
+    g = nx.Graph()
+    g.add_node("soma", length_um=soma_diameter_um, diameter_um=soma_diameter_um, region="soma")
+    _chain(g, [f"dend[{i}]" for i in range(n)], dendrite_length_um / n, dendrite_diameter_um, "dend", "soma")
+    return Morphology(g, Ra_ohm_cm, root="soma")
+
+
+def y_tree(trunk_length_um: float = 200.0, trunk_diameter_um: float = 4.0,
+           daughter_lengths_um: float | Sequence[float] = 200.0,
+           daughter_diameters_um: Sequence[float] = (2.52, 2.52), n_segments: int | Sequence[int] = 20,
+           Ra_ohm_cm: float = 100.0, region: str = "dend") -> Morphology:
+    """A Y-shaped tree: a trunk (``"trunk[i]"``) that splits into two daughters
+    (``"left[i]"`` and ``"right[i]"``) of the given diameters.
+
+    ``n_segments`` is one count for every branch or three (trunk, left, right). With daughter
+    diameters d₁, d₂ satisfying Rall's rule d₁^{3/2} + d₂^{3/2} = d_trunk^{3/2} (the default
+    2.52 µm for a 4 µm trunk) and equal electrotonic daughter lengths the tree is equivalent
+    to a single cylinder.
+    """
+    trunk_length_um = _positive("trunk_length_um", trunk_length_um)
+    trunk_diameter_um = _positive("trunk_diameter_um", trunk_diameter_um)
+    if np.ndim(daughter_lengths_um) == 0:
+        daughter_lengths_um = (daughter_lengths_um, daughter_lengths_um)
+    if len(daughter_lengths_um) != 2 or len(daughter_diameters_um) != 2:
+        raise ValueError("daughter_lengths_um and daughter_diameters_um must each give two values (left, right)")
+    lengths = [_positive(f"daughter_lengths_um[{i}]", v) for i, v in enumerate(daughter_lengths_um)]
+    diameters = [_positive(f"daughter_diameters_um[{i}]", v) for i, v in enumerate(daughter_diameters_um)]
+    counts = [n_segments] * 3 if np.ndim(n_segments) == 0 else list(n_segments)
+    if len(counts) != 3:
+        raise ValueError(f"n_segments must be one count or three (trunk, left, right), got {n_segments!r}")
+    nt, nl, nr = (_count(f"n_segments[{i}]", c) for i, c in enumerate(counts))
+    g = nx.Graph()
+    last = _chain(g, [f"trunk[{i}]" for i in range(nt)], trunk_length_um / nt, trunk_diameter_um, region)
+    _chain(g, [f"left[{i}]" for i in range(nl)], lengths[0] / nl, diameters[0], region, last)
+    _chain(g, [f"right[{i}]" for i in range(nr)], lengths[1] / nr, diameters[1], region, last)
+    return Morphology(g, Ra_ohm_cm, root="trunk[0]")
+
+
+# ---------------------------------------------------------------------- SWC import
+class SWCError(ValueError):
+    """A malformed SWC file; the message names the file and the line number."""
+
+
+def from_swc(source, Ra_ohm_cm: float = 100.0) -> Morphology:
+    """Read a morphology in the SWC format (Cannon et al. 1998; NeuroMorpho.Org).
+
+    Each non-comment line holds seven fields ``id type x y z radius parent`` (µm; parent −1
+    for the root). Every sample point except the root becomes one compartment: a cylinder
+    from its parent point to itself, of length the distance between them and diameter the
+    mean of the two points' diameters, placed at the midpoint. The root point becomes a
+    sphere (a cylinder with L = d = 2·radius). A point at the same position as its parent is
+    merged into the parent. Node ids are the SWC ids; regions follow the type column
+    (1 soma, 2 axon, 3 dend, 4 apic).
+
+    ``source`` is a path or an iterable of lines. Any malformed line — wrong number of fields,
+    non-numeric values, a non-positive radius, a repeated id, a parent that is never defined, a
+    second root — raises :class:`SWCError` (a ValueError) naming the line number.
+    """
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        try:
+            lines = path.read_text().splitlines()
+        except OSError as err:
+            raise ValueError(f"cannot read SWC file {str(path)!r}: {err.strerror}") from None
+        where = str(path)
+    else:
+        lines = list(source)
+        where = "SWC input"
+    points: dict[int, tuple] = {}
+    line_of: dict[int, int] = {}
+    root = None
+    for lineno, raw in enumerate(lines, start=1):
+        text = raw.split("#", 1)[0].strip()
+        if not text:
+            continue
+        fields = text.split()
+        if len(fields) != 7:
+            raise SWCError(f"{where}, line {lineno}: expected 7 fields (id type x y z radius parent), got {len(fields)}: {raw.strip()!r}")
+        try:
+            sid, stype, parent = int(fields[0]), int(float(fields[1])), int(fields[6])
+            x, y, z, radius = (float(f) for f in fields[2:6])
+        except ValueError:
+            raise SWCError(f"{where}, line {lineno}: fields must be numbers (integer id, type and parent): {raw.strip()!r}") from None
+        if not all(math.isfinite(v) for v in (x, y, z, radius)):
+            raise SWCError(f"{where}, line {lineno}: coordinates and radius must be finite: {raw.strip()!r}")
+        if radius <= 0:
+            raise SWCError(f"{where}, line {lineno}: radius must be positive, got {fields[5]}")
+        if sid in points:
+            raise SWCError(f"{where}, line {lineno}: id {sid} was already defined on line {line_of[sid]}")
+        if parent == sid:
+            raise SWCError(f"{where}, line {lineno}: point {sid} is its own parent")
+        if parent < 0:
+            if root is not None:
+                raise SWCError(f"{where}, line {lineno}: a second root (parent -1); the first is on line {line_of[root]} — a morphology must be one tree")
+            root = sid
+        points[sid] = (stype, np.array([x, y, z]), radius, parent)
+        line_of[sid] = lineno
+    if not points:
+        raise SWCError(f"{where}: no sample points")
+    for sid, (_, _, _, parent) in points.items():
+        if parent >= 0 and parent not in points:
+            raise SWCError(f"{where}, line {line_of[sid]}: parent {parent} of point {sid} is not defined in the file")
+    if root is None:
+        raise SWCError(f"{where}: no root point (parent -1); the points' parents form a cycle")
+    # Build compartments, merging zero-length points into their parent.
+    children: dict[int, list[int]] = {}
+    for sid, (_, _, _, parent) in points.items():
+        if parent >= 0:
+            children.setdefault(parent, []).append(sid)
+    g = nx.Graph()
+    rtype, rpos, rrad, _ = points[root]
+    g.add_node(root, length_um=2 * rrad, diameter_um=2 * rrad, region=SWC_REGIONS.get(rtype, f"type{rtype}"),
+               position=tuple(rpos), swc_line=line_of[root])
+    stack = [(child, root) for child in children.get(root, [])]
+    seen = {root}
+    while stack:
+        sid, attach = stack.pop()
+        if sid in seen:
+            raise SWCError(f"{where}, line {line_of[sid]}: point {sid} is reached twice — the parents form a cycle")
+        seen.add(sid)
+        stype, pos, rad, parent = points[sid]
+        ppos, prad = points[parent][1], points[parent][2]
+        length = float(np.linalg.norm(pos - ppos))
+        if length == 0.0:
+            node = attach  # merge into the parent's compartment
+        else:
+            g.add_node(sid, length_um=length, diameter_um=rad + prad, region=SWC_REGIONS.get(stype, f"type{stype}"),
+                       position=tuple((pos + ppos) / 2), swc_line=line_of[sid])
+            g.add_edge(attach, sid)
+            node = sid
+        stack.extend((child, node) for child in children.get(sid, []))
+    unreached = [s for s in points if s not in seen]
+    if unreached:
+        s = min(unreached, key=lambda k: line_of[k])
+        raise SWCError(f"{where}, line {line_of[s]}: point {s} is not connected to the root (its parents form a cycle)")
+    return Morphology(g, Ra_ohm_cm, root=root)
+
+
+def morphology_from_mapping(compartments: Mapping, edges: Sequence, Ra_ohm_cm: float = 35.4, root=None) -> Morphology:
+    """A morphology from ``{node: {"length_um": ..., "diameter_um": ..., ...}}`` and an edge list."""
+    g = nx.Graph()
+    for node, attrs in compartments.items():
+        g.add_node(node, **attrs)
+    for u, v in edges:
+        for w in (u, v):
+            if w not in g:
+                raise ValueError(f"edge ({u!r}, {v!r}) names compartment {w!r}, which is not declared")
+        g.add_edge(u, v)
+    return Morphology(g, Ra_ohm_cm, root)
