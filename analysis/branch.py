@@ -1,0 +1,409 @@
+"""Result types of continuation: special points, branches and bifurcation diagrams.
+
+A *branch* is a curve of solutions (equilibria, kind ``"EP"``; later periodic orbits, kind
+``"LC"``) followed in one parameter. Points where the branch changes qualitatively are
+:class:`SpecialPoint` s labelled as in AUTO-07p and MatCont:
+
+====== ==============================================================
+label  meaning
+====== ==============================================================
+LP     limit point (fold, saddle-node): a real eigenvalue crosses 0
+H      Hopf point: a complex pair ±iω crosses the imaginary axis
+BP     branch point: two equilibrium branches cross
+BT     Bogdanov–Takens (codim 2): double zero eigenvalue
+GH     generalized Hopf / Bautin (codim 2): l1 = 0 on a Hopf curve
+CP     cusp (codim 2): the quadratic fold coefficient vanishes
+LPC    fold of cycles; PD period doubling; NS Neimark–Sacker (cycle branches)
+====== ==============================================================
+
+Every branch type shares :class:`BranchBase`: the continued parameter's values ``param``,
+``special_points``, a ``status`` (0 = reached the end of the parameter window, 1 = stopped at
+the maximum number of points, negative = failure, as in ``scipy.integrate.solve_ivp``) and a
+human ``message``. A branch type only has to say which y-values it draws (:meth:`BranchBase._curves`)
+and which columns it exports; :class:`BifurcationDiagram` then plots and exports any mix of
+branch types (a cycle branch draws the min and max of a state over each orbit).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import numpy as np
+
+__all__ = ["SpecialPoint", "BranchBase", "Branch", "BifurcationDiagram", "CodimTwoCurve"]
+
+#: Marker styles for special points in plots (AUTO/MatCont labels).
+_MARKERS = {"LP": "s", "H": "o", "BP": "^", "LPC": "D", "PD": "v", "NS": "p", "BT": "*", "GH": "P", "CP": "X"}
+
+
+def _jsonable(value):
+    """Numbers, arrays (complex ones as [re, im] pairs) and containers as plain JSON data."""
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return _jsonable(value.tolist())
+    if isinstance(value, (complex, np.complexfloating)):
+        return [float(value.real), float(value.imag)]
+    if isinstance(value, (np.bool_, bool)):
+        return bool(value)
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        v = float(value)
+        return v if np.isfinite(v) else None
+    return value
+
+
+@dataclass(frozen=True, eq=False)
+class SpecialPoint:
+    """A labelled point on a branch (see the module docstring for the labels).
+
+    Attributes
+    ----------
+    kind : str
+        AUTO/MatCont label: "LP", "H", "BP" (equilibria), "LPC", "PD", "NS" (cycles),
+        "BT", "GH", "CP" (codimension two).
+    param : float
+        Value of the continued parameter at the point (for codim-2 points: the first one).
+    state : ndarray
+        The state (equilibrium) at the point.
+    info : dict
+        Extra data. At H: ``omega`` (rad/ms), ``frequency_hz`` (ω/2π·1000), ``l1`` (first
+        Lyapunov coefficient, Kuznetsov normalization ⟨q,q⟩ = ⟨p,q⟩ = 1), ``criticality``
+        ("subcritical" if l1 > 0, "supercritical" if l1 < 0) and ``eigenvector`` (complex q
+        with J q = iω q). At LP: ``a`` (quadratic normal-form coefficient). Codim-2 points
+        carry the second parameter under its name.
+    index : int
+        Position of the point in the branch arrays (special points are inserted into the branch).
+    bracket : tuple of float
+        The parameter interval covered by the continuation step in which it was detected (the
+        step ends, and for a fold the turning point that the step passes through).
+    converged : bool
+        Whether the location converged to tolerance (else it is the best estimate).
+    """
+
+    kind: str
+    param: float
+    state: np.ndarray
+    info: dict = field(default_factory=dict)
+    index: int = -1
+    bracket: tuple = (float("nan"), float("nan"))
+    converged: bool = True
+
+    def to_dict(self, param_name: str = "param", state_names=None) -> dict:
+        names = state_names or [f"x{i}" for i in range(len(self.state))]
+        out = {
+            "kind": self.kind,
+            "param_name": param_name,
+            "param": float(self.param),
+            "state": {n: float(v) for n, v in zip(names, np.asarray(self.state))},
+            "index": int(self.index),
+            "bracket": [float(b) for b in self.bracket],
+            "converged": bool(self.converged),
+        }
+        out["info"] = _jsonable(self.info)
+        return out
+
+    def __repr__(self):
+        extra = ""
+        if self.kind == "H" and "l1" in self.info:
+            extra = f", omega={self.info['omega']:.6g}, l1={self.info['l1']:.6g}"
+        return f"SpecialPoint({self.kind!r}, param={self.param:.10g}{extra}, converged={self.converged})"
+
+
+@dataclass(frozen=True, eq=False)
+class BranchBase:
+    """What every branch has: a parameter, special points, and how the run ended.
+
+    Subclasses (``Branch`` for equilibria; a cycle branch for periodic orbits) implement
+    :meth:`_curves` (the y-values to draw for a state) and :meth:`_columns` (CSV/JSON columns).
+    """
+
+    kind: str
+    param_name: str
+    model_name: str
+    state_names: tuple
+    param: np.ndarray
+    stable: np.ndarray
+    special_points: tuple
+    status: int
+    message: str
+
+    def __len__(self):
+        return len(self.param)
+
+    def points(self, kind: str) -> list:
+        """The special points with label ``kind`` (e.g. "H")."""
+        return [p for p in self.special_points if p.kind == kind]
+
+    @property
+    def success(self) -> bool:
+        """True unless the continuation failed (status < 0)."""
+        return self.status >= 0
+
+    def _curves(self, y: str) -> list[np.ndarray]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _columns(self) -> dict[str, np.ndarray]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _point_y(self, point: SpecialPoint, y: str) -> float:
+        return float(np.asarray(point.state)[list(self.state_names).index(y)])
+
+    def plot(self, ax=None, y: str = "V", *, color=None, label=None, annotate: bool = True):
+        """Draw the branch (stable solid, unstable dashed) and its labelled special points.
+
+        Returns the matplotlib Axes.
+        """
+        import matplotlib.pyplot as plt
+
+        if y not in self.state_names:
+            raise ValueError(f"y={y!r} is not a state of {self.model_name}; states are {', '.join(self.state_names)}")
+        if ax is None:
+            _, ax = plt.subplots(figsize=(6, 4))
+        color = color or ax._get_lines.get_next_color()
+        label = self.model_name if label is None else label
+        stable = np.asarray(self.stable, dtype=bool)
+        labelled = False
+        for values in self._curves(y):
+            for mask, style in ((stable, "-"), (~stable, "--")):
+                if not mask.any():
+                    continue
+                # extend each run by one point so that solid and dashed pieces join up
+                show = mask.copy()
+                show[1:] |= mask[:-1] & ~mask[1:]
+                yy = np.where(show, values, np.nan)
+                ax.plot(self.param, yy, style, color=color, lw=1.6 if style == "-" else 1.2,
+                        label=None if labelled else label)
+                labelled = True
+        for point in self.special_points:
+            try:
+                py = self._point_y(point, y)
+            except ValueError:
+                continue
+            ax.plot([point.param], [py], _MARKERS.get(point.kind, "o"), color=color, mec="k", ms=6, zorder=5)
+            if annotate:
+                ax.annotate(point.kind, (point.param, py), textcoords="offset points", xytext=(4, 4), fontsize=8)
+        ax.set_xlabel(self.param_name)
+        ax.set_ylabel(y)
+        return ax
+
+    def to_dict(self) -> dict:
+        """Plain-data (JSON-ready) description of the branch."""
+        return _jsonable(
+            {
+                "kind": self.kind,
+                "param_name": self.param_name,
+                "model_name": self.model_name,
+                "state_names": list(self.state_names),
+                "status": int(self.status),
+                "message": self.message,
+                "columns": self._columns(),
+                "special_points": [p.to_dict(self.param_name, self.state_names) for p in self.special_points],
+            }
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class Branch(BranchBase):
+    """An equilibrium branch (kind "EP") continued in one parameter.
+
+    Arrays: ``param`` (N,), ``states`` (N, n), ``eigenvalues`` (N, n complex, sorted by
+    decreasing real part), ``n_unstable`` (N,) eigenvalues with positive real part, and
+    ``stable`` (N,) (``n_unstable == 0``). Special points are points of the branch
+    (``states[sp.index]`` is ``sp.state``).
+    """
+
+    states: np.ndarray = None
+    eigenvalues: np.ndarray = None
+    n_unstable: np.ndarray = None
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        """``branch["V"]``: a state along the branch; ``branch[param_name]`` the parameter."""
+        if name == self.param_name:
+            return self.param
+        return self.states[:, list(self.state_names).index(name)]
+
+    def _curves(self, y):
+        return [self[y]]
+
+    def _columns(self):
+        cols = {self.param_name: self.param}
+        for i, s in enumerate(self.state_names):
+            cols[s] = self.states[:, i]
+        cols["n_unstable"] = self.n_unstable
+        cols["stable"] = self.stable
+        for i in range(self.eigenvalues.shape[1]):
+            cols[f"eig{i}_re"] = self.eigenvalues[:, i].real
+            cols[f"eig{i}_im"] = self.eigenvalues[:, i].imag
+        return cols
+
+    def to_json(self, path=None) -> str:
+        """The branch as JSON (a one-branch :class:`BifurcationDiagram`)."""
+        return BifurcationDiagram([self]).to_json(path)
+
+    def to_csv(self, path) -> None:
+        """One row per point (see :meth:`BifurcationDiagram.to_csv`)."""
+        BifurcationDiagram([self]).to_csv(path)
+
+    def __repr__(self):
+        kinds = ", ".join(f"{p.kind}@{p.param:.6g}" for p in self.special_points)
+        return (f"Branch({self.kind}, {self.model_name!r}, {self.param_name}: {len(self.param)} points, "
+                f"status={self.status}, special points: [{kinds}])")
+
+
+@dataclass(frozen=True, eq=False)
+class CodimTwoCurve(BranchBase):
+    """A curve of codimension-one points (kind "H" or "LP") in two parameters.
+
+    ``param`` holds the first parameter, ``param2`` the second (named ``param2_name``);
+    ``states`` the equilibria, and for Hopf curves ``omega`` (rad/ms, NaN where the curve is a
+    neutral saddle, ω² < 0) and ``l1``. ``stable`` is unused (all True) — the curve is drawn in
+    the parameter plane by :meth:`plot`.
+    """
+
+    param2_name: str = ""
+    param2: np.ndarray = None
+    states: np.ndarray = None
+    omega: np.ndarray = None
+    l1: np.ndarray = None
+
+    def _curves(self, y):
+        return [self.param2]
+
+    def _columns(self):
+        cols = {self.param_name: self.param, self.param2_name: self.param2}
+        for i, s in enumerate(self.state_names):
+            cols[s] = self.states[:, i]
+        if self.omega is not None:
+            cols["omega"] = self.omega
+        if self.l1 is not None:
+            cols["l1"] = self.l1
+        return cols
+
+    def plot(self, ax=None, y=None, *, color=None, label=None, annotate: bool = True):
+        """Draw the curve in the (param, param2) plane; neutral-saddle parts dotted."""
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(6, 4))
+        color = color or ax._get_lines.get_next_color()
+        label = f"{self.kind} {self.model_name}" if label is None else label
+        if self.omega is not None:
+            real = np.isfinite(self.omega)
+            ax.plot(self.param, np.where(real, self.param2, np.nan), "-", color=color, label=label)
+            ax.plot(self.param, np.where(~real, self.param2, np.nan), ":", color=color)
+        else:
+            ax.plot(self.param, self.param2, "-", color=color, label=label)
+        for point in self.special_points:
+            p2 = point.info.get(self.param2_name, np.nan)
+            ax.plot([point.param], [p2], _MARKERS.get(point.kind, "o"), color=color, mec="k", ms=7, zorder=5)
+            if annotate:
+                ax.annotate(point.kind, (point.param, p2), textcoords="offset points", xytext=(4, 4), fontsize=8)
+        ax.set_xlabel(self.param_name)
+        ax.set_ylabel(self.param2_name)
+        return ax
+
+    def _point_y(self, point, y):
+        return float(point.info.get(self.param2_name, np.nan))
+
+
+class BifurcationDiagram:
+    """A collection of branches (equilibria, cycles, codim-2 curves) and their special points.
+
+    >>> diagram = BifurcationDiagram([branch])             # doctest: +SKIP
+    >>> diagram.plot(y="V"); print(diagram.summary())      # doctest: +SKIP
+    """
+
+    def __init__(self, branches):
+        if isinstance(branches, BranchBase):
+            branches = [branches]
+        branches = tuple(branches)
+        for b in branches:
+            if not isinstance(b, BranchBase):
+                raise ValueError(f"branches must be Branch objects, got {type(b).__name__}")
+        self.branches = branches
+
+    @property
+    def special_points(self) -> tuple:
+        """All special points of all branches, in branch order."""
+        return tuple(p for b in self.branches for p in b.special_points)
+
+    def plot(self, ax=None, y: str = "V"):
+        """Every branch on one Axes (stable solid, unstable dashed, labelled special points)."""
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(7, 4.5))
+        for b in self.branches:
+            b.plot(ax=ax, y=y)
+        if len(self.branches) > 1:
+            ax.legend(fontsize=8)
+        return ax
+
+    def to_dict(self) -> dict:
+        return {"branches": [b.to_dict() for b in self.branches]}
+
+    def to_json(self, path=None) -> str:
+        """The diagram as JSON text; also written (atomically) to ``path`` when given."""
+        text = json.dumps(self.to_dict(), indent=1)
+        if path is not None:
+            from hhdyn.io import atomic_path
+
+            with atomic_path(path) as tmp:
+                tmp.write_text(text)
+        return text
+
+    def to_csv(self, path) -> None:
+        """One row per branch point: branch number, kind, model, the branch's columns, label."""
+        import csv
+
+        from hhdyn.io import atomic_path
+
+        rows, header = [], ["branch", "kind", "model", "label"]
+        for ib, b in enumerate(self.branches):
+            cols = b._columns()
+            for name in cols:
+                if name not in header:
+                    header.append(name)
+            labels = {p.index: p.kind for p in b.special_points}
+            for i in range(len(b.param)):
+                row = {"branch": ib, "kind": b.kind, "model": b.model_name, "label": labels.get(i, "")}
+                for name, values in cols.items():
+                    v = values[i]
+                    row[name] = repr(float(v)) if not isinstance(v, (bool, np.bool_)) else int(v)
+                rows.append(row)
+        with atomic_path(path) as tmp:
+            with open(tmp, "w", newline="") as fh:
+                writer = csv.DictWriter(fh, fieldnames=header)
+                writer.writeheader()
+                writer.writerows(rows)
+
+    def summary(self) -> str:
+        """A text table of the special points (label, model, parameter, V or first state, ω, l1)."""
+        lines = [f"{'label':5} {'model':34} {'parameter':>22} {'state[0]':>12} {'omega':>10} {'f (Hz)':>9} {'l1':>12}  note"]
+        for b in self.branches:
+            for p in b.special_points:
+                omega = p.info.get("omega")
+                l1 = p.info.get("l1")
+                freq = p.info.get("frequency_hz")
+                note = p.info.get("criticality", "")
+                if isinstance(b, CodimTwoCurve):
+                    note = f"{b.param2_name}={p.info.get(b.param2_name, float('nan')):.6g} {note}"
+                if not p.converged:
+                    note += " (not converged)"
+                lines.append(
+                    f"{p.kind:5} {b.model_name[:34]:34} {b.param_name + '=' + format(p.param, '.8g'):>22} "
+                    f"{float(np.asarray(p.state)[0]):12.5f} "
+                    f"{'' if omega is None or not np.isfinite(omega) else format(omega, '.5g'):>10} "
+                    f"{'' if freq is None or not np.isfinite(freq) else format(freq, '.5g'):>9} "
+                    f"{'' if l1 is None else format(l1, '.5g'):>12}  {note}"
+                )
+        if len(lines) == 1:
+            lines.append("(no special points)")
+        return "\n".join(lines)
+
+    def __repr__(self):
+        return f"BifurcationDiagram({len(self.branches)} branches, {len(self.special_points)} special points)"

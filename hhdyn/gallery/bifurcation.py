@@ -1,0 +1,71 @@
+"""Bifurcation diagrams: HH and its reductions side by side, and their Hopf curves in (I_ext, gK)."""
+from __future__ import annotations
+
+import warnings
+
+from . import figure
+
+
+def _models():
+    from reductions import FitzHughNagumo, fast_m, h_plus_n
+
+    from ..squid import HodgkinHuxley
+
+    hh = HodgkinHuxley()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return [hh, fast_m(hh), h_plus_n(hh), FitzHughNagumo()]
+
+
+def _hopf_note(branch):
+    parts = [f"H {p.param:.3f} (l1={p.info['l1']:+.2g})" for p in branch.points("H")]
+    parts += [f"LP {p.param:.3f}" for p in branch.points("LP")]
+    return "; ".join(parts) or "no special points"
+
+
+@figure("bifurcation_reductions", "Equilibrium branches in I_ext of HH, fast-m HH, Rinzel's h + n = 0.8 reduction and "
+        "FitzHugh–Nagumo (stable solid, unstable dashed): rest loses stability at a subcritical Hopf point "
+        "(l1 > 0) in all four; the full model regains it at a supercritical one near 154.5 µA/cm².")
+def bifurcation_reductions():
+    import matplotlib.pyplot as plt
+
+    from analysis.continuation import continue_equilibria
+
+    models = _models()
+    windows = [(-10.0, 200.0)] * 3 + [(0.0, 2.0)]
+    fig, axes = plt.subplots(2, 2, figsize=(11, 7.5))
+    for ax, model, (start, stop), color in zip(axes.flat, models, windows, ("C0", "C1", "C2", "C3")):
+        branch = continue_equilibria(model, "I_ext", start, stop)
+        branch.plot(ax=ax, y=model.state_names[0], color=color)
+        ax.set_title(f"{model.name}\n{_hopf_note(branch)}", fontsize=8.5)
+        ax.set_xlabel("I_ext (µA/cm²)" if model.state_names[0] == "V" else "I_ext")
+        ax.set_ylabel("V (mV)" if model.state_names[0] == "V" else model.state_names[0])
+    fig.tight_layout()
+    return fig
+
+
+@figure("bifurcation_hopf_curves_gK", "Hopf curves in the (I_ext, gK) plane of HH and its fast-m and h + n = 0.8 "
+        "reductions, each followed from the first Hopf point at gK = 36 mS/cm²; GH (Bautin) points separate "
+        "subcritical from supercritical parts, BT points end the curves (dotted: neutral saddles).")
+def bifurcation_hopf_curves_gK():
+    import matplotlib.pyplot as plt
+
+    from analysis.codim2 import continue_hopf
+    from analysis.continuation import continue_equilibria
+
+    fig, ax = plt.subplots(figsize=(8, 5.5))
+    for model, color in zip(_models()[:3], ("C0", "C1", "C2")):
+        branch = continue_equilibria(model, "I_ext", -10.0, 200.0)
+        hopf = branch.points("H")
+        if not hopf:
+            continue
+        curve = continue_hopf(model, hopf[0], "gK", bounds=(-60.0, 300.0), bounds2=(0.0, 80.0), max_step=6.0)
+        curve.plot(ax=ax, color=color, label=model.name)
+    ax.axhline(36.0, color="0.6", lw=0.8, ls="-.")
+    ax.text(ax.get_xlim()[1], 36.0, " gK = 36", va="center", ha="right", fontsize=8, color="0.4")
+    ax.set_xlabel("I_ext (µA/cm²)")
+    ax.set_ylabel("gK (mS/cm²)")
+    ax.legend(fontsize=8, loc="upper left")
+    ax.set_title("Hopf curves (solid), neutral saddles (dotted); BT, GH labelled", fontsize=10)
+    fig.tight_layout()
+    return fig
