@@ -167,13 +167,14 @@ class ConductanceModel(ODEModel):
 
     def gate_values(self, y, params=None) -> dict:
         """Every gate's value (dynamic or algebraic) at state ``y``."""
-        return self._gates(np.asarray(y, dtype=float), self._resolve(params))[0]
+        return self._gates(np.asarray(y, dtype=float), self._resolve(params), derivatives=False)[0]
 
-    def _gates(self, y, p):
+    def _gates(self, y, p, derivatives: bool = True):
         """Gate values, their V-derivatives and their dependence on dynamic gates.
 
         Returns ``values[name]``, ``dvalue_dV[name]`` (0 for non-instantaneous gates) and
-        ``source[name] = (state_index, coefficient)`` or None.
+        ``source[name] = (state_index, coefficient)`` or None; with ``derivatives=False`` the
+        (costly) dx∞/dV of instantaneous gates is skipped and ``dvalue_dV`` left empty.
         """
         V = y[0]
         values, dV, source = {}, {}, {}
@@ -185,7 +186,8 @@ class ConductanceModel(ODEModel):
             gate = self.gates[gname]
             if isinstance(form, Instantaneous):
                 values[gname] = gate.steady_state(V)
-                dV[gname] = gate.steady_state_deriv(V)
+                if derivatives:
+                    dV[gname] = gate.steady_state_deriv(V)
                 source[gname] = None
             else:
                 i = self.state_names.index(form.of)
@@ -219,7 +221,7 @@ class ConductanceModel(ODEModel):
         """dy/dt: dV/dt = (I_ext − Σ I_c)/C and dx/dt = φ(α(1 − x) − βx) (see module docstring)."""
         y = np.asarray(y, dtype=float)
         p = self._resolve(params)
-        values = self._gates(y, p)[0]
+        values = self._gates(y, p, derivatives=False)[0]
         V = y[0]
         out = np.empty(y.shape)
         i_ion = 0.0
@@ -266,7 +268,7 @@ class ConductanceModel(ODEModel):
             raise ValueError(f"unknown parameter {name!r}; known parameters: {', '.join(p)}")
         out = np.zeros(y.shape)
         V, C = y[0], p["C"]
-        values = self._gates(y, p)[0]
+        values = self._gates(y, p, derivatives=False)[0]
         if name == "I_ext":
             out[0] = 1.0 / C
         elif name == "C":
@@ -304,7 +306,7 @@ class ConductanceModel(ODEModel):
         """Each channel's current density g·Π x^p·(V − E) in µA/cm² (outward positive)."""
         y = np.asarray(y, dtype=float)
         p = self._resolve(params)
-        values = self._gates(y, p)[0]
+        values = self._gates(y, p, derivatives=False)[0]
         return {
             c.name: p[c.g_param] * self._open_fraction(c, values) * (y[0] - p[c.E_param]) for c in self.channels
         }
@@ -313,7 +315,7 @@ class ConductanceModel(ODEModel):
         """Each channel's conductance g·Π x^p in mS/cm²."""
         y = np.asarray(y, dtype=float)
         p = self._resolve(params)
-        values = self._gates(y, p)[0]
+        values = self._gates(y, p, derivatives=False)[0]
         shape = np.shape(y[0])
         return {c.name: np.broadcast_to(p[c.g_param] * self._open_fraction(c, values), shape).copy()
                 for c in self.channels}
