@@ -1,0 +1,115 @@
+"""``hhdyn phaseplane``: draw a model's phase plane and list its equilibria."""
+from __future__ import annotations
+
+import argparse
+
+from ._common import add_model_arguments, finite_float, model_from_args, output_path, positive_float
+
+NAME = "phaseplane"
+HELP = "phase plane of a model: nullclines, fixed points with their stability, trajectories, manifolds"
+
+
+def pair(text: str) -> tuple[float, float]:
+    """argparse type for ``A,B`` (two finite numbers)."""
+    parts = text.split(",")
+    if len(parts) != 2:
+        raise argparse.ArgumentTypeError(f"expected two numbers A,B, got {text!r}")
+    return finite_float(parts[0]), finite_float(parts[1])
+
+
+def add_plane_arguments(parser) -> None:
+    """Arguments shared with ``hhdyn explore``: axes, window and projection."""
+    parser.add_argument("--x", default=None, help="state on the horizontal axis (default V, or the first state)")
+    parser.add_argument("--y", default=None, help="state on the vertical axis (default n, or the other state)")
+    parser.add_argument("--xlim", type=pair, default=None, metavar="LO,HI", help="horizontal window, e.g. --xlim=-90,50")
+    parser.add_argument("--ylim", type=pair, default=None, metavar="LO,HI", help="vertical window")
+    parser.add_argument("--others", default=None, metavar="steady_state|NAME=VALUE,...",
+                        help="models with more than two states: 'steady_state' (quasi-nullclines; the default "
+                             "on the command line) or a slice like m=0.05,h=0.6")
+
+
+def plane_others(args, model):
+    """The ``others`` argument for a model from the command line (None for planar models)."""
+    if model.n_states == 2:
+        return None
+    if args.others in (None, "steady_state"):
+        return "steady_state"
+    values = {}
+    for item in args.others.split(","):
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise ValueError(f"--others: expected 'steady_state' or NAME=VALUE,..., got {args.others!r}")
+        values[name.strip()] = finite_float(value)
+    return values
+
+
+def add_arguments(parser) -> None:
+    add_model_arguments(parser)
+    parser.add_argument("--I", dest="I", type=finite_float, default=None, metavar="UA_PER_CM2",
+                        help="applied current I_ext (µA/cm² for conductance-based models)")
+    add_plane_arguments(parser)
+    parser.add_argument("--trajectory", type=pair, action="append", default=[], metavar="X,Y",
+                        help="draw a trajectory from this point of the plane, e.g. --trajectory=-50,0.4 (repeatable)")
+    parser.add_argument("--t-end", type=positive_float, default=100.0, metavar="T",
+                        help="duration of the trajectories (ms for conductance-based models; default 100)")
+    parser.add_argument("--density", type=int, default=20, help="direction-field arrows per axis (default 20)")
+    parser.add_argument("--streamlines", action="store_true", help="draw streamlines instead of arrows")
+    parser.add_argument("--cycles", action="store_true", help="search for limit cycles (forward and backward)")
+    parser.add_argument("--t-max", type=positive_float, default=400.0, metavar="T",
+                        help="longest integration for the cycle and manifold searches (default 400)")
+    parser.add_argument("--no-separatrices", action="store_true", help="do not draw manifolds of saddles")
+    parser.add_argument("--plot", default=None, metavar="PNG", help="save the phase-plane figure here")
+    parser.add_argument("--json", default=None, metavar="JSON", help="save the fixed points here")
+    parser.add_argument("--csv", default=None, metavar="CSV", help="save the nullcline points here")
+
+
+def run(args) -> int:
+    from analysis.phaseplane import PhasePlane
+
+    plot, js, csv = output_path(args.plot), output_path(args.json), output_path(args.csv)
+    if args.density < 2:
+        raise ValueError(f"--density must be >= 2, got {args.density}")
+    model = model_from_args(args)
+    if args.I is not None:
+        model = model.with_params(I_ext=args.I)
+    others = plane_others(args, model)
+    pp = PhasePlane(model, args.x, args.y, args.xlim, args.ylim, others=others, t_max=args.t_max)
+    fps = pp.fixed_points()
+    print(f"{model.name}, I_ext = {model.params['I_ext']:g}: plane ({pp.x}, {pp.y})"
+          + (f", {pp.plane.describe()}" if pp.plane.is_projection else ""))
+    if not len(fps):
+        print("no equilibrium in the window")
+    for fp in fps:
+        coords = ", ".join(f"{n} = {v:.6g}" for n, v in zip(fp.state_names, fp.state))
+        lead = fp.eigenvalues[0]
+        print(f"  {fp.kind:15s} {coords}; leading eigenvalue {lead.real:.4g}{lead.imag:+.4g}i")
+    for fold in fps.folds:
+        print(f"  fold (LP) at V = {fold.V:.6g} mV, I_ext = {fold.I_fold:.8g}")
+    cycles = pp.limit_cycles(seeds=args.trajectory or None) if args.cycles else False
+    if args.cycles:
+        for c in cycles:
+            print(f"  {'stable' if c.stable else 'unstable'} limit cycle, period {c.period:.6g}")
+        if not cycles:
+            print("  no limit cycle found")
+    if js:
+        fps.to_json(js)
+        print(f"wrote {js}")
+    if csv:
+        pp.nullclines().to_csv(csv)
+        print(f"wrote {csv}")
+    if plot:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        from ..io import atomic_path
+
+        ax = pp.plot(field="streamlines" if args.streamlines else "arrows", density=args.density,
+                     trajectories=args.trajectory, t_end=args.t_end, separatrices=not args.no_separatrices,
+                     limit_cycles=cycles)
+        with atomic_path(plot) as tmp:
+            ax.figure.savefig(tmp, dpi=110, format=plot.suffix.lstrip(".") or "png")
+        plt.close(ax.figure)
+        print(f"wrote {plot}")
+    return 0
