@@ -1,0 +1,98 @@
+"""Gallery figures of issue 3: reductions compared with HH, strength–duration, F–I hysteresis."""
+from __future__ import annotations
+
+import warnings
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from . import figure
+from ..squid import HodgkinHuxley
+from ..stimuli import Step
+
+
+def _reductions():
+    from reductions import fast_m, fhn_from, h_plus_n
+
+    hh = HodgkinHuxley()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        planar = h_plus_n(hh)
+    return hh, fast_m(hh), planar, fhn_from(planar)
+
+
+@figure("reductions_traces", "HH and its reductions (fast m, Rinzel's h + n = 0.8, and the FitzHugh–Nagumo "
+        "fit in HH units) under the same 10 µA/cm² step from rest, overlaid. The FHN caricature (time scales "
+        "from rest) fires once and then sits in depolarization block: its oscillation band is only "
+        "≈ 3.6–5.2 µA/cm².")
+def reductions_traces():
+    from analysis._excitability_run import run
+
+    hh, fm, planar, fhn = _reductions()
+    stim = Step(5.0, 70.0, 10.0)
+    t = np.arange(0.0, 80.0, 0.02)
+    fig, ax = plt.subplots(figsize=(8, 3.8), layout="constrained")
+    styles = [("k", "-", 1.6), ("C3", "--", 1.2), ("C0", "-.", 1.2), ("C2", ":", 1.6)]
+    for model, (color, ls, lw) in zip((hh, fm, planar, fhn.model), styles):
+        y = run(model, model.resting_state(), 0.0, 80.0, stim, samples=t, rtol=1e-7, atol=1e-8).y
+        ax.plot(t, y[0], color=color, ls=ls, lw=lw, label=model.name)
+    ax.set_xlabel("time (ms)")
+    ax.set_ylabel("V (mV)")
+    ax.set_title("same stimulus, four models: step of 10 µA/cm² from 5 to 75 ms")
+    ax.legend(frameon=False, fontsize="x-small", loc="lower right")
+    return fig
+
+
+@figure("hh_on_vn_plane", "The HH trajectory (10 µA/cm² step from rest) projected on the (V, n) plane over the "
+        "nullclines of the 2D reduction (m = m∞, h = 0.8 − n) at rest and during the step; and the FitzHugh–"
+        "Nagumo cubic and line fitted to those nullclines, with their residuals.")
+def hh_on_vn_plane():
+    from analysis._excitability_run import run
+    from analysis.compare import plane_figure
+
+    hh, _, planar, fhn = _reductions()
+    t = np.arange(0.0, 80.0, 0.02)
+    y = run(hh, hh.resting_state(), 0.0, 80.0, Step(5.0, 70.0, 10.0), samples=t, rtol=1e-7, atol=1e-8).y
+    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4.5), layout="constrained")
+    plane_figure(a, planar, (0.0, 10.0), y[0], y[3], label="HH")
+    a.set_title("HH projected on (V, n) over the 2D nullclines")
+    fhn.plot(ax=b)
+    return fig
+
+
+@figure("strength_duration", "Strength–duration curve of the HH model from rest: threshold of a rectangular "
+        "pulse against its duration (bisection to 1 %), with rheobase (100 ms step) and chronaxie.")
+def strength_duration_figure():
+    from analysis.excitability import strength_duration
+
+    result = strength_duration(HodgkinHuxley(), durations_ms=(0.1, 0.3, 1.0, 3.0, 10.0), rel_tol=1e-2,
+                               observe_ms=15.0)
+    fig, ax = plt.subplots(figsize=(6, 4.2), layout="constrained")
+    result.plot(ax=ax)
+    return fig
+
+
+@figure("fi_hysteresis", "F–I curve of the HH model swept up from rest and down from repetitive firing: "
+        "class-2 onset (a jump to ≈ 55–68 Hz) and the bistable band between the fold of limit cycles "
+        "(≈ 6.26 µA/cm²) and the subcritical Hopf point (≈ 9.78 µA/cm²).")
+def fi_hysteresis_figure():
+    from analysis.excitability import fi_curve
+
+    currents = [0.0, 3.0, 5.5, 6.0, 6.5, 7.5, 8.5, 9.5, 10.0, 12.0]
+    result = fi_curve(HodgkinHuxley(), currents=currents, settle_ms=30.0, measure_ms=70.0, ramp_rate=0.05)
+    fig, ax = plt.subplots(figsize=(6.5, 4.2), layout="constrained")
+    result.plot(ax=ax)
+    return fig
+
+
+@figure("h_n_relation", "Why h + n ≈ const: h against n along the HH limit cycle at 10 µA/cm², the "
+        "least-squares line h = c + slope·n (reductions.fit_h_n_relation) and Rinzel's h = 0.8 − n.")
+def h_n_relation_figure():
+    from reductions import fit_h_n_relation
+
+    fit = fit_h_n_relation(HodgkinHuxley(), I_ext=10.0)
+    fig, ax = plt.subplots(figsize=(5.5, 4.2), layout="constrained")
+    fit.plot(ax=ax)
+    ax.set_title(f"h ≈ {fit.c:.3f} − {abs(fit.slope):.3f}·n on the HH limit cycle (R² = {fit.r_squared:.3f})",
+                 fontsize="medium")
+    return fig
