@@ -1,0 +1,111 @@
+"""Cycle branches in bifurcation diagrams: from every Hopf point of an equilibrium branch, and a
+two-panel picture (state envelopes | period)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .branch import CycleBranch
+from .continuation import continue_cycles
+
+__all__ = ["cycle_branches", "plot_with_period", "FiringOnset", "firing_onset"]
+
+
+def cycle_branches(model, equilibria, *, stop=None, progress=None, **options) -> list:
+    """Continue the periodic orbits born at each Hopf point of ``equilibria`` (a ``Branch``).
+
+    The window defaults to the equilibrium branch's parameter range. A Hopf point at which an
+    earlier cycle branch already ended (amplitude → 0 there, e.g. HH's H2 reached from H1) is
+    not started again. ``options`` go to :func:`continue_cycles` (``ntst``, ``ncol``, …);
+    ``progress(text)`` gets one line per branch.
+    """
+    param = equilibria.param_name
+    if stop is None:
+        stop = (float(np.min(equilibria.param)), float(np.max(equilibria.param)))
+    out = []
+    for hopf in sorted((p for p in equilibria.special_points if p.kind == "H"), key=lambda p: p.param):
+        tol = 1e-3 * (1.0 + abs(hopf.param))
+        if any(abs(b.param[-1] - hopf.param) < tol and "Hopf" in b.message for b in out):
+            continue
+        branch = continue_cycles(hopf, model, param=param, stop=stop, **options)
+        out.append(branch)
+        if progress is not None:
+            progress(f"cycles from H at {param}={hopf.param:.6g}: {len(branch)} orbits; {branch.message}")
+    return out
+
+
+def plot_with_period(diagram, y: str = "V", axes=None):
+    """Draw a ``BifurcationDiagram`` (equilibria and cycle envelopes) next to the period of its
+    cycle branches; returns the two Axes."""
+    import matplotlib.pyplot as plt
+
+    from .branch import CycleBranch
+
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(12, 4.5))
+    ax_y, ax_T = axes
+    diagram.plot(ax=ax_y, y=y)
+    colors = {}
+    for line in ax_y.get_lines():
+        if line.get_label() and not line.get_label().startswith("_"):
+            colors[line.get_label()] = line.get_color()
+    for b in diagram.branches:
+        if isinstance(b, CycleBranch):
+            b.plot_period(ax=ax_T, color=colors.get(b.model_name))
+    return ax_y, ax_T
+
+
+@dataclass(frozen=True)
+class FiringOnset:
+    """Where repetitive firing starts as ``param`` increases (for the ``analysis.compare`` table).
+
+    ``hopf`` is the Hopf point at which rest loses stability, ``onset`` the lowest parameter value
+    with a stable cycle — a fold of cycles (``kind`` "LPC", the subcritical case) or the Hopf point
+    itself ("H", supercritical) —, ``period_ms`` the period there and ``rate_hz`` = 1000/period,
+    the lowest steady firing rate (> 0: class-2 excitability). ``branch`` is the cycle branch.
+    """
+
+    model_name: str
+    param_name: str
+    hopf: float
+    onset: float
+    kind: str
+    period_ms: float
+    rate_hz: float
+    branch: CycleBranch
+
+    def as_row(self) -> dict:
+        return {"model": self.model_name, f"H ({self.param_name})": self.hopf,
+                f"onset {self.kind} ({self.param_name})": self.onset, "onset period (ms)": self.period_ms,
+                "onset rate (Hz)": self.rate_hz}
+
+
+def firing_onset(model, param: str = "I_ext", window=(0.0, 200.0), **options) -> FiringOnset:
+    """Continue equilibria over ``window``, then the cycles from the first Hopf point, and report
+    the onset of stable oscillations (:class:`FiringOnset`). ``options`` go to
+    :func:`continue_cycles`. ValueError if the equilibria have no Hopf point in the window."""
+    from analysis.continuation import continue_equilibria
+
+    lo, hi = (float(v) for v in window)
+    eq = continue_equilibria(model, param, lo, hi)
+    hopf = sorted(eq.points("H"), key=lambda p: p.param)
+    if not hopf:
+        raise ValueError(f"{model.name}: no Hopf point for {param} in [{lo:g}, {hi:g}]")
+    lc = continue_cycles(hopf[0], model, param=param, stop=(lo, hi), **options)
+    if not lc.stable.any():
+        raise ValueError(f"{model.name}: no stable cycle on the branch from the Hopf point at {hopf[0].param:.6g} "
+                         f"({lc.message})")
+    first = int(np.argmin(np.where(lc.stable, lc.param, np.inf)))
+    lowest = float(lc.param[first])
+    # the fold where the stable branch begins (on a canard the stable and unstable cycles near it
+    # share the parameter value to within the discretization error, so compare values, not positions)
+    folds = sorted((p for p in lc.points("LPC") if p.param <= lowest + 1e-4 * (1.0 + abs(lowest))),
+                   key=lambda p: p.param)
+    if folds:
+        p = folds[0]
+        onset, kind, period = p.param, "LPC", p.info["period"]
+    else:
+        onset, kind, period = float(lc.param[first]), "H", float(lc.period[first])
+    return FiringOnset(model.name, param, float(hopf[0].param), float(onset), kind, float(period),
+                       1000.0 / float(period), lc)

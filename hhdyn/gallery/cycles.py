@@ -1,0 +1,108 @@
+"""Periodic orbits in the bifurcation diagrams: cycle envelopes, periods, folds of cycles."""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from . import figure
+
+
+def _diagram(model, lo, hi):
+    """(equilibrium branch, cycle branch from the lowest Hopf point or None)."""
+    from analysis.continuation import continue_equilibria
+    from analysis.cycles import continue_cycles
+
+    eq = continue_equilibria(model, "I_ext", lo, hi)
+    hopf = sorted(eq.points("H"), key=lambda p: p.param)
+    if not hopf:
+        return eq, None
+    return eq, continue_cycles(hopf[0], model, stop=(lo, hi))
+
+
+def _label_lpc(ax, lc):
+    for p in lc.points("LPC"):
+        ax.annotate(f"{p.param:.3f}", (p.param, p.info["state_max"][lc.state_names[0]]), textcoords="offset points",
+                    xytext=(4, -12), fontsize=7, color="0.3")
+
+
+@figure("hh_cycles", "HH periodic orbits continued from the subcritical Hopf point H1 (I≈9.78) by collocation: "
+        "the unstable cycles fold at LPC I≈6.26 µA/cm² (onset of repetitive firing) into the stable "
+        "spiking branch, which shrinks into the supercritical H2 (≈154.5); max/min envelopes of V, the "
+        "period, and the firing rate 1000/period overlaid on the simulated F–I curve (bistable band).")
+def hh_cycles():
+    import matplotlib.pyplot as plt
+
+    from analysis.excitability import fi_curve
+
+    from ..squid import HodgkinHuxley
+
+    hh = HodgkinHuxley()
+    eq, lc = _diagram(hh, 0.0, 200.0)
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.3))
+    eq.plot(ax=axes[0], y="V", label="equilibria")
+    lc.plot(ax=axes[0], y="V", label="cycles (max/min V)")
+    axes[0].legend(fontsize=8, frameon=False)
+    _label_lpc(axes[0], lc)
+    axes[0].set_title("equilibria and cycle envelopes (max/min V)")
+    axes[0].set_xlabel("I_ext (µA/cm²)")
+    axes[0].set_ylabel("V (mV)")
+    lc.plot_period(ax=axes[1], color="C1")
+    axes[1].set_xlabel("I_ext (µA/cm²)")
+    axes[1].set_title("period of the cycles")
+    ax = axes[2]
+    keep = lc.param <= 45.0
+    rate = lc.frequency_hz
+    ax.plot(lc.param[keep & lc.stable], rate[keep & lc.stable], "-", color="C1", label="stable cycle, 1000/T")
+    ax.plot(lc.param[keep & ~lc.stable], rate[keep & ~lc.stable], "--", color="C1", lw=1, label="unstable cycle")
+    fi = fi_curve(hh, currents=[5.0, 8.0, 12.0, 25.0], settle_ms=30.0, measure_ms=70.0, ramp_rate=0.1)
+    ax.plot(fi.currents, fi.rate_up, "o", color="C0", ms=5, label="simulation, sweep up")
+    ax.plot(fi.currents, fi.rate_down, "s", color="C3", ms=7, mfc="none", label="simulation, sweep down")
+    for p in lc.points("LPC"):
+        if p.param < 7:
+            ax.axvline(p.param, color="0.6", lw=0.8, ls=":")
+            ax.annotate(f"LPC {p.param:.2f}", (p.param, 5), fontsize=8, xytext=(3, 0), textcoords="offset points")
+    ax.set_xlim(0, 45)
+    ax.set_ylim(bottom=0)
+    ax.set_xlabel("I_ext (µA/cm²)")
+    ax.set_ylabel("firing rate (Hz)")
+    ax.set_title("F–I curve and 1/period of the cycles")
+    ax.legend(fontsize=8, frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+@figure("cycles_reductions", "Cycle branches (max/min envelopes; stable solid, unstable dashed; LPC marked) "
+        "over the equilibrium branches of HH, fast-m HH, h + n = 0.8 and FitzHugh–Nagumo: in all four the "
+        "Hopf point that destabilizes rest is subcritical and repetitive firing starts at a fold of "
+        "cycles below it (for FitzHugh–Nagumo and h + n after a canard explosion).")
+def cycles_reductions():
+    import matplotlib.pyplot as plt
+
+    from analysis.branch import BifurcationDiagram
+    from reductions import FitzHughNagumo, fast_m, h_plus_n
+
+    from ..squid import HodgkinHuxley
+
+    hh = HodgkinHuxley()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        models = [(hh, (0.0, 200.0)), (fast_m(hh), (0.0, 200.0)), (h_plus_n(hh), (0.0, 200.0)),
+                  (FitzHughNagumo(), (0.0, 2.0))]
+    fig, axes = plt.subplots(2, 2, figsize=(11, 8))
+    for ax, (model, (lo, hi)) in zip(axes.ravel(), models):
+        eq, lc = _diagram(model, lo, hi)
+        branches = [eq] + ([lc] if lc is not None else [])
+        BifurcationDiagram(branches).plot(ax=ax, y=model.state_names[0])
+        if ax.get_legend() is not None:
+            ax.get_legend().remove()
+        note = ""
+        if lc is not None:
+            lpc = sorted(p.param for p in lc.points("LPC"))
+            stable = lc.stable
+            onset = lc.param[stable].min() if stable.any() else np.nan
+            note = f"LPC {', '.join(f'{v:.4g}' for v in lpc)}; stable cycles from {onset:.4g}"
+        ax.set_title(f"{model.name}\n{note}", fontsize=9)
+        ax.set_xlabel("I_ext")
+    fig.tight_layout()
+    return fig
