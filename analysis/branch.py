@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from hhdyn.units import axis_label
+
 __all__ = ["SpecialPoint", "BranchBase", "Branch", "BifurcationDiagram", "CodimTwoCurve"]
 
 #: Marker styles for special points in plots (AUTO/MatCont labels).
@@ -121,6 +123,9 @@ class BranchBase:
     :meth:`_curves` (the y-values to draw for a state) and :meth:`_columns` (CSV/JSON columns).
     """
 
+    #: What the branch is made of, for legends.
+    _what = "branch"
+
     kind: str
     param_name: str
     model_name: str
@@ -164,7 +169,7 @@ class BranchBase:
         if ax is None:
             _, ax = plt.subplots(figsize=(6, 4))
         color = color or ax._get_lines.get_next_color()
-        label = self.model_name if label is None else label
+        label = f"{self.model_name}: {self._what}" if label is None else label
         stable = np.asarray(self.stable, dtype=bool)
         labelled = False
         for values in self._curves(y):
@@ -186,8 +191,8 @@ class BranchBase:
             ax.plot([point.param], [py], _MARKERS.get(point.kind, "o"), color=color, mec="k", ms=6, zorder=5)
             if annotate:
                 ax.annotate(point.kind, (point.param, py), textcoords="offset points", xytext=(4, 4), fontsize=8)
-        ax.set_xlabel(self.param_name)
-        ax.set_ylabel(y)
+        ax.set_xlabel(axis_label(self.param_name))
+        ax.set_ylabel(axis_label(y))
         return ax
 
     def to_dict(self) -> dict:
@@ -216,6 +221,7 @@ class Branch(BranchBase):
     (``states[sp.index]`` is ``sp.state``).
     """
 
+    _what = "equilibria"
     states: np.ndarray = None
     eigenvalues: np.ndarray = None
     n_unstable: np.ndarray = None
@@ -302,8 +308,8 @@ class CodimTwoCurve(BranchBase):
             ax.plot([point.param], [p2], _MARKERS.get(point.kind, "o"), color=color, mec="k", ms=7, zorder=5)
             if annotate:
                 ax.annotate(point.kind, (point.param, p2), textcoords="offset points", xytext=(4, 4), fontsize=8)
-        ax.set_xlabel(self.param_name)
-        ax.set_ylabel(self.param2_name)
+        ax.set_xlabel(axis_label(self.param_name))
+        ax.set_ylabel(axis_label(self.param2_name))
         return ax
 
     def _point_y(self, point, y):

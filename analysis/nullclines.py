@@ -35,6 +35,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from hhdyn.units import axis_label
+
 from .fixed_points import is_conductance_based
 
 __all__ = ["Nullcline", "Nullclines", "nullclines", "Plane", "default_limits"]
@@ -70,8 +72,8 @@ def default_limits(model, name: str):
 
 
 def label_of(name: str) -> str:
-    """Axis label with units: 'V (mV)' for the voltage, the bare name otherwise."""
-    return "V (mV)" if name == "V" else name
+    """Axis label with units, e.g. 'V (mV)'; gates are dimensionless (see :mod:`hhdyn.units`)."""
+    return axis_label(name)
 
 
 class Plane:

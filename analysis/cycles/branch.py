@@ -5,7 +5,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._compat import BranchBase
+from hhdyn.units import axis_label
+
+from ..branch import _MARKERS, BranchBase
 
 __all__ = ["CycleBranch"]
 
@@ -28,6 +30,8 @@ class CycleBranch(BranchBase):
     → 0), 1 the maximum number of points was reached, 2 the period grew without bound (a homoclinic
     orbit is near), negative: failure (the corrector did not converge even with the minimum step).
     """
+
+    _what = "cycles"
 
     period: np.ndarray = None
     state_min: np.ndarray = None
@@ -105,12 +109,11 @@ class CycleBranch(BranchBase):
         parameter; stable solid, unstable dashed, special points labelled. Returns the Axes."""
         import matplotlib.pyplot as plt
 
-        from ._compat import MARKERS
 
         if ax is None:
             _, ax = plt.subplots(figsize=(6, 4))
         color = color or ax._get_lines.get_next_color()
-        label = self.model_name if label is None else label
+        label = f"{self.model_name}: {self._what}" if label is None else label
         values = self.frequency_hz if frequency else self.period
         stable = np.asarray(self.stable, dtype=bool)
         first = True
@@ -124,10 +127,10 @@ class CycleBranch(BranchBase):
         for p in self.special_points:
             v = p.info["period"]
             v = 1000.0 / v if frequency else v
-            ax.plot([p.param], [v], MARKERS.get(p.kind, "o"), color=color, mec="k", ms=6, zorder=5)
+            ax.plot([p.param], [v], _MARKERS.get(p.kind, "o"), color=color, mec="k", ms=6, zorder=5)
             if annotate:
                 ax.annotate(p.kind, (p.param, v), textcoords="offset points", xytext=(4, 4), fontsize=8)
-        ax.set_xlabel(self.param_name)
+        ax.set_xlabel(axis_label(self.param_name))
         ax.set_ylabel("rate 1000/period (Hz)" if frequency else "period (ms)")
         return ax
 

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._compat import SpecialPoint
+from ..branch import SpecialPoint
 from .branch import CycleBranch
 from .collocation import CollocationSystem, CondensedLU, _lagrange, uniform_mesh
 

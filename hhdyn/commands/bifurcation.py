@@ -23,6 +23,12 @@ def add_arguments(parser) -> None:
                         help="also continue every H and LP point in (PARAM, NAME)")
     parser.add_argument("--range2", nargs=2, type=finite_float, default=None, metavar=("LOW", "HIGH"),
                         help="window of the second parameter (default: 0 to 3x its value)")
+    parser.add_argument("--cycles", action="store_true",
+                        help="also continue the periodic orbits born at the Hopf points (collocation; LPC, PD, NS)")
+    parser.add_argument("--ntst", type=int, default=50, metavar="N",
+                        help="collocation mesh intervals for --cycles (default 50, at least 10)")
+    parser.add_argument("--ncol", type=int, default=4, metavar="N",
+                        help="collocation points per interval for --cycles, 2-7 (default 4)")
     parser.add_argument("--y", default=None, metavar="STATE", help="state on the y axis of the plot (default: V)")
     parser.add_argument("--plot", default=None, metavar="PNG", help="save the diagram here")
     parser.add_argument("--json", default=None, metavar="JSON", help="save branches and special points here")
@@ -48,6 +54,10 @@ def run(args) -> int:
     from analysis.continuation import continue_equilibria
 
     plot, json_path, csv_path = output_path(args.plot), output_path(args.json), output_path(args.csv)
+    if args.cycles and not 2 <= args.ncol <= 7:
+        raise ValueError(f"--ncol must be an integer in 2..7, got {args.ncol}")
+    if args.cycles and args.ntst < 10:
+        raise ValueError(f"--ntst must be at least 10, got {args.ntst}")
     model = make_model(args.model, **dict(args.set))
     if args.two_param:
         if args.two_param not in model.params:
@@ -70,6 +80,10 @@ def run(args) -> int:
     branches = [branch]
     print(f"{branch.model_name}: {len(branch.param)} points, {args.param} from {start:g} to {stop:g}; "
           f"{branch.message}")
+    if args.cycles:
+        from analysis.cycles import cycle_branches
+
+        branches.extend(cycle_branches(model, branch, ntst=args.ntst, ncol=args.ncol, progress=print))
     if args.two_param:
         lo, hi = min(start, stop), max(start, stop)
         span = hi - lo
@@ -95,16 +109,23 @@ def run(args) -> int:
 
         from ..io import atomic_path
 
+        from analysis.cycles import CycleBranch, plot_with_period
+
         y = args.y or branch.state_names[0]
-        ncols = 2 if len(branches) > 1 else 1
+        cycles = [b for b in branches if isinstance(b, CycleBranch)]
+        codim2 = [b for b in branches[1:] if not isinstance(b, CycleBranch)]
+        ncols = 1 + bool(cycles) + bool(codim2)
         fig, axes = plt.subplots(1, ncols, figsize=(6.5 * ncols, 4.5), squeeze=False)
-        BifurcationDiagram([branch]).plot(ax=axes[0, 0], y=y)
-        axes[0, 0].set_title(f"{branch.model_name}: equilibria", fontsize=10)
-        if ncols == 2:
-            for curve in branches[1:]:
-                curve.plot(ax=axes[0, 1])
-            axes[0, 1].legend(fontsize=8)
-            axes[0, 1].set_title("codimension-two curves", fontsize=10)
+        if cycles:
+            plot_with_period(BifurcationDiagram([branch, *cycles]), y=y, axes=axes[0, :2])
+        else:
+            BifurcationDiagram([branch]).plot(ax=axes[0, 0], y=y)
+        axes[0, 0].set_title(f"{branch.model_name}: equilibria" + (" and cycles" if cycles else ""), fontsize=10)
+        if codim2:
+            for curve in codim2:
+                curve.plot(ax=axes[0, -1])
+            axes[0, -1].legend(fontsize=8)
+            axes[0, -1].set_title("codimension-two curves", fontsize=10)
         fig.tight_layout()
         with atomic_path(plot) as tmp:
             fig.savefig(tmp, dpi=110, format=plot.suffix.lstrip(".") or "png")

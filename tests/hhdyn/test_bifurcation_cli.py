@@ -70,3 +70,21 @@ def test_bad_input_through_the_executable():
     assert proc.returncode == 2
     assert proc.stderr.startswith("hhdyn: error:") and "unknown parameter 'I_app'" in proc.stderr
     assert proc.stderr.count("\n") == 1
+
+
+def test_cycles_flag_adds_the_cycle_branch_with_its_folds(tmp_path):
+    proc = _run("bifurcation", "--model", "hh", "--cycles", "--json", str(tmp_path / "out.json"),
+                "--plot", str(tmp_path / "out.png"))
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads((tmp_path / "out.json").read_text())
+    kinds = [b["kind"] for b in data["branches"]]
+    assert kinds == ["EP", "LC"]
+    lpc = sorted(p["param"] for p in data["branches"][1]["special_points"] if p["kind"] == "LPC")
+    assert abs(lpc[0] - 6.2603) < 1e-3
+
+
+@pytest.mark.parametrize("flag, value", [("--ncol", "9"), ("--ntst", "5")])
+def test_bad_collocation_sizes_exit_2(flag, value):
+    proc = _run("bifurcation", "--cycles", flag, value)
+    assert proc.returncode == 2
+    assert len(proc.stderr.strip().splitlines()) == 1 and flag in proc.stderr
