@@ -2,8 +2,8 @@
 
 :func:`compare` runs, on both models, rest, long-step rheobase, 1 ms threshold, refractory
 periods (paired pulses), the F–I onset (up sweep), the shape of one action potential and —
-when equilibrium continuation (:func:`analysis.continue_equilibria`) is available — the Hopf
-points of the equilibria in I_ext, and reports each quantity with the absolute and relative
+from continuation — the Hopf points of the equilibria in I_ext and the fold of cycles where
+repetitive firing begins, and reports each quantity with the absolute and relative
 difference (reduced − full). Two figures: voltage traces overlaid, and the full model's
 trajectory projected on the (V, n) plane over the nullclines of the 2D (h + n) reduction.
 """
@@ -23,6 +23,8 @@ from hhdyn.stimuli import Step
 
 from . import excitability as _ex
 from ._excitability_run import run as _run
+from .continuation import continue_equilibria
+from .cycles import firing_onset
 
 __all__ = ["ComparisonRow", "Comparison", "compare"]
 
@@ -72,11 +74,12 @@ class Comparison:
 
     def table(self) -> str:
         """A plain-text table (one row per quantity)."""
-        head = f"{'quantity':<34} {'unit':<9} {'full':>11} {'reduced':>11} {'abs diff':>11} {'rel diff':>9}"
+        w = max([len("quantity")] + [len(r.quantity) for r in self.rows])
+        head = f"{'quantity':<{w}} {'unit':<9} {'full':>11} {'reduced':>11} {'abs diff':>11} {'rel diff':>9}"
         lines = [f"full: {self.full_name}", f"reduced: {self.reduced_name}", head, "-" * len(head)]
         for r in self.rows:
             rel = f"{100 * r.rel_diff:8.1f}%" if math.isfinite(r.rel_diff) else f"{'-':>9}"
-            lines.append(f"{r.quantity:<34} {r.unit:<9} {r.full:11.4g} {r.reduced:11.4g} {r.abs_diff:11.4g} {rel}")
+            lines.append(f"{r.quantity:<{w}} {r.unit:<9} {r.full:11.4g} {r.reduced:11.4g} {r.abs_diff:11.4g} {rel}")
         lines += [f"note: {n}" for n in self.notes]
         return "\n".join(lines)
 
@@ -155,22 +158,8 @@ def _plane_model(full, reduced):
     return None
 
 
-def _continuation():
-    """analysis.continue_equilibria if it exists (issue 5), else None."""
-    try:
-        from .continuation import continue_equilibria
-    except ImportError:
-        import analysis
-
-        continue_equilibria = getattr(analysis, "continue_equilibria", None)
-    return continue_equilibria
-
-
 def _hopf_points(model, I_range):
-    """Hopf points of the equilibria in I_ext, via analysis.continue_equilibria (if present)."""
-    continue_equilibria = _continuation()
-    if continue_equilibria is None:
-        return None
+    """(I_ext, l1) of each Hopf point of the equilibria in I_ext over ``I_range``."""
     start = float(model.params["I_ext"]) if I_range[0] is None else I_range[0]
     branch = continue_equilibria(model, "I_ext", start, I_range[1])
     return sorted(((float(p.param), float(p.info.get("l1", math.nan))) for p in branch.special_points
@@ -215,6 +204,10 @@ def _measure(model, *, fi_currents, refractory, hopf_range, progress, label):
     hopf = None
     if hopf_range is not None:
         hopf = attempt("Hopf points", lambda: _hopf_points(model, hopf_range))
+        onset = attempt("onset of repetitive firing", lambda: firing_onset(model, window=hopf_range))
+        values["cycle_onset"] = onset.onset if onset else math.nan
+        values["cycle_onset_rate"] = onset.rate_hz if onset else math.nan
+        results["firing_onset"] = onset
     return values, notes, results, hopf
 
 
@@ -228,6 +221,8 @@ _ROWS = [
     ("fi_onset_rate", "F–I rate at onset", "Hz"),
     ("peak", "spike peak", "mV"),
     ("half_width", "spike half-width", "ms"),
+    ("cycle_onset", "onset of stable cycles (LPC, continuation)", "µA/cm²"),
+    ("cycle_onset_rate", "lowest steady rate, 1000/period at onset", "Hz"),
 ]
 
 
@@ -242,11 +237,11 @@ def compare(full, reduced, *, fi_currents=None, refractory: bool = True, hopf_ra
     fi_currents : increasing currents for the F–I up sweep (default 0, 0.5, …, 30 µA/cm²);
         the sweep stops at the first firing current (the onset) and reports its rate.
     refractory : include the paired-pulse refractory periods (the slowest experiment).
-    hopf_range : (start, stop) of I_ext for equilibrium continuation; the Hopf points found by
-        :func:`analysis.continue_equilibria` become rows "Hopf k I_ext" and "Hopf k l1" (first
-        Lyapunov coefficient), paired in order of increasing I_ext (a model with fewer Hopf
-        points gets NaN in the extra rows). Skipped (with a note) when continuation is not
-        available; None skips it.
+    hopf_range : (start, stop) of I_ext for continuation; the Hopf points of the equilibria become
+        rows "Hopf k I_ext" and "Hopf k l1" (first Lyapunov coefficient), paired in order of
+        increasing I_ext (a model with fewer Hopf points gets NaN in the extra rows), and the
+        cycle branch from the first Hopf point gives the onset of stable cycles (the fold of
+        cycles, LPC) and the lowest steady rate there. None skips them.
     trace_current, trace_ms : the common stimulus of the trace figure: a step of
         ``trace_current`` µA/cm² from 5 ms to ``trace_ms`` − 5 ms, from rest.
     progress : callable receiving one line per finished experiment.
@@ -277,8 +272,6 @@ def compare(full, reduced, *, fi_currents=None, refractory: bool = True, hopf_ra
             for key, title, unit in _ROWS if key in vf]
     notes = nf + nr
     if hopf_range is not None:
-        if _continuation() is None:
-            notes.append("Hopf points skipped: analysis.continue_equilibria is not available")
         hf, hr = hf or [], hr or []
         for k in range(max(len(hf), len(hr))):
             a = hf[k] if k < len(hf) else (math.nan, math.nan)

@@ -11,7 +11,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import analysis  # noqa: E402
-from analysis.compare import Comparison, _continuation  # noqa: E402
+from analysis.compare import Comparison  # noqa: E402
 from hhdyn import HodgkinHuxley  # noqa: E402
 from reductions import fast_m  # noqa: E402
 
@@ -43,9 +43,11 @@ def test_compare_hh_with_fast_m_end_to_end_to_csv(tmp_path):
         if math.isfinite(r.full) and math.isfinite(r.reduced) and r.full != 0:
             assert r.abs_diff == pytest.approx(r.reduced - r.full)
             assert r.rel_diff == pytest.approx((r.reduced - r.full) / abs(r.full))
-    if _continuation() is not None:  # Hopf rows once continuation exists (issue 5)
-        hopf = float(by_name["Hopf 1 I_ext"]["full"])
-        assert hopf == pytest.approx(9.78, abs=0.01)
+    # continuation rows: Hopf points of the equilibria and the fold of cycles where firing starts
+    assert float(by_name["Hopf 1 I_ext"]["full"]) == pytest.approx(9.7754, abs=1e-3)
+    assert float(by_name["Hopf 1 I_ext"]["reduced"]) == pytest.approx(7.743, abs=1e-2)
+    assert float(by_name["onset of stable cycles (LPC, continuation)"]["full"]) == pytest.approx(6.2603, abs=1e-3)
+    assert float(by_name["lowest steady rate, 1000/period at onset"]["full"]) == pytest.approx(50.26, abs=0.05)
     table = result.table()
     assert "rheobase" in table and "reduced" in table
     fig = result.plot()
