@@ -21,7 +21,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from .nullclines import Plane, label_of
+from .nullcline_curves import Plane, label_of
 from .phaseplane import PhasePlane
 
 __all__ = ["Explorer", "default_slider_range"]

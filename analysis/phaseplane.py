@@ -15,7 +15,7 @@ and draws it with :meth:`PhasePlane.plot`. Each ingredient is also a method retu
 
 For models with more than two states the plane is a *projection*: ``others="steady_state"``
 puts the remaining gates at x∞(V) for the initial states, direction field and quasi-nullclines
-(see :mod:`analysis.nullclines`); trajectories are integrated in the full state space and
+(see :mod:`analysis.nullcline_curves`); trajectories are integrated in the full state space and
 drawn projected, and the plot says so.
 """
 from __future__ import annotations
@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.integrate import solve_ivp
 
-from .fixed_points import FixedPoint, fixed_points
-from .nullclines import Plane, label_of, nullclines
+from .equilibria import FixedPoint, fixed_points
+from .nullcline_curves import Plane, label_of, nullclines
 
 __all__ = ["PhasePlane", "Orbit", "Manifold", "LimitCycle"]
 
@@ -120,7 +120,7 @@ class PhasePlane:
     params : mapping, optional
         Parameter overrides, e.g. ``{"I_ext": 8.0}``.
     others : 'steady_state' or mapping
-        Required for models with more than two states (see :mod:`analysis.nullclines`).
+        Required for models with more than two states (see :mod:`analysis.nullcline_curves`).
     t_max : float
         Default integration time for manifolds and cycle searches (model time units, ms).
     """

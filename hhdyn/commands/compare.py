@@ -48,7 +48,7 @@ def reduce(full, which: str, c: float = 0.8, slope: float = -1.0):
 def run(args) -> int:
     import sys
 
-    from analysis.compare import compare
+    from analysis.comparison import compare
 
     plot, csv = output_path(args.plot), output_path(args.csv)
     full = model_from_args(args)

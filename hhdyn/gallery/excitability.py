@@ -48,7 +48,7 @@ def reductions_traces():
         "Nagumo cubic and line fitted to those nullclines, with their residuals.")
 def hh_on_vn_plane():
     from analysis._excitability_run import run
-    from analysis.compare import plane_figure
+    from analysis.comparison import plane_figure
 
     hh, _, planar, fhn = _reductions()
     t = np.arange(0.0, 80.0, 0.02)

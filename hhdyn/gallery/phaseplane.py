@@ -95,7 +95,7 @@ def phaseplane_saddle_separatrix():
         "(left) and of the h = 1 − n reduction (right), whose N-shaped I_ss has two folds (LP, saddle-nodes of "
         "equilibria); equilibria at I_ext are the intersections with the red line.")
 def iv_curves_figure():
-    from analysis.iv_curves import iv_curves
+    from analysis.iv import iv_curves
     from reductions import ReductionWarning, h_plus_n
 
     from ..squid import HodgkinHuxley

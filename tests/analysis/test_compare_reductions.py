@@ -11,7 +11,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import analysis  # noqa: E402
-from analysis.compare import Comparison  # noqa: E402
+from analysis.comparison import Comparison  # noqa: E402
 from hhdyn import HodgkinHuxley  # noqa: E402
 from reductions import fast_m  # noqa: E402
 

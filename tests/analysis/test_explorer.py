@@ -11,7 +11,7 @@ from matplotlib.backend_bases import KeyEvent, MouseEvent  # noqa: E402
 
 import hhdyn  # noqa: E402
 from analysis.explorer import Explorer  # noqa: E402
-from analysis.fixed_points import fixed_points  # noqa: E402
+from analysis.equilibria import fixed_points  # noqa: E402
 from reductions import FitzHughNagumo, h_plus_n  # noqa: E402
 
 

@@ -8,7 +8,7 @@ import pytest
 from scipy.optimize import brentq
 
 import hhdyn
-from analysis.fixed_points import FixedPoint, classify, fixed_points
+from analysis.equilibria import FixedPoint, classify, fixed_points
 from hhdyn.protocol import ODEModel
 from reductions import FitzHughNagumo, ReductionWarning, h_plus_n
 
@@ -201,11 +201,11 @@ def test_bad_input(hh):
         fixed_points(FitzHughNagumo(), method="steady_state")
 
 
-def test_package_attributes_are_callable_in_any_import_order():
+def test_package_attributes_are_the_functions_in_any_import_order():
     import analysis
-    import analysis.fixed_points as module
-    import analysis.nullclines  # noqa: F401  (sets the package attribute to the module)
+    import analysis.equilibria as module
+    import analysis.nullcline_curves  # noqa: F401
 
     assert len(analysis.fixed_points(FitzHughNagumo(), box={"v": (-3, 3), "w": (-3, 3)})) == 1
     assert len(analysis.nullclines(FitzHughNagumo())) == 2
-    assert module.FixedPoint is FixedPoint
+    assert module.FixedPoint is FixedPoint is analysis.FixedPoint

@@ -9,8 +9,8 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import hhdyn  # noqa: E402
-from analysis.fixed_points import fixed_points  # noqa: E402
-from analysis.iv_curves import iv_curves  # noqa: E402
+from analysis.equilibria import fixed_points  # noqa: E402
+from analysis.iv import iv_curves  # noqa: E402
 from reductions import FitzHughNagumo, ReductionWarning, h_plus_n  # noqa: E402
 
 

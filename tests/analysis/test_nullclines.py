@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 import hhdyn
-from analysis.fixed_points import fixed_points
-from analysis.nullclines import Plane, nullclines
+from analysis.equilibria import fixed_points
+from analysis.nullcline_curves import Plane, nullclines
 from hhdyn.protocol import ODEModel
 from reductions import FitzHughNagumo, ReductionWarning, fast_m, h_plus_n
 

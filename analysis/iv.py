@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import brentq
 
-from .fixed_points import Fold, fixed_points, is_conductance_based
+from .equilibria import Fold, fixed_points, is_conductance_based
 
 __all__ = ["IVCurves", "iv_curves"]
 

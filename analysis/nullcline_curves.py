@@ -28,8 +28,6 @@ the other states (argument ``others``):
 from __future__ import annotations
 
 import math
-import sys
-import types
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -37,7 +35,7 @@ import numpy as np
 
 from hhdyn.units import axis_label
 
-from .fixed_points import is_conductance_based
+from .equilibria import is_conductance_based
 
 __all__ = ["Nullcline", "Nullclines", "nullclines", "Plane", "default_limits"]
 
@@ -442,15 +440,3 @@ def _refine(plane, k, pts, widths, ftol, max_iter=20):
         moved = np.max(np.abs(p - pts) / widths, axis=1)
     ok = np.isfinite(f) & (np.abs(f) <= ftol) & (moved < 0.05)
     return p, ok
-
-
-class _CallableModule(types.ModuleType):
-    """``analysis.nullclines`` is both this module and the function: importing the submodule makes
-    the package attribute the module (Python's import system sets it), so the module itself
-    forwards calls to :func:`nullclines` and ``analysis.nullclines(model, ...)`` works in any import order."""
-
-    def __call__(self, *args, **kwargs):
-        return nullclines(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

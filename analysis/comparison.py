@@ -10,8 +10,6 @@ trajectory projected on the (V, n) plane over the nullclines of the 2D (h + n) r
 from __future__ import annotations
 
 import math
-import sys
-import types
 import warnings
 from dataclasses import dataclass, field
 from typing import Callable
@@ -295,15 +293,3 @@ def compare(full, reduced, *, fi_currents=None, refractory: bool = True, hopf_ra
         plane, (base_I, base_I + trace_current),
         {"full": rf, "reduced": rr},
     )
-
-
-class _CallableModule(types.ModuleType):
-    """``analysis.compare`` is both this module and the function: once the submodule has been
-    imported, Python binds the package attribute ``analysis.compare`` to the module, so the
-    module forwards calls to :func:`compare`."""
-
-    def __call__(self, *args, **kwargs):
-        return compare(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

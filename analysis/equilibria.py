@@ -27,8 +27,6 @@ from __future__ import annotations
 
 import json
 import math
-import sys
-import types
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -476,15 +474,3 @@ def _batch_jacobian(model, y, p):
         J = np.asarray(model.jacobian(y, p), dtype=float)
         return np.moveaxis(J, -1, 0)
     return np.array([_jacobian(model, y[:, k], p) for k in range(y.shape[1])])
-
-
-class _CallableModule(types.ModuleType):
-    """``analysis.fixed_points`` is both this module and the function: importing the submodule makes
-    the package attribute the module (Python's import system sets it), so the module itself
-    forwards calls to :func:`fixed_points` and ``analysis.fixed_points(model, ...)`` works in any import order."""
-
-    def __call__(self, *args, **kwargs):
-        return fixed_points(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
