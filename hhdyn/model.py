@@ -60,8 +60,9 @@ class ConductanceModel(ODEModel):
         Further parameters, e.g. reversal potentials named by channels as strings.
     gate_forms : mapping, optional
         Gate name → :class:`Instantaneous` or :class:`LinearInGate` for gates that are not states.
-    name : str
-        A label used in plots and messages.
+    name : str or callable
+        A label used in plots and messages; a callable receives the parameters, so a label
+        that quotes parameter values stays true after ``with_params``.
 
     Parameters of the model are ``C``, ``I_ext``, ``T``, ``g<channel>`` and ``E<channel>``
     for each channel, plus ``extra_params`` and the constants of linear gate forms.
@@ -76,9 +77,9 @@ class ConductanceModel(ODEModel):
         T: float = 6.3,
         extra_params: Mapping[str, float] | None = None,
         gate_forms: Mapping[str, object] | None = None,
-        name: str = "conductance-based model",
+        name="conductance-based model",
     ):
-        self.name = name
+        self._name = name
         self.channels = tuple(channels)
         if not self.channels:
             raise ValueError("a conductance-based model needs at least one channel")
@@ -113,6 +114,10 @@ class ConductanceModel(ODEModel):
                     if pname not in params:
                         raise ValueError(f"gate form needs parameter {pname!r}; pass it in extra_params")
         super().__init__(params)
+
+    @property
+    def name(self) -> str:
+        return self._name(self.params) if callable(self._name) else self._name
 
     # ------------------------------------------------------------------ declaration helpers
     def _check_gate_forms(self):
@@ -158,7 +163,7 @@ class ConductanceModel(ODEModel):
             T=p["T"],
             extra_params=extras,
             gate_forms={**self.gate_forms, **gate_forms},
-            name=name or self.name,
+            name=name or self._name,
         )
 
     # ------------------------------------------------------------------ gate values

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -55,7 +56,7 @@ def h_plus_n(model: ConductanceModel, c: float = 0.8, slope: float = -1.0, *, m=
     reduced = model.reduced(
         {m: Instantaneous(), h: LinearInGate(n, "c", "slope")},
         extra_params={"c": c, "slope": slope},
-        name=f"{model.name} [{m} = {m}∞(V), {h} = {c:g} {'+' if slope >= 0 else '−'} {abs(slope):g}·{n}]",
+        name=_HPlusNName(model.name, m, h, n),
     )
     if warn and not steady_state_iv_is_monotone(reduced):
         warnings.warn(
@@ -66,6 +67,21 @@ def h_plus_n(model: ConductanceModel, c: float = 0.8, slope: float = -1.0, *, m=
             stacklevel=2,
         )
     return reduced
+
+
+@dataclass(frozen=True)
+class _HPlusNName:
+    """The reduced model's label, quoting its current c and slope (picklable, unlike a lambda)."""
+
+    base: str
+    m: str
+    h: str
+    n: str
+
+    def __call__(self, params) -> str:
+        c, slope = params["c"], params["slope"]
+        sign = "+" if slope >= 0 else "−"
+        return f"{self.base} [{self.m} = {self.m}∞(V), {self.h} = {c:g} {sign} {abs(slope):g}·{self.n}]"
 
 
 def steady_state_iv_is_monotone(model, V_range=(-100.0, 60.0), n_grid=1601) -> bool:
