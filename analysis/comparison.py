@@ -17,6 +17,7 @@ from typing import Callable
 import numpy as np
 
 from hhdyn.io import atomic_path
+from hhdyn.validation import check_number
 from hhdyn.stimuli import Step
 
 from . import excitability as _ex
@@ -258,8 +259,8 @@ def compare(full, reduced, *, fi_currents=None, refractory: bool = True, hopf_ra
         lo, hi = hopf_range
         if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
             raise ValueError(f"hopf_range must be (start, stop) with start < stop, got {hopf_range!r}")
-    trace_current = _ex._number("trace_current", trace_current)
-    trace_ms = _ex._number("trace_ms", trace_ms, positive=True)
+    trace_current = check_number("trace_current", trace_current)
+    trace_ms = check_number("trace_ms", trace_ms, positive=True)
     if trace_ms <= 10.0:
         raise ValueError(f"trace_ms must be > 10 ms, got {trace_ms!r}")
 

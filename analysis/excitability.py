@@ -23,6 +23,7 @@ from hhdyn.io import atomic_path
 from hhdyn.stimuli import Ramp, Step
 
 from ._excitability_run import SpikeDetector, run
+from hhdyn.validation import check_number
 
 __all__ = [
     "SpikeDetector",
@@ -47,20 +48,6 @@ _DEFAULT_DETECTOR = SpikeDetector()
 
 
 # ---------------------------------------------------------------------------------- validation
-def _number(name, value, *, positive=False, nonnegative=False) -> float:
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number, got {value!r}") from None
-    if not math.isfinite(x):
-        raise ValueError(f"{name} must be finite, got {value!r}")
-    if positive and x <= 0:
-        raise ValueError(f"{name} must be > 0, got {value!r}")
-    if nonnegative and x < 0:
-        raise ValueError(f"{name} must be >= 0, got {value!r}")
-    return x
-
-
 def _rest(model, y0):
     if y0 is None:
         return np.asarray(model.resting_state(), dtype=float)
@@ -162,11 +149,11 @@ def threshold(model, duration_ms: float = 1.0, *, tol: float = 1e-3, rel_tol: fl
     max(``tol``, ``rel_tol``·A) µA/cm². Raises ValueError if even ``max_amplitude`` does not
     elicit a spike.
     """
-    duration_ms = _number("duration_ms", duration_ms, positive=True)
-    observe_ms = _number("observe_ms", observe_ms, nonnegative=True)
-    tol = _number("tol", tol, positive=True)
-    rel_tol = _number("rel_tol", rel_tol, nonnegative=True)
-    max_amplitude = _number("max_amplitude", max_amplitude, positive=True)
+    duration_ms = check_number("duration_ms", duration_ms, positive=True)
+    observe_ms = check_number("observe_ms", observe_ms, nonnegative=True)
+    tol = check_number("tol", tol, positive=True)
+    rel_tol = check_number("rel_tol", rel_tol, nonnegative=True)
+    max_amplitude = check_number("max_amplitude", max_amplitude, positive=True)
     rest = _rest(model, y0)
 
     def spikes(amplitude):
@@ -257,7 +244,7 @@ def strength_duration(model, durations_ms=(0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 1
     if durations.ndim != 1 or durations.size < 2 or not np.all(np.isfinite(durations)) or np.any(durations <= 0):
         raise ValueError(f"durations_ms must be at least two positive durations, got {durations_ms!r}")
     durations = np.sort(durations)
-    rel_tol = _number("rel_tol", rel_tol, positive=True)
+    rel_tol = check_number("rel_tol", rel_tol, positive=True)
     thresholds = []
     for d in durations:
         thresholds.append(threshold(model, d, tol=1e-9, rel_tol=rel_tol, **options).amplitude)
@@ -310,12 +297,12 @@ class RefractoryProtocol:
     def __post_init__(self):
         for name in ("conditioning_duration_ms", "test_duration_ms", "max_interval_ms", "scan_step_ms",
                      "interval_tol_ms", "observe_ms"):
-            _number(name, getattr(self, name), positive=True)
-        if _number("conditioning_factor", self.conditioning_factor, positive=True) <= 1:
+            check_number(name, getattr(self, name), positive=True)
+        if check_number("conditioning_factor", self.conditioning_factor, positive=True) <= 1:
             raise ValueError(f"conditioning_factor must be > 1 (suprathreshold), got {self.conditioning_factor!r}")
-        if _number("ceiling_factor", self.ceiling_factor, positive=True) <= 1:
+        if check_number("ceiling_factor", self.ceiling_factor, positive=True) <= 1:
             raise ValueError(f"ceiling_factor must be > 1, got {self.ceiling_factor!r}")
-        _number("recovery_tolerance", self.recovery_tolerance, positive=True)
+        check_number("recovery_tolerance", self.recovery_tolerance, positive=True)
 
     def describe(self, control: float) -> str:
         return (f"conditioning pulse {self.conditioning_duration_ms:g} ms at {self.conditioning_factor:g} × "
@@ -612,9 +599,9 @@ def fi_curve(model, start: float = 0.0, stop: float = 50.0, step: float = 1.0, *
     measurement; the curve then covers only the currents visited). ``progress`` gets one line per point.
     """
     if currents is None:
-        start = _number("start", start)
-        stop = _number("stop", stop)
-        step = _number("step", step, positive=True)
+        start = check_number("start", start)
+        stop = check_number("stop", stop)
+        step = check_number("step", step, positive=True)
         if start >= stop:
             raise ValueError(f"start must be < stop, got start={start:g}, stop={stop:g}")
         currents = np.arange(start, stop + 0.5 * step, step)
@@ -632,17 +619,17 @@ def fi_curve(model, start: float = 0.0, stop: float = 50.0, step: float = 1.0, *
             raise ValueError(f"stop_after must be a positive integer, got {stop_after!r}")
         if sweep != "up":
             raise ValueError("stop_after needs sweep='up'")
-    settle_ms = _number("settle_ms", settle_ms, nonnegative=True)
-    measure_ms = _number("measure_ms", measure_ms, positive=True)
+    settle_ms = check_number("settle_ms", settle_ms, nonnegative=True)
+    measure_ms = check_number("measure_ms", measure_ms, positive=True)
     if ramp_rate is not None:
-        ramp_rate = _number("ramp_rate", ramp_rate, positive=True)
-    min_prominence_mV = _number("min_prominence_mV", min_prominence_mV, positive=True)
+        ramp_rate = check_number("ramp_rate", ramp_rate, positive=True)
+    min_prominence_mV = check_number("min_prominence_mV", min_prominence_mV, positive=True)
     if int(min_peaks) != min_peaks or min_peaks < 2:
         raise ValueError(f"min_peaks must be an integer >= 2, got {min_peaks!r}")
     index = model.state_index(variable)
     options = dict(settle_ms=settle_ms, measure_ms=measure_ms, ramp_rate=ramp_rate, min_prominence=min_prominence_mV,
-                   min_peaks=int(min_peaks), index=index, kick_mV=_number("kick_mV", kick_mV, nonnegative=True),
-                   escape_ms=_number("escape_ms", escape_ms, positive=True), rtol=rtol, atol=atol)
+                   min_peaks=int(min_peaks), index=index, kick_mV=check_number("kick_mV", kick_mV, nonnegative=True),
+                   escape_ms=check_number("escape_ms", escape_ms, positive=True), rtol=rtol, atol=atol)
 
     y = _rest(model.with_params(I_ext=float(currents[0])), None) if y0 is None else _rest(model, y0)
     up, previous = [], float(currents[0])
@@ -729,11 +716,11 @@ def anode_break(model, amplitude: float = -10.0, duration_ms: float = 20.0, *, o
     wins. With ``find_threshold`` the smallest |amplitude| that gives a rebound spike is
     bisected (up to ``max_amplitude``; NaN if none).
     """
-    amplitude = _number("amplitude", amplitude)
+    amplitude = check_number("amplitude", amplitude)
     if amplitude >= 0:
         raise ValueError(f"amplitude must be negative (hyperpolarizing), got {amplitude!r}")
-    duration_ms = _number("duration_ms", duration_ms, positive=True)
-    observe_ms = _number("observe_ms", observe_ms, positive=True)
+    duration_ms = check_number("duration_ms", duration_ms, positive=True)
+    observe_ms = check_number("observe_ms", observe_ms, positive=True)
     rest = _rest(model, y0)
 
     def rebound(a):
@@ -781,12 +768,12 @@ class ActionPotential:
 def action_potential(model, amplitude: float | None = None, duration_ms: float = 1.0, *, window_ms: float = 20.0,
                      variable: str = "V", y0=None, rtol: float = 1e-8, atol: float = 1e-9) -> ActionPotential:
     """Evoke one spike with a ``duration_ms`` pulse (default amplitude: 2 × its threshold)."""
-    duration_ms = _number("duration_ms", duration_ms, positive=True)
-    window_ms = _number("window_ms", window_ms, positive=True)
+    duration_ms = check_number("duration_ms", duration_ms, positive=True)
+    window_ms = check_number("window_ms", window_ms, positive=True)
     rest = _rest(model, y0)
     if amplitude is None:
         amplitude = 2.0 * threshold(model, duration_ms, rel_tol=1e-3, y0=rest).amplitude
-    amplitude = _number("amplitude", amplitude)
+    amplitude = check_number("amplitude", amplitude)
     dt = 0.005
     t = np.arange(0.0, window_ms + 0.5 * dt, dt)
     v = run(model, rest, 0.0, window_ms, Step(0.0, duration_ms, amplitude), samples=t, rtol=rtol,

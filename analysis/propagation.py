@@ -31,6 +31,7 @@ from hhdyn.io import atomic_path
 from hhdyn.morphology import cable
 from hhdyn.squid import HodgkinHuxley
 from hhdyn.stimuli import Step
+from hhdyn.validation import check_number
 
 __all__ = [
     "length_constant_um",
@@ -59,22 +60,12 @@ def _write_csv(path, columns: dict) -> None:
         writer.writerows(np.column_stack([np.asarray(c, dtype=float) for c in columns.values()]).tolist())
 
 
-def _pos(name, value) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a positive number, got {value!r}") from None
-    if not (math.isfinite(v) and v > 0):
-        raise ValueError(f"{name} must be positive and finite, got {value!r}")
-    return v
-
-
 # ---------------------------------------------------------------------- passive theory
 def length_constant_um(diameter_um: float, Ra_ohm_cm: float, g_m_mS_per_cm2: float) -> float:
     """λ = √(d·R_m/(4·R_a)) in µm, with R_m = 1000/g_m Ω·cm² (g_m in mS/cm²)."""
-    d = _pos("diameter_um", diameter_um) * 1e-4
-    Rm = 1e3 / _pos("g_m_mS_per_cm2", g_m_mS_per_cm2)
-    return math.sqrt(d * Rm / (4.0 * _pos("Ra_ohm_cm", Ra_ohm_cm))) * 1e4
+    d = check_number("diameter_um", diameter_um, positive=True) * 1e-4
+    Rm = 1e3 / check_number("g_m_mS_per_cm2", g_m_mS_per_cm2, positive=True)
+    return math.sqrt(d * Rm / (4.0 * check_number("Ra_ohm_cm", Ra_ohm_cm, positive=True))) * 1e4
 
 
 def input_resistance_sealed_MOhm(length_um: float, diameter_um: float, Ra_ohm_cm: float, g_m_mS_per_cm2: float) -> float:
@@ -82,7 +73,7 @@ def input_resistance_sealed_MOhm(length_um: float, diameter_um: float, Ra_ohm_cm
     lam_um = length_constant_um(diameter_um, Ra_ohm_cm, g_m_mS_per_cm2)
     d = diameter_um * 1e-4
     R_inf = 4.0 * Ra_ohm_cm * lam_um * 1e-4 / (math.pi * d * d)
-    return R_inf / math.tanh(_pos("length_um", length_um) / lam_um) * 1e-6
+    return R_inf / math.tanh(check_number("length_um", length_um, positive=True) / lam_um) * 1e-6
 
 
 def attenuation_sealed(x_um, length_um: float, lambda_um: float):
@@ -202,13 +193,13 @@ def hh_axon(
     of its converged value. ``membrane`` (default HH at ``celsius``) may be any
     ConductanceModel; its temperature is set to ``celsius``.
     """
-    length_um = _pos("length_cm", length_cm) * 1e4
-    diameter_um = _pos("diameter_um", diameter_um)
+    length_um = check_number("length_cm", length_cm, positive=True) * 1e4
+    diameter_um = check_number("diameter_um", diameter_um, positive=True)
     membrane = HodgkinHuxley() if membrane is None else membrane
     membrane = membrane.with_params(T=float(celsius))
     if segment_um is None:
         segment_um = _slope_length_constant_um(membrane, diameter_um, Ra_ohm_cm) / 40.0
-    n = max(3, int(math.ceil(length_um / _pos("segment_um", segment_um))))
+    n = max(3, int(math.ceil(length_um / check_number("segment_um", segment_um, positive=True))))
     return CableModel(cable(length_um, diameter_um, n, Ra_ohm_cm), membrane)
 
 
@@ -379,7 +370,7 @@ def velocity_vs_diameter(
 ) -> VelocityDiameterResult:
     """Conduction velocity at each diameter (same axon length, segment length and dt) and the
     least-squares exponent of v ∝ d^k (cable theory predicts k = ½)."""
-    diameters = np.array([_pos("diameter", d) for d in diameters_um])
+    diameters = np.array([check_number("diameter", d, positive=True) for d in diameters_um])
     if diameters.size < 2:
         raise ValueError("velocity_vs_diameter needs at least two diameters")
     v = []
@@ -484,7 +475,7 @@ def refractoriness(
 ) -> RefractoryResult:
     """Pairs of end stimuli at increasing intervals: during the absolute refractory period the
     second spike fails; in the relative refractory period it propagates more slowly."""
-    intervals = np.sort(np.array([_pos("interval", i) for i in intervals_ms]))
+    intervals = np.sort(np.array([check_number("interval", i, positive=True) for i in intervals_ms]))
     model = hh_axon(length_cm, diameter_um, Ra_ohm_cm, celsius, segment_um)
     stim = end_stimulus(model)
     nodes = model.morphology.nodes

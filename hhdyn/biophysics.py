@@ -19,6 +19,7 @@ import numpy as np
 
 from .channels import Channel
 from .model import ConductanceModel
+from .validation import check_number
 
 __all__ = [
     "FARADAY",
@@ -36,13 +37,6 @@ GAS_CONSTANT = 8.314462618  # J/(mol·K)
 ZERO_CELSIUS = 273.15  # K
 
 
-def _positive(name, value):
-    value = float(value)
-    if not (math.isfinite(value) and value > 0):
-        raise ValueError(f"{name} must be a positive number, got {value!r}")
-    return value
-
-
 def thermal_voltage(celsius: float) -> float:
     """R·T/F in mV at ``celsius`` °C (25.26 mV at 20 °C)."""
     kelvin = float(celsius) + ZERO_CELSIUS
@@ -57,7 +51,7 @@ def nernst(c_in: float, c_out: float, z: int = 1, celsius: float = 6.3) -> float
     >>> round(nernst(400.0, 20.0, z=1, celsius=6.3), 2)   # squid K+
     -72.14
     """
-    c_in, c_out = _positive("c_in", c_in), _positive("c_out", c_out)
+    c_in, c_out = check_number("c_in", c_in, positive=True), check_number("c_out", c_out, positive=True)
     if z == 0 or int(z) != z:
         raise ValueError(f"valence z must be a non-zero integer, got {z!r}")
     return thermal_voltage(celsius) / z * math.log(c_out / c_in)
@@ -85,7 +79,7 @@ def ghk_potential(permeability: dict, inside: dict, outside: dict, valence: dict
         z = valence.get(ion, -1 if ion.lower().startswith("cl") else 1)
         if z not in (1, -1):
             raise ValueError(f"the GHK voltage equation needs monovalent ions; {ion!r} has valence {z}")
-        c_in, c_out = _positive(f"inside[{ion!r}]", inside[ion]), _positive(f"outside[{ion!r}]", outside[ion])
+        c_in, c_out = check_number(f"inside[{ion!r}]", inside[ion], positive=True), check_number(f"outside[{ion!r}]", outside[ion], positive=True)
         if z == 1:
             numerator += p * c_out
             denominator += p * c_in
@@ -107,7 +101,7 @@ def passive_membrane(C: float = 1.0, g: float = 0.3, E: float = -65.0, I_ext: fl
 
 def membrane_time_constant(C: float, g: float) -> float:
     """τ = C/g in ms (C in µF/cm², g in mS/cm²)."""
-    return _positive("C", C) / _positive("g", g)
+    return check_number("C", C, positive=True) / check_number("g", g, positive=True)
 
 
 def passive_step_response(t, *, C: float = 1.0, g: float = 0.3, E: float = -65.0, amplitude: float = 1.0,

@@ -49,7 +49,6 @@ Use :class:`CableModel` to build the model and :meth:`CableModel.run` to simulat
 from __future__ import annotations
 
 import csv
-import math
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Callable
@@ -63,6 +62,7 @@ from .model import ConductanceModel, Instantaneous, LinearInGate
 from .morphology import Morphology
 from .simulate import SimulationError
 from .stimuli import Stimulus, as_stimulus
+from .validation import check_number
 
 __all__ = [
     "CableModel",
@@ -491,12 +491,12 @@ class CableModel:
         scheme = METHODS.get(str(method).lower())
         if scheme is None:
             raise ValueError(f"unknown method {method!r}; choose 'cn' (Crank–Nicolson) or 'be' (backward Euler)")
-        dt = _positive_ms("dt", dt)
-        t_end = _positive_ms("t_end", t_end)
+        dt = check_number("dt", dt, positive=True, unit="ms")
+        t_end = check_number("t_end", t_end, positive=True, unit="ms")
         n_steps = int(round(t_end / dt))
         if n_steps < 1 or abs(n_steps * dt - t_end) > 1e-6 * dt:
             raise ValueError(f"t_end ({t_end} ms) must be a whole number of steps dt ({dt} ms)")
-        every = 1 if record_dt is None else int(round(_positive_ms("record_dt", record_dt) / dt))
+        every = 1 if record_dt is None else int(round(check_number("record_dt", record_dt, positive=True, unit="ms") / dt))
         if every < 1 or (record_dt is not None and abs(every * dt - record_dt) > 1e-6 * dt):
             raise ValueError(f"record_dt ({record_dt} ms) must be a whole multiple of dt ({dt} ms)")
         morph = self.morphology
@@ -646,16 +646,6 @@ class CableModel:
                 raise ValueError(f"cannot inject current: {err}") from None
         d = G * self.morphology.area_cm2 + self._axial_diag
         return hines_solve(d, self._offdiag, self.morphology.parent_index, rhs)
-
-
-def _positive_ms(name, value) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a positive number of ms, got {value!r}") from None
-    if not (math.isfinite(v) and v > 0):
-        raise ValueError(f"{name} must be a positive number of ms, got {value!r}")
-    return v
 
 
 # ---------------------------------------------------------------------- results

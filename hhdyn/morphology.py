@@ -41,6 +41,7 @@ from pathlib import Path
 
 import networkx as nx
 import numpy as np
+from .validation import check_number
 
 __all__ = [
     "Morphology",
@@ -58,16 +59,6 @@ __all__ = [
 SWC_REGIONS = {0: "undefined", 1: "soma", 2: "axon", 3: "dend", 4: "apic"}
 
 _UM_TO_CM = 1e-4
-
-
-def _positive(what: str, value) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{what} must be a positive number, got {value!r}") from None
-    if not (math.isfinite(number) and number > 0):
-        raise ValueError(f"{what} must be positive and finite, got {value!r}")
-    return number
 
 
 def _count(what: str, value) -> int:
@@ -109,14 +100,14 @@ class Morphology:
             raise ValueError("a morphology must be an undirected networkx.Graph (not directed, not a multigraph)")
         if graph.number_of_nodes() == 0:
             raise ValueError("a morphology needs at least one compartment")
-        self.Ra_ohm_cm = _positive("Ra_ohm_cm (axial resistivity, Ω·cm)", Ra_ohm_cm)
+        self.Ra_ohm_cm = check_number("Ra_ohm_cm (axial resistivity, Ω·cm)", Ra_ohm_cm, positive=True)
         g = nx.Graph()
         for node, data in graph.nodes(data=True):
             for key in ("length_um", "diameter_um"):
                 if key not in data:
                     raise ValueError(f"compartment {node!r} has no {key!r}")
-            length = _positive(f"length_um of compartment {node!r}", data["length_um"])
-            diameter = _positive(f"diameter_um of compartment {node!r}", data["diameter_um"])
+            length = check_number(f"length_um of compartment {node!r}", data["length_um"], positive=True)
+            diameter = check_number(f"diameter_um of compartment {node!r}", data["diameter_um"], positive=True)
             attrs = dict(data)
             attrs["length_um"] = length
             attrs["diameter_um"] = diameter
@@ -293,8 +284,8 @@ def cable(length_um: float, diameter_um: float, n_segments: int, Ra_ohm_cm: floa
     Compartment i spans [i·h, (i+1)·h] with h = length/n (µm); its centre lies at
     (i + ½)·h from the end x = 0. The ends are sealed (no current leaves through them).
     """
-    length_um = _positive("length_um", length_um)
-    diameter_um = _positive("diameter_um", diameter_um)
+    length_um = check_number("length_um", length_um, positive=True)
+    diameter_um = check_number("diameter_um", diameter_um, positive=True)
     n = _count("n_segments", n_segments)
     g = nx.Graph()
     _chain(g, range(n), length_um / n, diameter_um, region)
@@ -308,9 +299,9 @@ def ball_and_stick(soma_diameter_um: float = 20.0, dendrite_length_um: float = 5
                    Ra_ohm_cm: float = 100.0) -> Morphology:
     """A spherical soma (compartment ``"soma"``, a cylinder with L = d) with one dendrite of
     ``n_segments`` compartments ``"dend[0]"`` … ``"dend[n-1]"`` (dend[0] touches the soma)."""
-    soma_diameter_um = _positive("soma_diameter_um", soma_diameter_um)
-    dendrite_length_um = _positive("dendrite_length_um", dendrite_length_um)
-    dendrite_diameter_um = _positive("dendrite_diameter_um", dendrite_diameter_um)
+    soma_diameter_um = check_number("soma_diameter_um", soma_diameter_um, positive=True)
+    dendrite_length_um = check_number("dendrite_length_um", dendrite_length_um, positive=True)
+    dendrite_diameter_um = check_number("dendrite_diameter_um", dendrite_diameter_um, positive=True)
     n = _count("n_segments", n_segments)
     g = nx.Graph()
     g.add_node("soma", length_um=soma_diameter_um, diameter_um=soma_diameter_um, region="soma")
@@ -330,14 +321,14 @@ def y_tree(trunk_length_um: float = 200.0, trunk_diameter_um: float = 4.0,
     2.52 µm for a 4 µm trunk) and equal electrotonic daughter lengths the tree is equivalent
     to a single cylinder.
     """
-    trunk_length_um = _positive("trunk_length_um", trunk_length_um)
-    trunk_diameter_um = _positive("trunk_diameter_um", trunk_diameter_um)
+    trunk_length_um = check_number("trunk_length_um", trunk_length_um, positive=True)
+    trunk_diameter_um = check_number("trunk_diameter_um", trunk_diameter_um, positive=True)
     if np.ndim(daughter_lengths_um) == 0:
         daughter_lengths_um = (daughter_lengths_um, daughter_lengths_um)
     if len(daughter_lengths_um) != 2 or len(daughter_diameters_um) != 2:
         raise ValueError("daughter_lengths_um and daughter_diameters_um must each give two values (left, right)")
-    lengths = [_positive(f"daughter_lengths_um[{i}]", v) for i, v in enumerate(daughter_lengths_um)]
-    diameters = [_positive(f"daughter_diameters_um[{i}]", v) for i, v in enumerate(daughter_diameters_um)]
+    lengths = [check_number(f"daughter_lengths_um[{i}]", v, positive=True) for i, v in enumerate(daughter_lengths_um)]
+    diameters = [check_number(f"daughter_diameters_um[{i}]", v, positive=True) for i, v in enumerate(daughter_diameters_um)]
     counts = [n_segments] * 3 if np.ndim(n_segments) == 0 else list(n_segments)
     if len(counts) != 3:
         raise ValueError(f"n_segments must be one count or three (trunk, left, right), got {n_segments!r}")

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
+from .validation import check_number
 
 __all__ = [
     "Stimulus",
@@ -24,20 +25,6 @@ __all__ = [
     "WhiteNoise",
     "as_stimulus",
 ]
-
-
-def _finite(name: str, value, positive=False, nonnegative=False) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number, got {value!r}") from None
-    if not math.isfinite(number):
-        raise ValueError(f"{name} must be finite, got {value!r}")
-    if positive and number <= 0:
-        raise ValueError(f"{name} must be > 0, got {value!r}")
-    if nonnegative and number < 0:
-        raise ValueError(f"{name} must be >= 0, got {value!r}")
-    return number
 
 
 class Stimulus:
@@ -65,7 +52,7 @@ class Constant(Stimulus):
     amplitude: float
 
     def __post_init__(self):
-        object.__setattr__(self, "amplitude", _finite("amplitude", self.amplitude))
+        object.__setattr__(self, "amplitude", check_number("amplitude", self.amplitude))
 
     def __call__(self, t):
         return np.full(np.shape(t), self.amplitude)
@@ -80,9 +67,9 @@ class Step(Stimulus):
     amplitude: float
 
     def __post_init__(self):
-        object.__setattr__(self, "onset", _finite("onset", self.onset))
-        object.__setattr__(self, "duration", _finite("duration", self.duration, positive=True))
-        object.__setattr__(self, "amplitude", _finite("amplitude", self.amplitude))
+        object.__setattr__(self, "onset", check_number("onset", self.onset))
+        object.__setattr__(self, "duration", check_number("duration", self.duration, positive=True))
+        object.__setattr__(self, "amplitude", check_number("amplitude", self.amplitude))
 
     def __call__(self, t):
         t = np.asarray(t, dtype=float)
@@ -103,10 +90,10 @@ class PulseTrain(Stimulus):
     count: int
 
     def __post_init__(self):
-        _finite("onset", self.onset)
-        _finite("width", self.width, positive=True)
-        _finite("interval", self.interval, positive=True)
-        _finite("amplitude", self.amplitude)
+        check_number("onset", self.onset)
+        check_number("width", self.width, positive=True)
+        check_number("interval", self.interval, positive=True)
+        check_number("amplitude", self.amplitude)
         if int(self.count) != self.count or self.count < 1:
             raise ValueError(f"count must be a positive integer, got {self.count!r}")
         if self.width > self.interval:
@@ -138,10 +125,10 @@ class Ramp(Stimulus):
     hold: bool = False
 
     def __post_init__(self):
-        _finite("onset", self.onset)
-        _finite("duration", self.duration, positive=True)
-        _finite("start", self.start)
-        _finite("stop", self.stop)
+        check_number("onset", self.onset)
+        check_number("duration", self.duration, positive=True)
+        check_number("start", self.start)
+        check_number("stop", self.stop)
 
     def __call__(self, t):
         t = np.asarray(t, dtype=float)
@@ -208,10 +195,10 @@ class OrnsteinUhlenbeck(Stimulus):
     _cache: dict = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self):
-        _finite("mean", self.mean)
-        _finite("sigma", self.sigma, nonnegative=True)
-        _finite("tau", self.tau, positive=True)
-        _finite("dt", self.dt, positive=True)
+        check_number("mean", self.mean)
+        check_number("sigma", self.sigma, nonnegative=True)
+        check_number("tau", self.tau, positive=True)
+        check_number("dt", self.dt, positive=True)
 
     @property
     def max_step(self):
@@ -257,9 +244,9 @@ class WhiteNoise(Stimulus):
     _cache: dict = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self):
-        _finite("intensity", self.intensity, nonnegative=True)
-        _finite("dt", self.dt, positive=True)
-        _finite("mean", self.mean)
+        check_number("intensity", self.intensity, nonnegative=True)
+        check_number("dt", self.dt, positive=True)
+        check_number("mean", self.mean)
 
     @property
     def max_step(self):

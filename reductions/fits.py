@@ -13,18 +13,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from hhdyn.protocol import ODEModel
+from hhdyn.validation import check_number
 
 __all__ = ["HNFit", "fit_h_n_relation", "FHNFit", "FitzHughNagumoHH", "fhn_from", "v_nullcline"]
-
-
-def _positive(name, value):
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number, got {value!r}") from None
-    if not (math.isfinite(x) and x > 0):
-        raise ValueError(f"{name} must be a positive number, got {value!r}")
-    return x
 
 
 # ------------------------------------------------------------------------------ h + n ≈ c
@@ -81,7 +72,7 @@ def fit_h_n_relation(model, I_ext: float = 10.0, *, transient_ms: float = 100.0,
     I_ext = float(I_ext)
     if not math.isfinite(I_ext):
         raise ValueError(f"I_ext must be finite, got {I_ext!r}")
-    transient_ms = _positive("transient_ms", transient_ms)
+    transient_ms = check_number("transient_ms", transient_ms, positive=True)
     if int(n_cycles) != n_cycles or n_cycles < 1:
         raise ValueError(f"n_cycles must be a positive integer, got {n_cycles!r}")
     for role, name in (("h", h), ("n", n)):
@@ -377,11 +368,11 @@ def fhn_from(model2d, V_window=(-70.0, 40.0), *, method: str = "anchored", recov
     q0 = float(rest[1] - q1 * u_rest)
     line_res = q0 + q1 * ur - X
     J = model2d.jacobian(rest)
-    gamma = -float(J[0, 1]) if gamma is None else _positive("gamma", gamma)
+    gamma = -float(J[0, 1]) if gamma is None else check_number("gamma", gamma, positive=True)
     if tau_w is None:
         tau_w = 1.0 / -float(J[1, 1]) if J[1, 1] < 0 else -1.0
     else:
-        tau_w = _positive("tau_w", tau_w)
+        tau_w = check_number("tau_w", tau_w, positive=True)
     if not (gamma > 0 and tau_w > 0):
         raise ValueError(f"model2d: at rest ∂f_V/∂x = {J[0, 1]:.4g} and ∂f_x/∂x = {J[1, 1]:.4g} do not have "
                          "the signs of an excitable voltage–recovery pair")
