@@ -10,6 +10,7 @@ from scipy.integrate import solve_ivp
 from . import spikes as _spikes
 from .io import atomic_path
 from .stimuli import Stimulus, as_stimulus
+from .validation import check_number
 
 __all__ = ["simulate", "Trajectory", "SimulationError", "METHODS"]
 
@@ -112,13 +113,6 @@ class Trajectory:
         return ax
 
 
-def _positive(name, value):
-    value = float(value)
-    if not np.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a positive number of ms, got {value!r}")
-    return value
-
-
 def simulate(
     model,
     t_end: float,
@@ -130,6 +124,7 @@ def simulate(
     atol: float = 1e-9,
     dt: float = 0.01,
     max_step: float | None = None,
+    engine: str = "scipy",
 ) -> Trajectory:
     """Integrate ``model`` from t = 0 to ``t_end`` ms.
 
@@ -154,23 +149,43 @@ def simulate(
         Spacing of the returned samples, ms (the integrator chooses its own steps).
     max_step : float, optional
         Largest integration step, ms (noise stimuli set one themselves).
+    engine : {"scipy", "compiled"}
+        "scipy" (default) uses :func:`scipy.integrate.solve_ivp` with ``method``. "compiled" uses
+        hhdyn's compiled adaptive Dormand–Prince 5(4) kernels (:func:`hhdyn.batch.simulate_batch`
+        with the same rtol/atol, states sampled every ``dt`` ms by cubic Hermite interpolation);
+        it is one to two orders of magnitude faster for long runs, works for conductance-based
+        models and FitzHugh–Nagumo (not for models without an engine declaration), needs
+        ``method`` left at its default, samples the stimulus every 0.005 ms, and compiles its
+        kernels on first use of a model structure (cached on disk).
 
     Integration restarts at every jump of the stimulus. If a state leaves the finite range a
     :class:`SimulationError` names the time and the state.
     """
-    t_end = _positive("t_end", t_end)
-    dt = _positive("dt", dt)
+    t_end = check_number("t_end", t_end, positive=True, unit="ms")
+    dt = check_number("dt", dt, positive=True, unit="ms")
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
     for name, tol in (("rtol", rtol), ("atol", atol)):
         if not (np.isfinite(tol) and tol > 0):
             raise ValueError(f"{name} must be positive, got {tol!r}")
+    if engine not in ("scipy", "compiled"):
+        raise ValueError(f"engine must be 'scipy' or 'compiled', got {engine!r}")
+    if engine == "compiled" and method != "LSODA":
+        raise ValueError(f"method={method!r} applies to engine='scipy'; engine='compiled' is Dormand–Prince 5(4)")
     stim = None if stimulus is None else as_stimulus(stimulus)
     y0 = model.resting_state() if y0 is None else np.asarray(y0, dtype=float)
     if y0.shape != (model.n_states,):
         raise ValueError(f"y0 must have shape ({model.n_states},) for states {model.state_names}, got {y0.shape}")
     if not np.all(np.isfinite(y0)):
         raise ValueError(f"y0 must be finite, got {y0}")
+    if engine == "compiled":
+        from .batch import simulate_batch
+
+        result = simulate_batch(model, t_end, stimulus=stim, y0=y0, rtol=rtol, atol=atol, record=dt,
+                                max_step=max_step)
+        if result.failed[0]:
+            raise SimulationError(f"integration failed: {result.messages[0]}")
+        return Trajectory(result.t, result.traces[0], tuple(model.state_names), model, stim)
     steps = [s for s in (max_step, stim.max_step if stim else None) if s is not None]
     step_limit = min(steps) if steps else np.inf
 
