@@ -1,7 +1,7 @@
 """The one integrator call behind the excitability experiments (private).
 
 :func:`run` integrates a model from a given state under an optional stimulus (added to the
-model's I_ext through ∂f/∂I_ext, exactly as :func:`hhdyn.simulate.simulate` does) and can stop
+model's I_ext through ∂f/∂I_ext, exactly as :func:`hhdyn.simulation.simulate` does) and can stop
 at the first spike, i.e. the first upward crossing of a voltage threshold. Stopping early is what
 makes threshold bisections cheap: a supra-threshold trial ends a few ms after the pulse.
 """
@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.integrate import solve_ivp
 
-from hhdyn.simulate import SimulationError
+from hhdyn.simulation import SimulationError
 
 _IMPLICIT = {"LSODA", "BDF", "Radau"}
 

@@ -137,7 +137,7 @@ def main(argv=None):
         res, sec = timed(simulate_batch, model, t_j1, {"I_ext": [10.0]}, **kw)
         mism, err = compare(res.spike_counts, res.spike_times, [ref_j1.size], [ref_j1])
         rows.append((label, sec, mism, err))
-    from hhdyn.simulate import simulate
+    from hhdyn.simulation import simulate
 
     traj, sec = timed(simulate, model.with_params(I_ext=10.0), t_j1, y0=y0)
     st = traj.spike_times()

@@ -141,10 +141,10 @@ class BatchResult:
         return np.where(self.failed, np.nan, rates)
 
     def trace(self, i: int):
-        """Member ``i``'s recorded trajectory as a :class:`hhdyn.simulate.Trajectory`."""
+        """Member ``i``'s recorded trajectory as a :class:`hhdyn.simulation.Trajectory`."""
         if self.traces is None:
             raise ValueError("no traces were recorded; pass record=<sample spacing in ms>")
-        from .simulate import Trajectory
+        from .simulation import Trajectory
 
         model = self.model
         if model is not None and self.params:

@@ -60,7 +60,7 @@ from .io import atomic_path
 from .biophysics import passive_membrane  # re-exported: membranes for compartments
 from .model import ConductanceModel, Instantaneous, LinearInGate
 from .morphology import Morphology
-from .simulate import SimulationError
+from .simulation import SimulationError
 from .stimuli import Stimulus, as_stimulus
 from .validation import check_number
 

@@ -410,7 +410,7 @@ def continue_cycles(
         ``omega`` (rad per time unit), optionally ``eigenvector`` (q with J q = iωq) and ``l1``):
         the branch is switched onto with the small cycle x₀ + 2ε Re(q e^{iωt}) at the parameter
         shift Δp = −ω·l1·ε²/(dReλ/dp) predicted by the normal form, then corrected. Or one
-        periodic solution from a simulation — a ``hhdyn.simulate.Trajectory`` (a ``Constant``
+        periodic solution from a simulation — a ``hhdyn.simulation.Trajectory`` (a ``Constant``
         stimulus is added to I_ext) or ``(t, y)`` arrays with ``model`` —, whose last full period
         is taken as the first guess.
     model : the model (required for a Hopf point or (t, y); a Trajectory carries its own).

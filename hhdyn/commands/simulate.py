@@ -32,7 +32,7 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    from ..simulate import simulate
+    from ..simulation import simulate
     from ..stimuli import Step
 
     plot, csv = output_path(args.plot), output_path(args.csv)

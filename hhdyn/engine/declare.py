@@ -94,7 +94,7 @@ def declare(model) -> Declaration:
             return _REGISTRY[cls](model)
     raise UnsupportedModelError(
         f"model {getattr(model, 'name', model)!r} ({type(model).__name__}) has no compiled-engine "
-        "declaration; register one with hhdyn.engine.declare.register, or use hhdyn.simulate.simulate"
+        "declaration; register one with hhdyn.engine.declare.register, or use hhdyn.simulation.simulate"
     )
 
 
@@ -160,7 +160,7 @@ def rate_source(rate, V: str, em: Emitter) -> str:
         return f"({x_inf}/{tau})" if rate.opening else f"((1.0-{x_inf})/{tau})"
     raise UnsupportedModelError(
         f"rate {rate!r} cannot be compiled (only ExpRate, SigmoidRate, ExpLinearRate, "
-        "ConstantRate and Gate.from_inf_tau of these); use hhdyn.simulate.simulate for this model"
+        "ConstantRate and Gate.from_inf_tau of these); use hhdyn.simulation.simulate for this model"
     )
 
 

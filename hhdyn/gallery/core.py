@@ -7,7 +7,7 @@ import numpy as np
 from . import figure
 from ..biophysics import passive_membrane, passive_step_response
 from ..clamp import voltage_clamp
-from ..simulate import simulate
+from ..simulation import simulate
 from ..squid import HodgkinHuxley
 from ..stimuli import Constant, Step
 

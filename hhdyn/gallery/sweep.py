@@ -9,19 +9,45 @@ I_RANGE = (0.0, 40.0)   # µA/cm²
 GK_RANGE = (20.0, 50.0)  # mS/cm²
 
 
-def bifurcation_overlay(ax, model, I_range=I_RANGE, gK_range=GK_RANGE) -> list[str]:
-    """HOOK (lead): draw the Hopf (H) and fold-of-cycles (LPC) curves in the (I_ext, gK) plane.
+def bifurcation_overlay(ax, model, I_range=I_RANGE, gK_range=GK_RANGE, n_lpc: int = 7) -> list[str]:
+    """Draw the Hopf curve (H) and the fold-of-cycles points (LPC) in the (I_ext, gK) plane.
 
-    Once the continuation work provides them (e.g. ``analysis.codim2.continue_hopf`` from the
-    Hopf point of the equilibrium branch in I_ext, and a two-parameter LPC continuation), plot
-    them here onto ``ax`` (x = I_ext in µA/cm², y = gK in mS/cm²) and return their labels.
-    The map below shows where repetitive firing starts; the Hopf curve should bound the region
-    where rest is unstable and the LPC curve the onset of the bistable band. Draws nothing yet.
+    The Hopf curve is continued in two parameters from the first Hopf point of the equilibrium
+    branch in I_ext (rest is unstable to its right); the LPC, where repetitive firing begins
+    (the left edge of the bistable band), is located by cycle continuation at ``n_lpc`` values
+    of gK. Returns the legend labels drawn.
     """
-    return []
+    from analysis.codim2 import continue_hopf
+    from analysis.continuation import continue_equilibria
+    from analysis.cycles import firing_onset
+
+    labels = []
+    equilibria = continue_equilibria(model, "I_ext", I_range[0] - 10.0, I_range[1] + 10.0)
+    hopf = sorted(equilibria.points("H"), key=lambda p: p.param)
+    if hopf:
+        curve = continue_hopf(model, hopf[0], "gK", bounds=(I_range[0] - 20.0, I_range[1] + 20.0),
+                              bounds2=(gK_range[0] - 5.0, gK_range[1] + 5.0))
+        ax.plot(curve.param, curve.param2, "w-", lw=2.0, label="Hopf (H): rest loses stability")
+        labels.append("H")
+    gks, lpcs = [], []
+    for gK in np.linspace(*gK_range, n_lpc):
+        try:
+            onset = firing_onset(model.with_params(gK=float(gK)), window=(I_range[0] - 10.0, I_range[1] + 10.0))
+        except ValueError:
+            continue
+        if onset.kind == "LPC":
+            gks.append(gK)
+            lpcs.append(onset.onset)
+    if lpcs:
+        ax.plot(lpcs, gks, "wo--", ms=4, lw=1.2, label="fold of cycles (LPC): firing begins")
+        labels.append("LPC")
+    ax.set_xlim(*I_range)
+    ax.set_ylim(*gK_range)
+    return labels
 
 
-@figure("firing_rate_map", "HH firing rate over (I_ext, gK), 1891 runs of the compiled batch engine")
+@figure("firing_rate_map", "HH firing rate over (I_ext, gK), 1891 runs of the compiled batch engine, with the "
+        "Hopf curve and the fold of cycles (LPC) from continuation drawn over it")
 def firing_rate_map():
     import matplotlib.pyplot as plt
 
@@ -35,6 +61,6 @@ def firing_rate_map():
     result.plot(ax=ax, cmap="viridis")
     labels = bifurcation_overlay(ax, model)
     if labels:
-        ax.legend(frameon=False, fontsize="small")
+        ax.legend(loc="upper left", fontsize="small", facecolor="0.3", labelcolor="w", framealpha=0.6)
     ax.set_title("HH: firing rate after a current step from rest (0.1–0.3 s)")
     return fig

@@ -270,7 +270,7 @@ def test_hh_stable_cycle_matches_tight_simulation(hh_setup, I):
 def test_hh_period_converges_with_ntst():
     """From a simulated cycle at I = 20 (a Trajectory with a Constant stimulus): the corrected
     orbit's period changes by < 1e-5 relative from NTST = 50 to 100."""
-    from hhdyn.simulate import simulate
+    from hhdyn.simulation import simulate
     from hhdyn.stimuli import Constant
 
     hh = hhdyn.HodgkinHuxley()
@@ -361,7 +361,7 @@ def test_bad_input_raises_value_error():
     with pytest.raises(ValueError, match="unknown parameter"):
         continue_cycles(hopf, hh, param="nope")
     # a trajectory driven by a time-dependent stimulus is not an orbit of the autonomous model
-    from hhdyn.simulate import simulate
+    from hhdyn.simulation import simulate
     from hhdyn.stimuli import Step
 
     traj = simulate(hh, 20.0, stimulus=Step(1.0, 5.0, 10.0))

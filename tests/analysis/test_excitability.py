@@ -20,7 +20,7 @@ from analysis.excitability import (  # noqa: E402
     threshold,
 )
 from hhdyn import HodgkinHuxley  # noqa: E402
-from hhdyn.simulate import simulate  # noqa: E402
+from hhdyn.simulation import simulate  # noqa: E402
 from hhdyn.stimuli import Step  # noqa: E402
 
 HH = HodgkinHuxley()

@@ -118,7 +118,7 @@ def test_h_plus_n_bistability_stable_and_unstable_cycles():
     assert unstable.xy[:, 0].min() < rest["V"] < unstable.xy[:, 0].max()
     assert stable.xy[:, 0].min() < unstable.xy[:, 0].min() and stable.xy[:, 0].max() > unstable.xy[:, 0].max()
     # independent check of the stable cycle: simulate from a point on it, measure the ISI
-    from hhdyn.simulate import simulate
+    from hhdyn.simulation import simulate
 
     traj = simulate(model.with_params(I_ext=8.0), 80.0, y0=stable.y[:, 0])
     assert traj.isis()[-1] == pytest.approx(stable.period, rel=1e-3)

@@ -6,7 +6,7 @@ from scipy.integrate import solve_ivp
 import hhdyn
 from hhdyn import spikes
 from hhdyn.batch import BatchResult, simulate_batch
-from hhdyn.simulate import simulate
+from hhdyn.simulation import simulate
 from hhdyn.stimuli import Step
 from reductions import FitzHughNagumo
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from hhdyn.biophysics import ghk_potential, nernst, passive_membrane, passive_step_response, thermal_voltage
-from hhdyn.simulate import simulate
+from hhdyn.simulation import simulate
 from hhdyn.stimuli import Step
 
 

@@ -7,7 +7,7 @@ import pytest
 from hhdyn import HodgkinHuxley
 from hhdyn.cable import CableModel, CurrentInjection, _hines_solve_python, density, hines_solve, passive_membrane
 from hhdyn.morphology import ball_and_stick, cable, y_tree
-from hhdyn.simulate import simulate
+from hhdyn.simulation import simulate
 from hhdyn.stimuli import Constant, PulseTrain, Step
 
 

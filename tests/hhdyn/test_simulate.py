@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from hhdyn import HodgkinHuxley, HodgkinHuxley1952, to_modern_voltage
-from hhdyn.simulate import SimulationError, simulate
+from hhdyn.simulation import SimulationError, simulate
 from hhdyn.stimuli import Constant, Function, OrnsteinUhlenbeck, PulseTrain, Ramp, Step, WhiteNoise
 
 HH = HodgkinHuxley()
