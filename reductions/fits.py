@@ -67,7 +67,7 @@ def fit_h_n_relation(model, I_ext: float = 10.0, *, transient_ms: float = 100.0,
     minimizes Σ (h_i − c − slope·n_i)² over these time-uniform samples. For HH at 10 µA/cm²
     the result is close to h ≈ 0.87 − 1.1·n (compare Rinzel's 0.8 − n).
     """
-    from hhdyn.simulate import simulate
+    from hhdyn.simulation import simulate
 
     I_ext = float(I_ext)
     if not math.isfinite(I_ext):
