@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from hhdyn.io import atomic_path
 from hhdyn.units import axis_label
 
 __all__ = ["SpecialPoint", "BranchBase", "Branch", "BifurcationDiagram", "CodimTwoCurve"]
@@ -115,6 +116,14 @@ class SpecialPoint:
         return f"SpecialPoint({self.kind!r}, param={self.param:.10g}{extra}, converged={self.converged})"
 
 
+def _dump_json(data: dict, path=None) -> str:
+    text = json.dumps(data, indent=1)
+    if path is not None:
+        with atomic_path(path) as tmp:
+            tmp.write_text(text)
+    return text
+
+
 @dataclass(frozen=True, eq=False)
 class BranchBase:
     """What every branch has: a parameter, special points, and how the run ended.
@@ -195,6 +204,10 @@ class BranchBase:
         ax.set_ylabel(axis_label(y))
         return ax
 
+    def to_json(self, path=None) -> str:
+        """The branch as JSON text (:meth:`to_dict`); also written atomically to ``path`` when given."""
+        return _dump_json(self.to_dict(), path)
+
     def to_dict(self) -> dict:
         """Plain-data (JSON-ready) description of the branch."""
         return _jsonable(
@@ -245,10 +258,6 @@ class Branch(BranchBase):
             cols[f"eig{i}_re"] = self.eigenvalues[:, i].real
             cols[f"eig{i}_im"] = self.eigenvalues[:, i].imag
         return cols
-
-    def to_json(self, path=None) -> str:
-        """The branch as JSON (a one-branch :class:`BifurcationDiagram`)."""
-        return BifurcationDiagram([self]).to_json(path)
 
     def to_csv(self, path) -> None:
         """One row per point (see :meth:`BifurcationDiagram.to_csv`)."""
@@ -353,14 +362,8 @@ class BifurcationDiagram:
         return {"branches": [b.to_dict() for b in self.branches]}
 
     def to_json(self, path=None) -> str:
-        """The diagram as JSON text; also written (atomically) to ``path`` when given."""
-        text = json.dumps(self.to_dict(), indent=1)
-        if path is not None:
-            from hhdyn.io import atomic_path
-
-            with atomic_path(path) as tmp:
-                tmp.write_text(text)
-        return text
+        """The diagram as JSON text (``{"branches": [...]}``); also written atomically to ``path``."""
+        return _dump_json(self.to_dict(), path)
 
     def to_csv(self, path) -> None:
         """One row per branch point: branch number, kind, model, the branch's columns, label."""

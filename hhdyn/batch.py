@@ -46,6 +46,7 @@ import numpy as np
 from . import spikes as _spikes
 from .io import atomic_path
 from .stimuli import as_stimulus
+from .validation import check_number
 
 __all__ = ["simulate_batch", "BatchResult", "METHODS"]
 
@@ -187,23 +188,7 @@ class BatchResult:
 def _positive(name, value, allow_none=False):
     if value is None and allow_none:
         return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a positive number, got {value!r}") from None
-    if not (math.isfinite(number) and number > 0):
-        raise ValueError(f"{name} must be a positive finite number, got {value!r}")
-    return number
-
-
-def _finite(name, value):
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number, got {value!r}") from None
-    if not math.isfinite(number):
-        raise ValueError(f"{name} must be finite, got {value!r}")
-    return number
+    return check_number(name, value, positive=True)
 
 
 def member_params(model, params: Mapping | None, n_members: int | None = None) -> tuple[dict, int]:
@@ -314,8 +299,8 @@ def simulate_batch(
     record = _positive("record", record, allow_none=True)
     max_step = _positive("max_step", max_step, allow_none=True)
     stim_dt = _positive("stim_dt", stim_dt, allow_none=True)
-    threshold = _finite("threshold", threshold)
-    hysteresis = _finite("hysteresis", hysteresis)
+    threshold = check_number("threshold", threshold)
+    hysteresis = check_number("hysteresis", hysteresis)
     if hysteresis < 0:
         raise ValueError(f"hysteresis must be >= 0, got {hysteresis!r}")
     if int(max_steps) != max_steps or max_steps < 1:

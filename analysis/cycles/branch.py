@@ -134,18 +134,6 @@ class CycleBranch(BranchBase):
         ax.set_ylabel("rate 1000/period (Hz)" if frequency else "period (ms)")
         return ax
 
-    def to_json(self, path=None) -> str:
-        """The branch as JSON (``to_dict``); also written atomically to ``path`` when given."""
-        import json
-
-        text = json.dumps(self.to_dict(), indent=1)
-        if path is not None:
-            from hhdyn.io import atomic_path
-
-            with atomic_path(path) as tmp:
-                tmp.write_text(text)
-        return text
-
     def to_csv(self, path) -> None:
         """One row per orbit: parameter, period, min/max of each state, stability, multipliers."""
         import csv
