@@ -252,8 +252,10 @@ def simulate_batch(
 
     Parameters
     ----------
-    model : ConductanceModel or registered ODEModel
-        The model; all members share its structure and differ by ``params`` and ``y0``.
+    model : ConductanceModel, or an ODEModel with ``engine_equations()``
+        The model (e.g. FitzHugh–Nagumo declares its equations through
+        ``engine_equations()``, see :mod:`hhdyn.engine.expressions`); all members share its
+        structure and differ by ``params`` and ``y0``.
     t_end : float
         Duration, ms.
     params : mapping name → scalar or array (N,), optional

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from hhdyn.engine.expressions import Equations
 from hhdyn.protocol import ODEModel
 from hhdyn.validation import check_number
 
@@ -126,6 +127,19 @@ def v_nullcline(model2d, V, x_range=(0.0, 1.0), n_grid: int = 401, params=None) 
     return np.where(has, 0.5 * (lo + hi), np.nan)
 
 
+#: The equations of :class:`FitzHughNagumoHH`, written once: its ``rhs``/``jacobian`` evaluate
+#: these strings with NumPy and the compiled engine (:mod:`hhdyn.engine`) pastes them into kernels.
+FHN_HH_EQUATIONS = Equations(
+    state_names=("V", "w"),
+    param_names=("C", "I_ext", "I_fit", "gamma", "tau_w", "V_mid", "V_scale", "p0", "p1", "p2", "p3", "q0", "q1"),
+    definitions=(("u", "(V - V_mid)/V_scale"),),
+    rhs={"V": "gamma*(p0 + u*(p1 + u*(p2 + u*p3)) - w) + (I_ext - I_fit)/C",
+         "w": "(q0 + q1*u - w)/tau_w"},
+    jacobian={("V", "V"): "gamma*(p1 + u*(2.0*p2 + 3.0*u*p3))/V_scale", ("V", "w"): "-gamma",
+              ("w", "V"): "q1/(V_scale*tau_w)", ("w", "w"): "-1.0/tau_w"},
+)
+
+
 class FitzHughNagumoHH(ODEModel):
     """FitzHugh–Nagumo in HH units: V in mV, t in ms, w a recovery variable in units of n.
 
@@ -159,24 +173,18 @@ class FitzHughNagumoHH(ODEModel):
     def _cubic_deriv(p, u):
         return p["p1"] + u * (2.0 * p["p2"] + 3.0 * u * p["p3"])
 
+    @classmethod
+    def engine_equations(cls) -> Equations:
+        """The right-hand side and Jacobian as expression strings (the one source of both)."""
+        return FHN_HH_EQUATIONS
+
     def rhs(self, y, params=None):
-        p = self._resolve(params)
-        V, w = np.asarray(y, dtype=float)
-        u = (V - p["V_mid"]) / p["V_scale"]
-        dV = p["gamma"] * (self._cubic(p, u) - w) + (p["I_ext"] - p["I_fit"]) / p["C"]
-        dw = (p["q0"] + p["q1"] * u - w) / p["tau_w"]
-        return np.stack([dV, dw])
+        """(γ·(P(u) − w) + (I_ext − I_fit)/C, (W(u) − w)/τ_w), evaluated from FHN_HH_EQUATIONS."""
+        return FHN_HH_EQUATIONS.rhs_values(y, self._resolve(params))
 
     def jacobian(self, y, params=None):
-        """[[γ·P'(u)/V_scale, −γ], [q1/(V_scale·τ_w), −1/τ_w]]."""
-        p = self._resolve(params)
-        V = np.asarray(y, dtype=float)[0]
-        u = (V - p["V_mid"]) / p["V_scale"]
-        one = np.ones_like(V)
-        return np.array([
-            [p["gamma"] * self._cubic_deriv(p, u) / p["V_scale"], -p["gamma"] * one],
-            [p["q1"] / (p["V_scale"] * p["tau_w"]) * one, -one / p["tau_w"]],
-        ])
+        """[[γ·P'(u)/V_scale, −γ], [q1/(V_scale·τ_w), −1/τ_w]], evaluated from FHN_HH_EQUATIONS."""
+        return FHN_HH_EQUATIONS.jacobian_values(y, self._resolve(params))
 
     def dfdp(self, y, name, params=None):
         p = self._resolve(params)

@@ -3,9 +3,19 @@ from __future__ import annotations
 
 import numpy as np
 
+from hhdyn.engine.expressions import Equations
 from hhdyn.protocol import ODEModel
 
 __all__ = ["FitzHughNagumo"]
+
+#: The equations, written once: ``FitzHughNagumo.rhs``/``jacobian`` evaluate these strings with
+#: NumPy and the compiled engine (:mod:`hhdyn.engine`) pastes them into its kernels.
+EQUATIONS = Equations(
+    state_names=("v", "w"),
+    param_names=("a", "b", "eps", "I_ext"),
+    rhs={"v": "v - v*v*v/3.0 - w + I_ext", "w": "eps*(v + a - b*w)"},
+    jacobian={("v", "v"): "1.0 - v*v", ("v", "w"): "-1.0", ("w", "v"): "eps", ("w", "w"): "-eps*b"},
+)
 
 
 class FitzHughNagumo(ODEModel):
@@ -30,17 +40,18 @@ class FitzHughNagumo(ODEModel):
         if p["b"] == 0:
             raise ValueError("parameter 'b' must be non-zero")
 
+    @classmethod
+    def engine_equations(cls) -> Equations:
+        """The right-hand side and Jacobian as expression strings (the one source of both)."""
+        return EQUATIONS
+
     def rhs(self, y, params=None):
-        p = self._resolve(params)
-        v, w = np.asarray(y, dtype=float)
-        return np.stack([v - v**3 / 3.0 - w + p["I_ext"], p["eps"] * (v + p["a"] - p["b"] * w)])
+        """(v − v³/3 − w + I_ext, eps·(v + a − b·w)), evaluated from :data:`EQUATIONS`."""
+        return EQUATIONS.rhs_values(y, self._resolve(params))
 
     def jacobian(self, y, params=None):
-        """[[1 − v², −1], [eps, −eps·b]]."""
-        p = self._resolve(params)
-        v = np.asarray(y, dtype=float)[0]
-        one = np.ones_like(v)
-        return np.array([[1.0 - v**2, -one], [p["eps"] * one, -p["eps"] * p["b"] * one]])
+        """[[1 − v², −1], [eps, −eps·b]], evaluated from :data:`EQUATIONS`."""
+        return EQUATIONS.jacobian_values(y, self._resolve(params))
 
     def dfdp(self, y, name, params=None):
         p = self._resolve(params)

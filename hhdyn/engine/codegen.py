@@ -11,6 +11,9 @@ Layout of every kernel (the batch of N members is split into blocks of ``BLOCK``
 run in parallel with ``prange``; within a block the loop over lanes is straight-line code that
 LLVM vectorizes, and a second scalar loop per step handles events — spikes, recording, failures):
 
+* ``rhs_batch`` and ``jac_batch`` (when the declaration has a Jacobian) evaluate dy/dt and the
+  exact ∂f/∂y for every column, for Newton-type analysis tools (:func:`hhdyn.engine.compiled_rhs`,
+  :func:`hhdyn.engine.compiled_jacobian`);
 * states ``Y`` (n_states, N), per-member coefficients ``K`` (n_coef, N), both float64;
 * stimulus ``stim_tab`` sampled every 1/``stim_inv_dt`` ms from 0, linearly interpolated
   (kernels ``*_stim``; the ``*_nostim`` variants have no stimulus code at all);
@@ -88,9 +91,20 @@ def kernels_for(decl: Declaration):
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{modname}.py"
         if not path.exists() or path.read_text() != source:
+            # The name is a digest of the source, so an existing file already holds it. Never replace
+            # a file another process may have compiled from: a new mtime would invalidate numba's
+            # on-disk cache for every later process. Link the finished temporary in only if absent.
             tmp = folder / f".{modname}.{os.getpid()}.tmp"
             tmp.write_text(source)
-            os.replace(tmp, path)
+            try:
+                if path.exists():  # a stale or partial file (should not happen): replace it
+                    os.replace(tmp, path)
+                else:
+                    os.link(tmp, path)
+            except FileExistsError:
+                pass  # another process created it first, with the same content
+            finally:
+                tmp.unlink(missing_ok=True)
         spec = importlib.util.spec_from_file_location(modname, path)
         module = importlib.util.module_from_spec(spec)
         sys.modules[modname] = module
@@ -144,6 +158,11 @@ def generate(decl: Declaration) -> str:
     d = names("d")
     body = coef_loads + ["stim = stim_arr[col]"] + rhs(y, d) + [f"out[{k}, col] = d_{k}" for k in range(n)]
     parts.append(RHS_BATCH.format(body=_indent(body, 2)))
+    if decl.jacobian is not None:
+        J = {(i, j): f"J_{i}_{j}" for i in range(n) for j in range(n)}
+        body = (coef_loads + ["stim = stim_arr[col]"] + decl.jacobian(y, J)
+                + [f"out[{i}, {j}, col] = J_{i}_{j}" for i in range(n) for j in range(n)])
+        parts.append(JAC_BATCH.format(body=_indent(body, 2)))
     yb = {s: f"Yb[{k}, i]" for k, s in enumerate(S)}
     body = coef_loads + rhs(yb, d) + ["return d_0"]
     parts.append(DV_SCALAR.format(body=_indent(body, 1)))
@@ -275,6 +294,14 @@ RHS_BATCH = '''
 @njit(cache=True, error_model="numpy")
 def rhs_batch(Y, K, stim_arr, out):
     """dy/dt for every column of Y (n_states, N) with coefficients K and stimulus stim_arr (N,)."""
+    for col in range(Y.shape[1]):
+{body}
+'''
+
+JAC_BATCH = '''
+@njit(cache=True, error_model="numpy")
+def jac_batch(Y, K, stim_arr, out):
+    """Exact Jacobian ∂f/∂y, out (n_states, n_states, N), for every column of Y (n_states, N)."""
     for col in range(Y.shape[1]):
 {body}
 '''

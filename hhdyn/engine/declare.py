@@ -7,13 +7,17 @@ factor φ) and how to write dy/dt as straight-line Python over scalar locals. Th
 once — in its declaration (channels, gates and rate families for a
 :class:`~hhdyn.model.ConductanceModel`) — and the compiled code is derived from it.
 
-Two sources of declarations:
+Three sources of declarations:
 
 * every :class:`~hhdyn.model.ConductanceModel` (HH, its reductions, user models built from
-  :mod:`hhdyn.rates` families), read from ``channels``, ``gates`` and ``gate_forms``;
-* other :class:`~hhdyn.protocol.ODEModel` classes through :func:`register`, a small hook giving
-  the right-hand side as expression strings (FitzHugh–Nagumo is registered here). Each
-  registered declaration is checked against ``model.rhs`` by the test-suite.
+  :mod:`hhdyn.rates` families), read from ``channels``, ``gates`` and ``gate_forms``; the
+  exact Jacobian is derived from the same channel products and rate families (each family's
+  dr/dV written out, smooth through the exp-linear singularity);
+* other :class:`~hhdyn.protocol.ODEModel` classes whose ``engine_equations()`` returns an
+  :class:`~hhdyn.engine.expressions.Equations` (right-hand side and Jacobian as expression
+  strings that the model's own ``rhs``/``jacobian`` evaluate too — FitzHugh–Nagumo and
+  :class:`reductions.FitzHughNagumoHH`);
+* :func:`register`, a hook for ODEModel classes that cannot be changed.
 
 Names in the generated code: parameter ``p`` is the local ``c_p``; the applied stimulus (µA/cm²
 for conductance models) is the local ``stim`` and is always added to ``I_ext``.
@@ -57,6 +61,9 @@ class Declaration:
         writing each ds/dt as ``rate[s]·(inf[s] − s)`` (rate in 1/ms); None if unsupported.
     key : str
         Text identifying the structure (hashed into the kernel module's name).
+    jacobian : callable or None
+        ``jacobian(states: dict[str, str], out: dict[(int, int), str]) -> list[str]``: source
+        lines setting the locals ``out[i, j]`` to the exact ∂f_i/∂y_j (all n² entries).
     """
 
     name: str
@@ -67,6 +74,7 @@ class Declaration:
     linear: Callable | None
     key: str
     param_names: tuple = field(default=())
+    jacobian: Callable | None = None
 
     @property
     def digest(self) -> str:
@@ -88,13 +96,16 @@ def declare(model) -> Declaration:
 
     if isinstance(model, ConductanceModel):
         return _conductance_declaration(model)
-    _register_builtin()
+    equations = getattr(model, "engine_equations", None)
+    if callable(equations):
+        return expression_declaration(model, equations())
     for cls in type(model).__mro__:
         if cls in _REGISTRY:
             return _REGISTRY[cls](model)
     raise UnsupportedModelError(
         f"model {getattr(model, 'name', model)!r} ({type(model).__name__}) has no compiled-engine "
-        "declaration; register one with hhdyn.engine.declare.register, or use hhdyn.simulation.simulate"
+        "declaration; give its class an engine_equations() method returning hhdyn.engine.Equations, "
+        "or use hhdyn.simulation.simulate"
     )
 
 
@@ -162,6 +173,60 @@ def rate_source(rate, V: str, em: Emitter) -> str:
         f"rate {rate!r} cannot be compiled (only ExpRate, SigmoidRate, ExpLinearRate, "
         "ConstantRate and Gate.from_inf_tau of these); use hhdyn.simulation.simulate for this model"
     )
+
+
+def _explin_deriv_inline(x: str, em: Emitter) -> str:
+    """g'(x) for g(x) = x/(1 − e^(−x)), exact and smooth through x = 0 (as in hhdyn.rates).
+
+    |x| ≥ 0.1: g' = (1 − (1 + x)e)/(1 − e)² with e = e^(−x) for x > 0, and e(e − 1 − x)/(1 − e)²
+    with e = e^x for x < 0 (no overflow); |x| < 0.1: the series 1/2 + x/6 − x³/180 + x⁵/5040
+    − x⁷/151200 + x⁹/4790016 (next term < 1e-19).
+    """
+    x2 = em.assign(f"{x}*{x}")
+    series = em.assign(
+        f"0.5 + {x}*(1.0/6.0 + {x2}*(-1.0/180.0 + {x2}*(1.0/5040.0 + {x2}*(-1.0/151200.0 + {x2}/4790016.0))))"
+    )
+    e = em.assign(f"fexp(-abs({x}))")
+    ome = em.assign(f"(1.0 - {e})*(1.0 - {e})")
+    pos = em.assign(f"(1.0 - (1.0 + {x})*{e})/{ome}")
+    neg = em.assign(f"{e}*({e} - 1.0 - {x})/{ome}")
+    direct = em.assign(f"{pos} if {x} > 0.0 else {neg}")
+    return em.assign(f"{direct} if {x2} >= 0.01 else {series}")
+
+
+def rate_deriv_source(rate, V: str, em: Emitter) -> tuple[str, str]:
+    """Locals holding r(V) and dr/dV (1/ms, 1/(ms·mV)) of ``rate`` at the voltage local ``V``.
+
+    ExpRate r' = r/k; SigmoidRate r' = A·e/(1 + e)²/k with e = e^(−x) (no cancellation for
+    large x); ExpLinearRate r' = (A/k)·g'(x); ConstantRate 0; x∞/τ gates by the quotient rule.
+    """
+    from ..gates import _InfTauRate
+    from ..rates import ConstantRate, ExpLinearRate, ExpRate, SigmoidRate
+
+    def arg():
+        return em.assign(f"({V}-({_lit(rate.V_half)}))*{_lit(1.0 / rate.k)}")
+
+    if isinstance(rate, ExpRate):
+        value = em.assign(f"{_lit(rate.A)}*fexp({arg()})")
+        return value, em.assign(f"{value}*{_lit(1.0 / rate.k)}")
+    if isinstance(rate, SigmoidRate):
+        e = em.assign(f"fexp(-{arg()})")
+        s = em.assign(f"1.0/(1.0 + {e})")
+        value = em.assign(f"{_lit(rate.A)}*{s}")
+        return value, em.assign(f"{_lit(rate.A / rate.k)}*({e}*{s})*{s}")
+    if isinstance(rate, ExpLinearRate):
+        x = arg()
+        value = em.assign(f"{_lit(rate.A)}*{_explin_inline(x, em)}")
+        return value, em.assign(f"{_lit(rate.A / rate.k)}*{_explin_deriv_inline(x, em)}")
+    if isinstance(rate, ConstantRate):
+        return em.assign(_lit(rate.A)), "0.0"
+    if isinstance(rate, _InfTauRate):
+        xi, dxi = rate_deriv_source(rate.x_inf, V, em)
+        tau, dtau = rate_deriv_source(rate.tau, V, em)
+        num, dnum = (xi, dxi) if rate.opening else (f"(1.0-{xi})", f"(-{dxi})")
+        value = em.assign(f"{num}/{tau}")
+        return value, em.assign(f"({dnum}*{tau} - {num}*{dtau})/({tau}*{tau})")
+    return rate_source(rate, V, em), ""  # raises UnsupportedModelError
 
 
 def _power_source(x: str, power: float) -> str:
@@ -237,6 +302,60 @@ def _conductance_declaration(model) -> Declaration:
             lines.append(f"{inf[g]} = al_{g}/(al_{g}+be_{g})")
         return lines
 
+    index = {s: i for i, s in enumerate(model.state_names)}
+
+    def jacobian(states: dict, out: dict) -> list[str]:
+        """Exact ∂f/∂y: membrane row from the channel products (with dx∞/dV of instantaneous
+        gates and the slope of linear gate forms), gate rows φ(α'(1 − x) − β'x) and −φ(α + β)."""
+        V = states["V"]
+        em = Emitter("q")
+        lines = em.lines
+        n = len(model.state_names)
+        for i in range(n):
+            for j in range(n):
+                lines.append(f"{out[i, j]} = 0.0")
+        for gname, gate in gates.items():
+            form = model.gate_forms.get(gname)
+            if form is None or isinstance(form, Instantaneous):
+                a, da = rate_deriv_source(gate.alpha, V, em)
+                b, db = rate_deriv_source(gate.beta, V, em)
+            if form is None:
+                lines.append(f"x_{gname} = {states[gname]}")
+                i = index[gname]
+                x = f"x_{gname}"
+                lines.append(f"{out[i, 0]} = c_phi_{gname}*({da}*(1.0-{x}) - {db}*{x})")
+                lines.append(f"{out[i, i]} = -c_phi_{gname}*({a}+{b})")
+            elif isinstance(form, Instantaneous):
+                ab = em.assign(f"{a}+{b}")
+                lines.append(f"x_{gname} = {a}/{ab}")
+                lines.append(f"dxv_{gname} = ({da}*{b} - {a}*{db})/({ab}*{ab})")
+            elif isinstance(form, LinearInGate):
+                lines.append(f"x_{gname} = c_{form.offset_param} + c_{form.slope_param}*{states[form.of]}")
+            else:  # pragma: no cover - the model validates its forms
+                raise UnsupportedModelError(f"unknown gate form {form!r}")
+        for channel in model.channels:
+            factors = [_power_source(f"x_{g.name}", p) for g, p in channel.gates]
+            lines.append(f"{out[0, 0]} = {out[0, 0]} - c_{channel.g_param}*"
+                         f"({'*'.join(factors) if factors else '1.0'})*c_invC")
+            drive = em.assign(f"c_{channel.g_param}*({V}-c_{channel.E_param})*c_invC")
+            for j, (gate, power) in enumerate(channel.gates):
+                # ∂(Π x_k^p_k)/∂x_j = p_j·x_j^(p_j − 1)·Π_(k≠j) x_k^p_k (no division: safe at x = 0)
+                terms = [_lit(power)]
+                if power != 1.0:
+                    terms.append(_power_source(f"x_{gate.name}", power - 1.0))
+                terms += [_power_source(f"x_{g.name}", p) for k, (g, p) in enumerate(channel.gates) if k != j]
+                common = em.assign(f"{drive}*{'*'.join(terms)}")
+                form = model.gate_forms.get(gate.name)
+                if form is None:
+                    i = index[gate.name]
+                    lines.append(f"{out[0, i]} = {out[0, i]} - {common}")
+                elif isinstance(form, Instantaneous):
+                    lines.append(f"{out[0, 0]} = {out[0, 0]} - {common}*dxv_{gate.name}")
+                else:
+                    i = index[form.of]
+                    lines.append(f"{out[0, i]} = {out[0, i]} - {common}*c_{form.slope_param}")
+        return lines
+
     q10s = {g: (gates[g].q10, gates[g].T_ref) for g in dynamic}
 
     def derive(p: dict) -> dict:
@@ -250,6 +369,7 @@ def _conductance_declaration(model) -> Declaration:
     key = "\n".join(
         ["conductance", repr(model.state_names), repr(coef_names), repr(sorted(q10s.items()))]
         + rhs(probe, {s: f"d_{s}" for s in model.state_names})
+        + jacobian(probe, {(i, j): f"J_{i}_{j}" for i in range(len(probe)) for j in range(len(probe))})
     )
     return Declaration(
         name=model.name,
@@ -260,42 +380,53 @@ def _conductance_declaration(model) -> Declaration:
         linear=linear,
         key=key,
         param_names=param_names,
+        jacobian=jacobian,
     )
 
 
-# --------------------------------------------------------------------------- expression hook
-def expression_declaration(model, equations: dict[str, str], name: str | None = None) -> Declaration:
-    """A declaration from right-hand sides written as expressions in states and parameters.
+# --------------------------------------------------------------------------- equations on the model
+def expression_declaration(model, equations, name: str | None = None) -> Declaration:
+    """A declaration from an :class:`~hhdyn.engine.expressions.Equations` (or a mapping state →
+    right-hand-side expression, without a Jacobian kernel).
 
-    ``equations`` maps each state name to a Python expression of the states and parameter
-    names (``I_ext`` must appear where the applied stimulus adds). Uses only arithmetic and
-    ``fexp``/``explin``/``logistic``.
+    The applied stimulus is added to ``equations.stimulus`` (``I_ext``) wherever it appears.
     """
-    import re
+    from .expressions import Equations
 
     states = tuple(model.state_names)
     params = tuple(model.params)
-    if set(equations) != set(states):
-        raise UnsupportedModelError(f"equations must give every state {states}, got {tuple(equations)}")
-    names = states + params
-
-    def substitute(expr: str, state_locals: dict) -> str:
-        def repl(match):
-            word = match.group(0)
-            if word in state_locals:
-                return state_locals[word]
-            if word == "I_ext":
-                return "(c_I_ext + stim)"
-            if word in params:
-                return f"c_{word}"
-            return word
-
-        return re.sub(r"\b[A-Za-z_][A-Za-z_0-9]*\b", repl, expr)
+    if not isinstance(equations, Equations):
+        try:
+            equations = Equations(states, params, dict(equations), {})
+        except ValueError as exc:
+            raise UnsupportedModelError(f"equations of {getattr(model, 'name', model)!r}: {exc}") from None
+        has_jacobian = False
+    else:
+        has_jacobian = True
+    if equations.state_names != states:
+        raise UnsupportedModelError(
+            f"engine equations give states {equations.state_names}, the model has {states}")
+    if set(equations.param_names) != set(params):
+        raise UnsupportedModelError(
+            f"engine equations use parameters {equations.param_names}, the model has {params}")
+    for p in params:
+        _identifier(p)
+    coefs = {p: f"c_{p}" for p in params}
+    coefs[equations.stimulus] = f"(c_{equations.stimulus} + stim)"
 
     def rhs(state_locals: dict, out: dict) -> list[str]:
-        return [f"{out[s]} = {substitute(equations[s], state_locals)}" for s in states]
+        lines, rename = equations.lines(state_locals, coefs)
+        return lines + [f"{out[s]} = {rename(equations.rhs[s])}" for s in states]
 
-    key = "\n".join(["expression", repr(names)] + [f"{s}: {equations[s]}" for s in states])
+    def jacobian(state_locals: dict, out: dict) -> list[str]:
+        lines, rename = equations.lines(state_locals, coefs)
+        for i, r in enumerate(states):
+            for j, c in enumerate(states):
+                text = equations.jacobian.get((r, c))
+                lines.append(f"{out[i, j]} = {rename(text) if text is not None else '0.0'}")
+        return lines
+
+    key = "\n".join(["expression", repr(params), equations.key])
     return Declaration(
         name=name or getattr(model, "name", type(model).__name__),
         state_names=states,
@@ -305,28 +436,7 @@ def expression_declaration(model, equations: dict[str, str], name: str | None = 
         linear=None,
         key=key,
         param_names=params,
-    )
-
-
-_BUILTIN_DONE = False
-
-
-def _register_builtin() -> None:
-    global _BUILTIN_DONE
-    if _BUILTIN_DONE:
-        return
-    _BUILTIN_DONE = True
-    try:
-        from reductions.fitzhugh_nagumo import FitzHughNagumo
-    except ImportError:  # pragma: no cover - reductions is part of the distribution
-        return
-    # FitzHugh–Nagumo: dv/dt = v − v³/3 − w + I_ext, dw/dt = eps·(v + a − b·w)
-    # (checked against FitzHughNagumo.rhs in tests/hhdyn/test_engine.py)
-    register(
-        FitzHughNagumo,
-        lambda model: expression_declaration(
-            model, {"v": "v - v*v*v/3.0 - w + I_ext", "w": "eps*(v + a - b*w)"}
-        ),
+        jacobian=jacobian if has_jacobian else None,
     )
 
 

@@ -10,9 +10,11 @@ from scipy.special import exprel
 
 import hhdyn
 from hhdyn import Channel, ConductanceModel, ConstantRate, ExpRate, FunctionRate, Gate, SigmoidRate
-from hhdyn.engine import UnsupportedModelError, coefficient_matrix, compiled, declare
+from hhdyn.engine import (Equations, UnsupportedModelError, coefficient_matrix, compiled, compiled_jacobian,
+                          compiled_rhs, declare)
 from hhdyn.engine import mathlib
-from reductions import FitzHughNagumo, fast_m, h_plus_n
+from hhdyn.rates import ExpLinearRate
+from reductions import FitzHughNagumo, FitzHughNagumoHH, fast_m, h_plus_n
 
 
 @pytest.fixture(scope="module")
@@ -75,6 +77,18 @@ def _inf_tau_model():
     )
 
 
+def _a_type_model():
+    """A user model with a Connor–Stevens-like A-type K⁺ channel (a³b), both gates declared by
+    x∞ (Boltzmann) and τ (exp-linear and constant) via Gate.from_inf_tau, plus HH Na/K/leak."""
+    hh = hhdyn.HodgkinHuxley()
+    a = Gate.from_inf_tau("a", SigmoidRate(1.0, -60.0, 8.5), ExpLinearRate(0.5, -50.0, 10.0), q10=2.0, T_ref=22.0)
+    b = Gate.from_inf_tau("b", SigmoidRate(1.0, -78.0, -6.0), ConstantRate(20.0), q10=2.0, T_ref=22.0)
+    return ConductanceModel(
+        list(hh.channels) + [Channel("A", 47.7, -75.0, ((a, 3), (b, 1)))],
+        C=1.0, I_ext=2.0, T=18.0, name="HH + A-type",
+    )
+
+
 MODELS = {
     "hh": lambda: hhdyn.HodgkinHuxley(T=12.0),
     "hh1952": lambda: hhdyn.HodgkinHuxley1952(),
@@ -82,7 +96,20 @@ MODELS = {
     "h_plus_n": lambda: h_plus_n(hhdyn.HodgkinHuxley(), c=0.85, slope=-1.1),
     "fhn": lambda: FitzHughNagumo(I_ext=0.5),
     "inf_tau": _inf_tau_model,
+    "a_type": _a_type_model,
+    "fhn_hh": lambda: FitzHughNagumoHH(I_ext=3.0),
 }
+
+
+def _random_states(key, model, N, rng):
+    n = model.n_states
+    if key == "fhn":
+        return rng.uniform(-3, 3, (n, N))
+    Y = np.vstack([rng.uniform(-120, 80, N)] + [rng.uniform(0, 1, N) for _ in range(n - 1)])
+    # exp-linear singular points of the HH rates (x = 0) and both sides of the series switch (|x| = 0.1)
+    Y[0, :12] = [-40.0, -55.0, -40.0 + 1e-9, -55.0 - 1e-7, 0.0, -39.0, -41.0, -54.0 - 1e-13, -56.0,
+                 -50.0, -49.0 + 1e-12, -65.0]
+    return Y
 
 
 @pytest.mark.parametrize("key", sorted(MODELS))
@@ -91,12 +118,7 @@ def test_generated_rhs_equals_model_rhs(key):
     model = MODELS[key]()
     rng = np.random.default_rng(1)
     N = 400
-    n = model.n_states
-    if key == "fhn":
-        Y = rng.uniform(-3, 3, (n, N))
-    else:
-        Y = np.vstack([rng.uniform(-120, 80, N)] + [rng.uniform(0, 1, N) for _ in range(n - 1)])
-    Y[0, :5] = [-40.0, -55.0, -40.0 + 1e-9, -55.0 - 1e-7, 0.0]  # exp-linear singular points
+    Y = _random_states(key, model, N, rng)
     params = {k: np.full(N, v) for k, v in model.params.items()}
     params["I_ext"] = rng.uniform(-5, 30, N)
     if "T" in params:
@@ -178,3 +200,172 @@ def test_reduction_constants_do_not_change_the_kernel():
     """c and slope of h_plus_n are parameters: one kernel module for every value (and label)."""
     hh = hhdyn.HodgkinHuxley()
     assert compiled(h_plus_n(hh, c=0.8)) is compiled(h_plus_n(hh, c=0.85, slope=-1.1))
+
+
+# --------------------------------------------------------------------------- generated Jacobian
+JACOBIAN_MODELS = ("hh", "hh1952", "fast_m", "h_plus_n", "fhn", "fhn_hh", "inf_tau", "a_type")
+
+
+@pytest.fixture(scope="module")
+def jacobians():
+    """One compiled Jacobian per model structure (compiled once per module, cached on disk)."""
+    return {key: (MODELS[key](), compiled_jacobian(MODELS[key]())) for key in JACOBIAN_MODELS}
+
+
+@pytest.mark.parametrize("key", JACOBIAN_MODELS)
+def test_generated_jacobian_equals_model_jacobian(key, jacobians):
+    """The kernel's ∂f/∂y equals the analytic model.jacobian entry by entry (1e-10 relative),
+    including at and around the exp-linear singularities, with per-member parameters."""
+    model, jac = jacobians[key]
+    rng = np.random.default_rng(2)
+    N = 400
+    Y = _random_states(key, model, N, rng)
+    overrides = {"I_ext": rng.uniform(-5, 30, N)}
+    if "T" in model.params:
+        overrides["T"] = rng.uniform(0, 35, N)
+    if "gK" in model.params:
+        overrides["gK"] = rng.uniform(10, 50, N)
+    J = jac(Y, overrides)
+    assert J.shape == (model.n_states, model.n_states, N)
+    expected = np.empty_like(J)
+    for j in range(N):
+        expected[:, :, j] = model.jacobian(Y[:, j], {k: v[j] for k, v in overrides.items()})
+    zero = expected == 0.0
+    assert np.all(J[zero] == 0.0)
+    # 1e-10 relative per entry; the floor (1e-14 of the row's largest entry) only matters where the
+    # *reference* cancels: SigmoidRate.deriv forms s·(1 − s), which for s → 1 keeps only
+    # ~eps/(1 − s) relative accuracy; the kernel uses e/(1 + e)² and is exact there (next test)
+    rowscale = np.abs(expected).max(axis=1, keepdims=True)
+    err = np.abs(J - expected)
+    assert np.all(err <= 1e-10 * np.abs(expected) + 1e-14 * rowscale)
+    # a single state (n,) gives (n, n), at the model's own parameters
+    np.testing.assert_allclose(jac(Y[:, 7]), model.jacobian(Y[:, 7]), rtol=1e-10, atol=0)
+
+
+def test_generated_sigmoid_derivative_is_exact_in_the_tails():
+    """dβ/dV of a SigmoidRate deep in its saturated tail, against an extended-precision reference."""
+    g = Gate("g", ExpRate(0.02, -60.0, -15.0), SigmoidRate(0.5, -40.0, 6.0), q10=1.0)
+    model = ConductanceModel([Channel("G", 1.0, -80.0, ((g, 1),)), Channel("L", 0.1, -65.0)])
+    V = np.linspace(-200.0, 150.0, 701)
+    x_g = 0.7
+    J = compiled_jacobian(model)(np.stack([V, np.full_like(V, x_g)]))[1, 0]
+    Vl = V.astype(np.longdouble)
+    e = np.exp(-(Vl + 40) / 6)
+    dbeta = np.longdouble(0.5) * e / (1 + e) ** 2 / 6
+    dalpha = np.longdouble(0.02) * np.exp((Vl + 60) / -15) / -15
+    ref = dalpha * (1 - np.longdouble(x_g)) - dbeta * np.longdouble(x_g)
+    rel = np.abs((J.astype(np.longdouble) - ref) / ref).astype(float)
+    assert rel.max() < 1e-14
+
+
+@pytest.mark.parametrize("key", ["hh", "h_plus_n", "a_type"])
+def test_generated_jacobian_equals_difference_quotients_of_generated_rhs(key, jacobians):
+    """Independent of model.jacobian: central differences of the compiled rhs."""
+    model, jac = jacobians[key]
+    rhs = compiled_rhs(model)
+    rng = np.random.default_rng(3)
+    Y = _random_states(key, model, 50, rng)[:, 12:]
+    J = jac(Y)
+    n = model.n_states
+    for k in range(n):
+        h = 1e-6 * np.maximum(1.0, np.abs(Y[k]))
+        up, down = Y.copy(), Y.copy()
+        up[k] += h
+        down[k] -= h
+        fd = (rhs(up) - rhs(down)) / (2 * h)
+        scale = np.maximum(np.abs(J).max(axis=1), 1e-12)  # per row and member
+        assert np.max(np.abs(fd - J[:, k, :]) / scale) < 1e-6
+
+
+def test_generated_jacobian_is_smooth_through_the_exp_linear_singularity(jacobians):
+    """∂f_m/∂V of HH is continuous across V = −40 mV (α_m's removable singularity) and across
+    the series/closed-form switch at V = −40 ± 1 mV: no jumps beyond the local slope."""
+    model, jac = jacobians["hh"]
+    for V0 in (-40.0, -39.0, -41.0):
+        dV = np.concatenate([-np.logspace(-1, -13, 25), [0.0], np.logspace(-13, -1, 25)])
+        Y = np.tile(np.array([0.0, 0.3, 0.6, 0.4])[:, None], (1, dV.size))
+        Y[0] = V0 + dV
+        entry = jac(Y)[1, 0]
+        centre = entry[dV.size // 2]
+        # Lipschitz with a small constant (|d²f_m/dV²| ≈ 0.002 here): no jump at any scale of δ
+        # beyond the rounding of the closed form at |x| = 0.1 (≈ 3e-14 relative, as in hhdyn.rates)
+        assert np.all(np.abs(entry - centre) <= 0.01 * np.abs(dV) + 5e-14 * np.abs(centre))
+        # and it equals the analytic Jacobian there
+        ref = np.array([model.jacobian(Y[:, k])[1, 0] for k in range(dV.size)])
+        assert np.max(np.abs(entry - ref) / np.abs(ref)) < 1e-12
+
+
+def test_compiled_function_validates_its_input(jacobians):
+    model, jac = jacobians["hh"]
+    with pytest.raises(ValueError, match="Y must have shape"):
+        jac(np.zeros(3))
+    with pytest.raises(ValueError, match="gK"):
+        jac(np.zeros((4, 2)), {"gK": [-1.0, 36.0]})
+    with pytest.raises(ValueError, match="common length"):
+        jac(np.zeros((4, 2)), {"I_ext": [1.0, 2.0, 3.0]})
+
+
+# --------------------------------------------------------------------------- equations on the model
+@pytest.mark.parametrize("key", ["fhn", "fhn_hh"])
+def test_engine_reads_the_equations_from_the_model_class(key):
+    """FitzHugh–Nagumo's equations live on its class (engine_equations); the engine holds no copy,
+    and the generated rhs/Jacobian equal model.rhs/model.jacobian to 1e-12."""
+    from hhdyn.engine.declare import _REGISTRY
+
+    model = MODELS[key]()
+    equations = type(model).engine_equations()
+    assert isinstance(equations, Equations)
+    assert equations.key in declare(model).key
+    assert not any(issubclass(type(model), cls) for cls in _REGISTRY)
+    rng = np.random.default_rng(4)
+    N = 300
+    Y = _random_states(key, model, N, rng)
+    I = rng.uniform(-2, 8, N)
+    f = compiled_rhs(model)(Y, {"I_ext": I})
+    J = compiled_jacobian(model)(Y, {"I_ext": I})
+    for j in range(N):
+        p = {"I_ext": I[j]}
+        f_ref = model.rhs(Y[:, j], p)
+        J_ref = model.jacobian(Y[:, j], p)
+        assert np.max(np.abs(f[:, j] - f_ref) / np.maximum(1.0, np.abs(f_ref))) < 1e-12
+        assert np.max(np.abs(J[:, :, j] - J_ref) / np.maximum(1.0, np.abs(J_ref))) < 1e-12
+
+
+def test_changing_the_model_equations_changes_the_kernel():
+    """A subclass with other equations gets other kernels: the declaration comes from the model."""
+    base = FitzHughNagumo.engine_equations()
+
+    class Shifted(FitzHughNagumo):
+        @classmethod
+        def engine_equations(cls):
+            return Equations(base.state_names, base.param_names,
+                             {"v": "v - v*v*v/3.0 - w + I_ext + 1.0", "w": base.rhs["w"]}, base.jacobian)
+
+    Y = np.array([[0.3, -1.2], [0.1, 0.5]])
+    diff = compiled_rhs(Shifted())(Y) - compiled_rhs(FitzHughNagumo())(Y)
+    np.testing.assert_array_equal(diff, [[1.0, 1.0], [0.0, 0.0]])
+
+
+def test_fhn_equations_agree_with_their_textbook_form():
+    """The one source (expression strings) gives the textbook FHN: checked against formulas here."""
+    model = FitzHughNagumo(a=0.6, b=0.9, eps=0.1, I_ext=0.3)
+    v, w = np.random.default_rng(5).uniform(-2, 2, (2, 20))
+    f = model.rhs(np.stack([v, w]))
+    np.testing.assert_allclose(f[0], v - v**3 / 3 - w + 0.3, rtol=1e-14, atol=1e-14)
+    np.testing.assert_allclose(f[1], 0.1 * (v + 0.6 - 0.9 * w), rtol=1e-14, atol=1e-14)
+    J = model.jacobian(np.stack([v, w]))
+    np.testing.assert_allclose(J[0, 0], 1 - v**2, rtol=1e-14)
+    assert J.shape == (2, 2, 20) and np.all(J[0, 1] == -1.0) and np.all(J[1, 0] == 0.1)
+    np.testing.assert_allclose(J[1, 1], -0.09, rtol=1e-14)
+
+
+@pytest.mark.parametrize("bad, match", [
+    ({"v": "v + q", "w": "w"}, "unknown name 'q'"),
+    ({"v": "v.real", "w": "w"}, "Attribute"),
+    ({"v": "sin(v)", "w": "w"}, "one-argument calls"),
+    ({"v": "v +", "w": "w"}, "not a valid expression"),
+    ({"v": "v"}, "every state"),
+])
+def test_equations_reject_bad_expressions(bad, match):
+    with pytest.raises(ValueError, match=match):
+        Equations(("v", "w"), ("I_ext",), bad, {})
