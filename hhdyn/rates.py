@@ -101,9 +101,12 @@ class SigmoidRate:
         return self.A * expit((np.asarray(V, dtype=float) - self.V_half) / self.k)
 
     def deriv(self, V):
-        """dr/dV = A·s(1 − s)/k with s the logistic function of (V − V½)/k."""
-        s = expit((np.asarray(V, dtype=float) - self.V_half) / self.k)
-        return self.A * s * (1.0 - s) / self.k
+        """dr/dV = A·s(x)·s(−x)/k with s the logistic function and x = (V − V½)/k.
+
+        (s(−x) rather than 1 − s(x): no cancellation where s is close to 1.)
+        """
+        x = (np.asarray(V, dtype=float) - self.V_half) / self.k
+        return self.A * expit(x) * expit(-x) / self.k
 
     def expression(self, var: str = "V") -> str:
         return f"{_fmt(self.A)}/(1+exp(-{_shifted(var, self.V_half)}/{_fmt(self.k)}))"
