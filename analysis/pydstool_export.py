@@ -77,11 +77,14 @@ def _conductance_spec(model) -> dict:
     return {"varspecs": varspecs, "fnspecs": fnspecs}
 
 
-def _fhn_spec(model) -> dict:
-    return {
-        "varspecs": {"v": "v-v**3/3.0-w+I_ext", "w": "eps*(v+a-b*w)"},
-        "fnspecs": {},
-    }
+def _equations_spec(model) -> dict:
+    """Varspecs from the model's own expression strings (``engine_equations()``), the one source
+    of its equations. Only plain arithmetic is exported (no engine helper functions)."""
+    equations = model.engine_equations()
+    if equations.definitions or any(fn in text for text in equations.rhs.values()
+                                    for fn in ("fexp", "explin", "logistic")):
+        raise ValueError(f"cannot export {model.name!r} to PyDSTool: its equations use engine-only functions")
+    return {"varspecs": dict(equations.rhs), "fnspecs": {}}
 
 
 def to_pydstool(model, *, name: str | None = None, ics=None) -> dict:
@@ -89,7 +92,7 @@ def to_pydstool(model, *, name: str | None = None, ics=None) -> dict:
 
     Parameters
     ----------
-    model : ConductanceModel or FitzHughNagumo
+    model : ConductanceModel, or a model with ``engine_equations()`` such as FitzHughNagumo
         The model to export (with its current parameter values).
     name : str, optional
         The generator name (an identifier); default derived from ``model.name``.
@@ -105,15 +108,15 @@ def to_pydstool(model, *, name: str | None = None, ics=None) -> dict:
     without ``text``) raise ValueError.
     """
     from hhdyn.model import ConductanceModel
-    from reductions import FitzHughNagumo
 
     if isinstance(model, ConductanceModel):
         spec = _conductance_spec(model)
-    elif isinstance(model, FitzHughNagumo):
-        spec = _fhn_spec(model)
+    elif hasattr(model, "engine_equations"):
+        spec = _equations_spec(model)
     else:
         raise ValueError(f"cannot export {type(model).__name__} {getattr(model, 'name', '')!r} to PyDSTool: "
-                         "only conductance-based models and FitzHugh-Nagumo have expression forms")
+                         "only conductance-based models and models with engine_equations() (FitzHugh-Nagumo) "
+                         "have expression forms")
     if name is None:
         name = "".join(ch if ch.isalnum() else "_" for ch in getattr(model, "name", "model")).strip("_")[:40] or "model"
         if not name[0].isalpha():
