@@ -31,7 +31,7 @@ def reductions_traces():
     hh, fm, planar, fhn = _reductions()
     stim = Step(5.0, 70.0, 10.0)
     t = np.arange(0.0, 80.0, 0.02)
-    fig, ax = plt.subplots(figsize=(8, 3.8), layout="constrained")
+    fig, ax = plt.subplots(figsize=(8, 4.6), layout="constrained")
     styles = [("k", "-", 1.6), ("C3", "--", 1.2), ("C0", "-.", 1.2), ("C2", ":", 1.6)]
     for model, (color, ls, lw) in zip((hh, fm, planar, fhn.model), styles):
         y = run(model, model.resting_state(), 0.0, 80.0, stim, samples=t, rtol=1e-7, atol=1e-8).y
@@ -39,7 +39,7 @@ def reductions_traces():
     ax.set_xlabel("time (ms)")
     ax.set_ylabel("V (mV)")
     ax.set_title("same stimulus, four models: step of 10 µA/cm² from 5 to 75 ms")
-    ax.legend(frameon=False, fontsize="x-small", loc="lower right")
+    fig.legend(frameon=False, fontsize="x-small", loc="outside lower center", ncol=2)
     return fig
 
 
