@@ -15,7 +15,7 @@ import numpy as np
 
 from .rates import ConstantRate, ExpLinearRate, ExpRate, SigmoidRate
 
-__all__ = ["available", "rate_code", "build_step"]
+__all__ = ["available", "rate_code", "build_step", "hines_python", "hines_solve_fast"]
 
 try:
     import numba as _numba
@@ -63,6 +63,28 @@ def _power(x, p):
     return x ** p
 
 
+def _hines(d, a, parent, rhs):
+    """Solve the tree system in place (d: diagonal, a[i]: coupling of i with parent[i]).
+
+    Requires parent[i] < i (Hines order). Elimination from the leaves to the root, then back
+    substitution from the root: O(N), no fill-in. Returns rhs (now the solution).
+    """
+    n = d.shape[0]
+    for i in range(n - 1, 0, -1):
+        p = parent[i]
+        f = a[i] / d[i]
+        d[p] -= f * a[i]
+        rhs[p] -= f * rhs[i]
+    rhs[0] /= d[0]
+    for i in range(1, n):
+        rhs[i] = (rhs[i] - a[i] * rhs[parent[i]]) / d[i]
+    return rhs
+
+
+#: the plain-Python solver (the compiled one replaces ``_hines`` below when numba is present)
+hines_python = _hines
+
+
 def _step(V, X, dt, half, cap_over_h, axial_diag, offdiag, parent, area, inj_index, inj_values,
           comp_group, grp_row_ptr, grp_rows, grp_chan_ptr, grp_chans,
           chan_gate_ptr, chan_gate_rows, chan_gate_pow, gmax, Erev, Iext,
@@ -89,15 +111,7 @@ def _step(V, X, dt, half, cap_over_h, axial_diag, offdiag, parent, area, inj_ind
         rhs[p] -= offdiag[i] * V[i]
     for j in range(inj_index.shape[0]):
         rhs[inj_index[j]] += inj_values[j]
-    # Hines elimination (leaves → root) and back substitution
-    for i in range(n - 1, 0, -1):
-        p = parent[i]
-        f = offdiag[i] / d[i]
-        d[p] -= f * offdiag[i]
-        rhs[p] -= f * rhs[i]
-    rhs[0] /= d[0]
-    for i in range(1, n):
-        rhs[i] = (rhs[i] - offdiag[i] * rhs[parent[i]]) / d[i]
+    _hines(d, offdiag, parent, rhs)
     finite = True
     for i in range(n):
         if half:
@@ -123,9 +137,15 @@ if _numba is not None:  # njit compiles lazily, on the first call
     _jit = _numba.njit(cache=True, nogil=True)
     _rate = _jit(_rate)
     _power = _jit(_power)
+    _hines = _jit(_hines)
     _step_compiled = _jit(_step)
 else:  # pragma: no cover
     _step_compiled = None
+
+
+def hines_solve_fast(d, a, parent, rhs):
+    """The tree solver in place: compiled when numba is present, plain Python otherwise."""
+    return _hines(d, a, parent, rhs)
 
 
 def build_step():

@@ -55,6 +55,7 @@ from typing import Callable
 
 import numpy as np
 
+from . import _cable_kernel
 from . import spikes as _spikes
 from .io import atomic_path
 from .biophysics import passive_membrane  # re-exported: membranes for compartments
@@ -136,30 +137,8 @@ def _as_injections(injections) -> list[CurrentInjection]:
 
 
 # ---------------------------------------------------------------------- Hines solver
-def _hines_solve_python(d, a, parent, rhs):
-    """Solve the tree system in place (d: diagonal, a[i]: coupling of i with parent[i]).
-
-    Requires parent[i] < i (Hines order). Elimination from the leaves to the root, then back
-    substitution from the root: O(N), no fill-in. Returns rhs (now the solution).
-    """
-    n = d.shape[0]
-    for i in range(n - 1, 0, -1):
-        p = parent[i]
-        f = a[i] / d[i]
-        d[p] -= f * a[i]
-        rhs[p] -= f * rhs[i]
-    rhs[0] /= d[0]
-    for i in range(1, n):
-        rhs[i] = (rhs[i] - a[i] * rhs[parent[i]]) / d[i]
-    return rhs
-
-
-try:  # numba is optional: without it the same loop runs in Python (correct, slower)
-    import numba as _numba
-
-    _hines_solve = _numba.njit(cache=True, nogil=True)(_hines_solve_python)
-except ImportError:  # pragma: no cover - depends on the environment
-    _hines_solve = _hines_solve_python
+_hines_solve_python = _cable_kernel.hines_python
+_hines_solve = _cable_kernel.hines_solve_fast
 
 
 def hines_solve(d, a, parent, rhs):
@@ -580,16 +559,12 @@ class CableModel:
 
     def _kernel_tables(self):
         if not hasattr(self, "_tables"):
-            from . import _cable_kernel
-
             self._tables = _cable_kernel.tables(self) if _cable_kernel.available() else None
         return self._tables
 
     def _run_compiled(self, tables, V, gates, dt, half, cap_over_h, inj_index, inj_table, n_steps, every, rec,
                       out, t0, progress, report):
-        from ._cable_kernel import build_step
-
-        step_fn = build_step()
+        step_fn = _cable_kernel.build_step()
         morph = self.morphology
         n = len(morph)
         V = V.copy()
