@@ -2,9 +2,6 @@
 refractoriness), the ``hhdyn axon`` command and the axon gallery figures."""
 import math
 import re
-import shutil
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -128,26 +125,19 @@ def test_velocity_errors():
     assert math.isnan(conduction_velocity(res, 10, 50))
 
 
-def _hhdyn():
-    exe = shutil.which("hhdyn")
-    return [exe] if exe else [sys.executable, "-m", "hhdyn.cli"]
-
-
-def test_cli_axon_prints_velocity_and_writes_plot(tmp_path):
+def test_cli_axon_prints_velocity_and_writes_plot(tmp_path, run_cli):
     out = tmp_path / "out.png"
-    proc = subprocess.run(_hhdyn() + ["axon", "--length-cm", "5", "--diameter-um", "476", "--celsius", "18.5",
-                                      "--plot", str(out)], capture_output=True, text=True, timeout=120)
+    proc = run_cli("axon", "--length-cm", "5", "--diameter-um", "476", "--celsius", "18.5", "--plot", out)
     assert proc.returncode == 0, proc.stderr
     match = re.search(r"^conduction velocity: ([0-9.]+) m/s$", proc.stdout, re.M)
     assert match and float(match.group(1)) == pytest.approx(V_SQUID_18_5, rel=0.01)
     assert out.stat().st_size > 10_000
 
 
-def test_cli_axon_bad_input(tmp_path):
-    proc = subprocess.run(_hhdyn() + ["axon", "--diameter-um", "0"], capture_output=True, text=True, timeout=60)
+def test_cli_axon_bad_input(tmp_path, run_cli):
+    proc = run_cli("axon", "--diameter-um", "0")
     assert proc.returncode == 2 and "diameter-um" in proc.stderr and "Traceback" not in proc.stderr
-    proc = subprocess.run(_hhdyn() + ["axon", "--plot", str(tmp_path / "missing" / "x.png")],
-                          capture_output=True, text=True, timeout=60)
+    proc = run_cli("axon", "--plot", tmp_path / "missing" / "x.png")
     assert proc.returncode == 2 and "does not exist" in proc.stderr
 
 

@@ -2,21 +2,12 @@
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
-import sys
 
 import pytest
 
 
-def _run(*args, cwd=None):
-    exe = shutil.which("hhdyn")
-    cmd = [exe, *args] if exe else [sys.executable, "-m", "hhdyn.cli", *args]
-    return subprocess.run(cmd, capture_output=True, text=True, cwd=cwd, timeout=120)
-
-
-def test_hh_diagram_png_and_json(tmp_path):
-    proc = _run("bifurcation", "--model", "hh", "--param", "I_ext", "--range", "-10", "200",
+def test_hh_diagram_png_and_json(tmp_path, run_cli):
+    proc = run_cli("bifurcation", "--model", "hh", "--param", "I_ext", "--range", "-10", "200",
                 "--plot", str(tmp_path / "out.png"), "--json", str(tmp_path / "out.json"),
                 "--csv", str(tmp_path / "out.csv"))
     assert proc.returncode == 0, proc.stderr
@@ -33,8 +24,8 @@ def test_hh_diagram_png_and_json(tmp_path):
     assert (tmp_path / "out.csv").read_text().count(",H,") == 2
 
 
-def test_two_parameter_curves(tmp_path):
-    proc = _run("bifurcation", "--model", "fhn", "--range", "0", "2", "--two-param", "b", "--range2", "0.1", "1.5",
+def test_two_parameter_curves(tmp_path, run_cli):
+    proc = run_cli("bifurcation", "--model", "fhn", "--range", "0", "2", "--two-param", "b", "--range2", "0.1", "1.5",
                 "--json", str(tmp_path / "fhn.json"))
     assert proc.returncode == 0, proc.stderr
     data = json.loads((tmp_path / "fhn.json").read_text())
@@ -65,15 +56,15 @@ def test_bad_input_is_one_line_exit_2(args, message, capsys):
     assert err.count("\n") == 1
 
 
-def test_bad_input_through_the_executable():
-    proc = _run("bifurcation", "--param", "I_app", "--range", "0", "10")
+def test_bad_input_through_the_executable(run_cli):
+    proc = run_cli("bifurcation", "--param", "I_app", "--range", "0", "10")
     assert proc.returncode == 2
     assert proc.stderr.startswith("hhdyn: error:") and "unknown parameter 'I_app'" in proc.stderr
     assert proc.stderr.count("\n") == 1
 
 
-def test_cycles_flag_adds_the_cycle_branch_with_its_folds(tmp_path):
-    proc = _run("bifurcation", "--model", "hh", "--cycles", "--json", str(tmp_path / "out.json"),
+def test_cycles_flag_adds_the_cycle_branch_with_its_folds(tmp_path, run_cli):
+    proc = run_cli("bifurcation", "--model", "hh", "--cycles", "--json", str(tmp_path / "out.json"),
                 "--plot", str(tmp_path / "out.png"))
     assert proc.returncode == 0, proc.stderr
     data = json.loads((tmp_path / "out.json").read_text())
@@ -84,7 +75,7 @@ def test_cycles_flag_adds_the_cycle_branch_with_its_folds(tmp_path):
 
 
 @pytest.mark.parametrize("flag, value", [("--ncol", "9"), ("--ntst", "5")])
-def test_bad_collocation_sizes_exit_2(flag, value):
-    proc = _run("bifurcation", "--cycles", flag, value)
+def test_bad_collocation_sizes_exit_2(flag, value, run_cli):
+    proc = run_cli("bifurcation", "--cycles", flag, value)
     assert proc.returncode == 2
     assert len(proc.stderr.strip().splitlines()) == 1 and flag in proc.stderr
