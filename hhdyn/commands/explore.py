@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from ._common import add_model_arguments, finite_float, model_from_args, output_path, positive_float
+from ._common import add_model_arguments, finite_float, model_from_args, output_path, parse_param, positive_float
 from .phaseplane import add_plane_arguments, pair, plane_others
 
 NAME = "explore"
@@ -22,13 +22,6 @@ def _slider(text: str):
     return name.strip(), (finite_float(parts[0]), finite_float(parts[1]))
 
 
-def _setting(text: str):
-    name, sep, value = text.partition("=")
-    if not sep or not name:
-        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
-    return name.strip(), finite_float(value)
-
-
 def add_arguments(parser) -> None:
     add_model_arguments(parser)
     parser.add_argument("--I", dest="I", type=finite_float, default=None, metavar="UA_PER_CM2",
@@ -39,7 +32,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--t-end", type=positive_float, default=100.0, metavar="T", help="trajectory duration")
     parser.add_argument("--save", default=None, metavar="PNG",
                         help="headless: apply --set and --click, save the window as an image and exit")
-    parser.add_argument("--set", type=_setting, action="append", default=[], metavar="NAME=VALUE",
+    parser.add_argument("--set", type=parse_param, action="append", default=[], metavar="NAME=VALUE",
                         help="with --save: move a slider to this value first (repeatable)")
     parser.add_argument("--click", type=pair, action="append", default=[], metavar="X,Y",
                         help="with --save: launch a trajectory from this point, e.g. --click=-50,0.4 "
