@@ -157,10 +157,8 @@ def _plane_model(full, reduced):
     return None
 
 
-def _hopf_points(model, I_range):
-    """(I_ext, l1) of each Hopf point of the equilibria in I_ext over ``I_range``."""
-    start = float(model.params["I_ext"]) if I_range[0] is None else I_range[0]
-    branch = continue_equilibria(model, "I_ext", start, I_range[1])
+def _hopf_points(branch):
+    """(I_ext, l1) of each Hopf point of an equilibrium branch in I_ext."""
     return sorted(((float(p.param), float(p.info.get("l1", math.nan))) for p in branch.special_points
                    if p.kind == "H"), key=lambda x: x[0])
 
@@ -202,8 +200,10 @@ def _measure(model, *, fi_currents, refractory, hopf_range, progress, label):
     results["action_potential"] = ap
     hopf = None
     if hopf_range is not None:
-        hopf = attempt("Hopf points", lambda: _hopf_points(model, hopf_range))
-        onset = attempt("onset of repetitive firing", lambda: firing_onset(model, window=hopf_range))
+        equilibria = attempt("equilibrium continuation", lambda: continue_equilibria(model, "I_ext", *hopf_range))
+        hopf = _hopf_points(equilibria) if equilibria is not None else None
+        onset = attempt("onset of repetitive firing",
+                        lambda: firing_onset(model, window=hopf_range, equilibria=equilibria))
         values["cycle_onset"] = onset.onset if onset else math.nan
         values["cycle_onset_rate"] = onset.rate_hz if onset else math.nan
         results["firing_onset"] = onset

@@ -81,14 +81,15 @@ class FiringOnset:
                 "onset rate (Hz)": self.rate_hz}
 
 
-def firing_onset(model, param: str = "I_ext", window=(0.0, 200.0), **options) -> FiringOnset:
-    """Continue equilibria over ``window``, then the cycles from the first Hopf point, and report
-    the onset of stable oscillations (:class:`FiringOnset`). ``options`` go to
-    :func:`continue_cycles`. ValueError if the equilibria have no Hopf point in the window."""
+def firing_onset(model, param: str = "I_ext", window=(0.0, 200.0), *, equilibria=None, **options) -> FiringOnset:
+    """Continue equilibria over ``window`` (or take the given ``equilibria`` branch), then the
+    cycles from the first Hopf point, and report the onset of stable oscillations
+    (:class:`FiringOnset`). ``options`` go to :func:`continue_cycles`. ValueError if the
+    equilibria have no Hopf point in the window."""
     from analysis.continuation import continue_equilibria
 
     lo, hi = (float(v) for v in window)
-    eq = continue_equilibria(model, param, lo, hi)
+    eq = continue_equilibria(model, param, lo, hi) if equilibria is None else equilibria
     hopf = sorted(eq.points("H"), key=lambda p: p.param)
     if not hopf:
         raise ValueError(f"{model.name}: no Hopf point for {param} in [{lo:g}, {hi:g}]")
