@@ -13,7 +13,7 @@ def _hhdyn_executable():
     if beside.exists():
         return [str(beside)]
     found = shutil.which("hhdyn")
-    return [found] if found else [sys.executable, "-m", "hhdyn.cli"]
+    return [found] if found else [sys.executable, "-m", "hhdyn"]
 
 
 @pytest.fixture

@@ -68,7 +68,7 @@ def test_compare_rejects_models_without_voltage_and_bad_ranges():
 
 
 def test_gallery_registers_issue_3_figures():
-    from hhdyn.gallery import registry
+    from hhdyn.app.gallery import registry
 
     names = registry()
     for name in ("reductions_traces", "hh_on_vn_plane", "strength_duration", "fi_hysteresis", "h_n_relation"):
@@ -76,7 +76,7 @@ def test_gallery_registers_issue_3_figures():
 
 
 def test_gallery_phase_plane_figure_renders():
-    from hhdyn.gallery import registry
+    from hhdyn.app.gallery import registry
 
     fig = registry()["hh_on_vn_plane"].make()
     assert len(fig.axes) == 2

@@ -147,7 +147,7 @@ def test_gallery_axon_figures():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from hhdyn.gallery import axon
+    from hhdyn.app.gallery import axon
 
     for make in (axon.axon_kymograph, axon.axon_traces, axon.axon_velocity_diameter, axon.axon_collision):
         fig = make()

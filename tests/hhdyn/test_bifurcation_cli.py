@@ -48,7 +48,7 @@ def test_two_parameter_curves(tmp_path, run_cli):
     (("--two-param", "gK", "--range2", "40", "50"), "contain gK=36"),
 ])
 def test_bad_input_is_one_line_exit_2(args, message, capsys):
-    from hhdyn.cli import main
+    from hhdyn.app.cli import main
 
     assert main(["bifurcation", *args]) == 2
     err = capsys.readouterr().err

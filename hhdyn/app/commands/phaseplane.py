@@ -103,7 +103,7 @@ def run(args) -> int:
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
 
-        from ..io import atomic_path
+        from hhdyn.io import atomic_path
 
         ax = pp.plot(field="streamlines" if args.streamlines else "arrows", density=args.density,
                      trajectories=args.trajectory, t_end=args.t_end, separatrices=not args.no_separatrices,

@@ -7,8 +7,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from . import figure
-from ..squid import HodgkinHuxley
-from ..stimuli import Step
+from hhdyn.squid import HodgkinHuxley
+from hhdyn.stimuli import Step
 
 
 def _reductions():

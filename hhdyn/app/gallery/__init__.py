@@ -1,4 +1,4 @@
-"""The gallery of canonical figures, rendered by ``hhdyn gallery``.
+"""The gallery of canonical figures, rendered by ``hhdyn.app.gallery``.
 
 Each module in this package registers its figures with :func:`figure`:
 
@@ -8,7 +8,7 @@ Each module in this package registers its figures with :func:`figure`:
         ...
         return fig
 
-Modules are discovered automatically (every module of ``hhdyn.gallery`` is imported), so a new
+Modules are discovered automatically (every module of ``hhdyn.app.gallery`` is imported), so a new
 figure is one new function in a new or existing module.
 """
 from __future__ import annotations
@@ -63,7 +63,7 @@ def render(out_dir="figures", names=None, progress: Callable[[str], None] | None
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from ..io import atomic_path
+    from hhdyn.io import atomic_path
 
     figures = registry()
     if names:

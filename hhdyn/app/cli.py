@@ -1,6 +1,6 @@
 """The ``hhdyn`` command line.
 
-Sub-commands live in :mod:`hhdyn.commands`, one module each, discovered automatically. A module
+Sub-commands live in :mod:`hhdyn.app.commands`, one module each, discovered automatically. A module
 defines ``NAME``, ``HELP``, ``add_arguments(parser)`` and ``run(args) -> int``. Bad input ends in
 one line on stderr naming the problem and exit code 2, never a traceback.
 """

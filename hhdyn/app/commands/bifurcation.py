@@ -107,7 +107,7 @@ def run(args) -> int:
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
 
-        from ..io import atomic_path
+        from hhdyn.io import atomic_path
 
         from analysis.cycles import CycleBranch, plot_with_period
 

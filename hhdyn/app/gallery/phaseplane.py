@@ -20,7 +20,7 @@ def phaseplane_h_plus_n():
     from analysis.phaseplane import PhasePlane
     from reductions import h_plus_n
 
-    from ..squid import HodgkinHuxley
+    from hhdyn.squid import HodgkinHuxley
 
     plt = _plt()
     model = h_plus_n(HodgkinHuxley())
@@ -76,7 +76,7 @@ def phaseplane_saddle_separatrix():
     from analysis.phaseplane import PhasePlane
     from reductions import ReductionWarning, h_plus_n
 
-    from ..squid import HodgkinHuxley
+    from hhdyn.squid import HodgkinHuxley
 
     plt = _plt()
     with warnings.catch_warnings():
@@ -98,7 +98,7 @@ def iv_curves_figure():
     from analysis.iv import iv_curves
     from reductions import ReductionWarning, h_plus_n
 
-    from ..squid import HodgkinHuxley
+    from hhdyn.squid import HodgkinHuxley
 
     plt = _plt()
     with warnings.catch_warnings():
@@ -116,7 +116,7 @@ def iv_curves_figure():
 def hh_projection_vn():
     from analysis.phaseplane import PhasePlane
 
-    from ..squid import HodgkinHuxley
+    from hhdyn.squid import HodgkinHuxley
 
     plt = _plt()
     hh = HodgkinHuxley()

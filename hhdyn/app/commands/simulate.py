@@ -32,8 +32,8 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    from ..simulation import simulate
-    from ..stimuli import Step
+    from hhdyn.simulation import simulate
+    from hhdyn.stimuli import Step
 
     plot, csv = output_path(args.plot), output_path(args.csv)
     extra = {} if args.I is None else {"I_ext": args.I}
@@ -58,7 +58,7 @@ def run(args) -> int:
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
 
-        from ..io import atomic_path
+        from hhdyn.io import atomic_path
 
         ax = traj.plot(states=(first,))
         with atomic_path(plot) as tmp:

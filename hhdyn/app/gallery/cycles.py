@@ -35,7 +35,7 @@ def hh_cycles():
 
     from analysis.excitability import fi_curve
 
-    from ..squid import HodgkinHuxley
+    from hhdyn.squid import HodgkinHuxley
 
     hh = HodgkinHuxley()
     eq, lc = _diagram(hh, 0.0, 200.0)
@@ -82,7 +82,7 @@ def cycles_reductions():
     from analysis.branch import BifurcationDiagram
     from reductions import FitzHughNagumo, fast_m, h_plus_n
 
-    from ..squid import HodgkinHuxley
+    from hhdyn.squid import HodgkinHuxley
 
     hh = HodgkinHuxley()
     with warnings.catch_warnings():

@@ -5,7 +5,7 @@ import argparse
 import math
 
 from ..catalog import MODELS, make_model
-from ..io import check_writable
+from hhdyn.io import check_writable
 
 __all__ = ["add_model_arguments", "model_from_args", "output_path", "finite_float", "parse_param"]
 

@@ -5,11 +5,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from . import figure
-from ..biophysics import passive_membrane, passive_step_response
-from ..clamp import voltage_clamp
-from ..simulation import simulate
-from ..squid import HodgkinHuxley
-from ..stimuli import Constant, Step
+from hhdyn.biophysics import passive_membrane, passive_step_response
+from hhdyn.clamp import voltage_clamp
+from hhdyn.simulation import simulate
+from hhdyn.squid import HodgkinHuxley
+from hhdyn.stimuli import Constant, Step
 
 
 @figure("hh_action_potential", "A single HH action potential evoked by a 1 ms, 10 µA/cm² pulse: "

@@ -43,7 +43,7 @@ def run(args) -> int:
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
 
-        from ..io import atomic_path
+        from hhdyn.io import atomic_path
 
         fig, (top, bottom) = plt.subplots(2, 1, figsize=(7, 6), layout="constrained", sharex=True)
         result.result.kymograph(top)

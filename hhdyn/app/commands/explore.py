@@ -62,7 +62,7 @@ def run(args) -> int:
             explorer.sliders[name].set_val(value)
         for x, y in args.click:
             explorer.launch(x, y)
-        from ..io import atomic_path
+        from hhdyn.io import atomic_path
 
         with atomic_path(save) as tmp:
             explorer.figure.savefig(tmp, dpi=100, format=save.suffix.lstrip(".") or "png")

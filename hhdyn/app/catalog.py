@@ -7,13 +7,13 @@ __all__ = ["MODELS", "make_model"]
 
 
 def _hh():
-    from .squid import HodgkinHuxley
+    from hhdyn.squid import HodgkinHuxley
 
     return HodgkinHuxley()
 
 
 def _hh1952():
-    from .squid import HodgkinHuxley1952
+    from hhdyn.squid import HodgkinHuxley1952
 
     return HodgkinHuxley1952()
 

@@ -9,7 +9,7 @@ from . import figure
 def _models():
     from reductions import FitzHughNagumo, fast_m, h_plus_n
 
-    from ..squid import HodgkinHuxley
+    from hhdyn.squid import HodgkinHuxley
 
     hh = HodgkinHuxley()
     with warnings.catch_warnings():

@@ -1,0 +1,1 @@
+"""Sub-commands of the ``hhdyn`` command line, one module each (see :mod:`hhdyn.app.cli`)."""

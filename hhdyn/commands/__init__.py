@@ -1,1 +1,0 @@
-"""Sub-commands of the ``hhdyn`` command line, one module each (see :mod:`hhdyn.cli`)."""
