@@ -60,7 +60,7 @@ def test_currents_and_csv(tmp_path):
     path = tmp_path / "out.csv"
     traj.to_csv(path, currents=True)
     rows = list(csv.reader(open(path)))
-    assert rows[0] == ["t_ms", "V_mV", "m", "h", "n", "I_stim_uA_per_cm2", "I_Na_uA_per_cm2", "I_K_uA_per_cm2",
+    assert rows[0] == ["t_ms", "V_mV", "m", "h", "n", "I_applied_uA_per_cm2", "I_Na_uA_per_cm2", "I_K_uA_per_cm2",
                        "I_L_uA_per_cm2"]
     assert len(rows) == traj.t.size + 1
     assert float(rows[15][5]) == pytest.approx(20.0)  # t = 1.4 ms is inside the step
