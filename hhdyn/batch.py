@@ -306,14 +306,15 @@ def simulate_batch(
         cap = int(max_spikes)
 
     convention = _spikes.voltage_convention(model)
-    if convention.sign != 1.0 or model.state_names[0] != convention.state:
+    on_potential = model.state_names[0] == convention.state
+    if on_potential and convention.sign != 1.0:
         raise ValueError(
             f"simulate_batch detects spikes as upward crossings of the first state, but {model.name} measures "
             f"the membrane potential as V = {convention.sign:+g}·{convention.state} {convention.offset:+g} mV; "
             "batch its modern-convention twin (e.g. HodgkinHuxley() with I_ext → −I_ext, results mapped by "
             "hhdyn.to_1952_voltage) or integrate members one by one with hhdyn.simulate"
         )
-    threshold_raw = threshold - convention.offset  # the kernel sees the raw state 0
+    threshold_raw = threshold - convention.offset if on_potential else threshold  # the kernel sees raw state 0
     decl = engine.declare(model)  # UnsupportedModelError (a ValueError) before compiling
     if method == "rush_larsen" and decl.linear is None:
         raise ValueError(f"method 'rush_larsen' needs a conductance-based model; {model.name} is not one")

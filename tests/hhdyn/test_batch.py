@@ -218,3 +218,16 @@ def test_simulate_compiled_engine_matches_scipy_engine():
         simulate(HH, 10.0, engine="numba")
     with pytest.raises(ValueError, match="method"):
         simulate(HH, 10.0, method="BDF", engine="compiled")
+
+
+def test_status_convention_and_messages_say_what_to_change():
+    """0 done, < 0 failed (as in solve_ivp); each failure message names the time and a remedy."""
+    from hhdyn.batch import STATUS
+
+    assert set(STATUS) == {0, -1, -2, -3}
+    result = simulate_batch(HH, 20.0, {"gL": [0.3, 1e6]}, max_steps=20_000)
+    assert result.status[0] == 0 and result.status[1] < 0
+    assert list(result.failed) == [False, True]
+    msg = result.messages[1]
+    assert "at t = " in msg and any(word in msg for word in ("max_steps", "dt", "parameters"))
+    assert result.messages[0] == "ok"
