@@ -46,11 +46,12 @@ import numpy as np
 from . import spikes as _spikes
 from .io import atomic_path
 from .members import member_params
+from .simulation import METHODS as SIMULATE_METHODS
+from .simulation import Method, Outcome, Problem, SimulationError, Trajectory
 from .stimuli import as_stimulus
-from .trajectory import Trajectory
 from .validation import check_number
 
-__all__ = ["simulate_batch", "BatchResult", "METHODS", "STATUS", "member_params"]
+__all__ = ["simulate_batch", "BatchResult", "METHODS", "STATUS", "member_params", "CompiledMethod"]
 
 METHODS = ("dopri5", "rk4", "rush_larsen")
 _DEFAULT_DT = 0.01
@@ -405,3 +406,41 @@ def simulate_batch(
         wall_time_s=wall,
         model=model,
     )
+
+
+# --------------------------------------------------------------------------- simulate(method="compiled")
+class CompiledMethod(Method):
+    """hhdyn's compiled adaptive Dormand–Prince 5(4) kernels (:func:`hhdyn.batch.simulate_batch`)
+    for one member: same rtol/atol, states recorded every ``dt`` ms by cubic Hermite
+    interpolation of the steps (other sample times by linear interpolation of that record, the
+    end point from the final state). One to two orders of magnitude faster than scipy for long
+    runs; works for models with an engine declaration (conductance-based, FitzHugh–Nagumo);
+    samples the stimulus every 0.005 ms; compiles its kernels on first use of a model structure
+    (cached on disk). No events, no dense output, starts at t0 = 0."""
+
+    name = "compiled"
+
+    def __repr__(self):
+        return "CompiledMethod()"
+
+    def run(self, problem: Problem) -> Outcome:
+        result = simulate_batch(problem.model, problem.t_end, stimulus=problem.stimulus, y0=problem.y0,
+                                rtol=problem.rtol, atol=problem.atol, record=problem.dt,
+                                max_step=None if not np.isfinite(problem.max_step) else problem.max_step)
+        if result.failed[0]:
+            raise SimulationError(f"{problem.model.name}: integration failed: {result.messages[0]}")
+        t_rec, rec = result.t, result.traces[0]
+        y_final = result.final_state[:, 0].copy()
+        samples = problem.samples
+        if samples.size == t_rec.size and np.allclose(samples, t_rec, rtol=0, atol=1e-9 * problem.t_end):
+            y = rec
+        else:
+            t_all, y_all = t_rec, rec
+            if t_rec[-1] < problem.t_end:
+                t_all = np.append(t_rec, problem.t_end)
+                y_all = np.column_stack([rec, y_final])
+            y = np.vstack([np.interp(samples, t_all, row) for row in y_all])
+        return Outcome(samples, y, 0, problem.t_end, y_final)
+
+
+SIMULATE_METHODS[CompiledMethod.name] = CompiledMethod()
