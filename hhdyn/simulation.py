@@ -242,8 +242,10 @@ class PiecewiseSolution:
 
     def __call__(self, t):
         t_arr = np.atleast_1d(np.asarray(t, dtype=float))
-        if np.any((t_arr < self.t_min) | (t_arr > self.t_max)):
+        slack = 1e-9 * max(1.0, abs(self.t_min), abs(self.t_max))  # rounding of sample grids
+        if np.any((t_arr < self.t_min - slack) | (t_arr > self.t_max + slack)):
             raise ValueError(f"t must lie in the integrated interval [{self.t_min:g}, {self.t_max:g}] ms, got {t!r}")
+        t_arr = np.clip(t_arr, self.t_min, self.t_max)
         out = None
         for a, b, fun in self.pieces:
             mask = (t_arr >= a) & (t_arr <= b)
