@@ -47,7 +47,7 @@ from . import spikes as _spikes
 from .io import atomic_path
 from .members import member_params
 from .simulation import METHODS as SIMULATE_METHODS
-from .simulation import Method, Outcome, Problem, SimulationError, Trajectory
+from .simulation import MAX_SAMPLE_BYTES, Method, Outcome, Problem, SimulationError, Trajectory
 from .stimuli import as_stimulus
 from .validation import check_number
 
@@ -200,6 +200,25 @@ def _positive(name, value, allow_none=False):
     return check_number(name, value, positive=True)
 
 
+def _check_memory(n, n_states, t_end, record, stim, stim_dt) -> None:
+    """Refuse, before anything is allocated, a batch whose recorded traces and stimulus table
+    (the arrays that grow with t_end) would exceed MAX_SAMPLE_BYTES. (The default spike-time
+    store is capped at 2**27 values by itself.)"""
+    n_rec = int(math.floor(t_end / record + 1e-9)) + 1 if record else 0
+    n_table = 0
+    if stim is not None:
+        n_table = int(math.ceil(t_end / (stim_dt or min(0.005, stim.max_step or np.inf)))) + 2
+    parts = {"recorded traces": 8 * n * n_states * n_rec, "stimulus table": 8 * n_table}
+    total = sum(parts.values())
+    if total > MAX_SAMPLE_BYTES:
+        detail = ", ".join(f"{name} {size / 2**30:.3g} GiB" for name, size in parts.items() if size)
+        raise ValueError(
+            f"this batch would allocate {total / 2**30:.3g} GiB ({detail}), above the "
+            f"{MAX_SAMPLE_BYTES / 2**30:g} GiB budget (hhdyn.simulation.MAX_SAMPLE_BYTES): record less often "
+            "(larger record), fewer members or a shorter t_end, or a larger stim_dt"
+        )
+
+
 # --------------------------------------------------------------------------- entry point
 def simulate_batch(
     model,
@@ -306,6 +325,7 @@ def simulate_batch(
             raise ValueError(f"max_spikes must be a non-negative integer, got {max_spikes!r}")
         cap = int(max_spikes)
 
+    _check_memory(n, n_states, t_end, record, stim, stim_dt)
     convention = _spikes.voltage_convention(model)
     on_potential = model.state_names[0] == convention.state
     if on_potential and convention.sign != 1.0:

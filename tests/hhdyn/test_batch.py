@@ -231,3 +231,14 @@ def test_status_convention_and_messages_say_what_to_change():
     msg = result.messages[1]
     assert "at t = " in msg and any(word in msg for word in ("max_steps", "dt", "parameters"))
     assert result.messages[0] == "ok"
+
+
+def test_batch_too_big_for_memory_is_refused_before_compiling(monkeypatch):
+    import hhdyn.engine as engine
+
+    monkeypatch.setattr(engine, "kernels_for", lambda *a, **k: (_ for _ in ()).throw(AssertionError("compiled")))
+    # 1000 members × 4 states × 10^7 samples × 8 bytes = 298 GiB
+    with pytest.raises(ValueError, match=r"298 GiB.*recorded traces.*budget.*record less often"):
+        simulate_batch(HH, 1e5, {"I_ext": np.linspace(0.0, 50.0, 1000)}, record=0.01)
+    with pytest.raises(ValueError, match=r"stimulus table"):
+        simulate_batch(HH, 1e9, stimulus=Step(1.0, 1.0, 5.0))
