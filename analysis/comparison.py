@@ -18,10 +18,10 @@ import numpy as np
 
 from hhdyn.io import atomic_path
 from hhdyn.validation import check_number
+from hhdyn.simulation import simulate
 from hhdyn.stimuli import Step
 
 from . import excitability as _ex
-from ._excitability_run import run as _run
 from .continuation import continue_equilibria
 from .cycles import firing_onset
 
@@ -283,7 +283,7 @@ def compare(full, reduced, *, fi_currents=None, refractory: bool = True, hopf_ra
     t = np.arange(0.0, trace_ms + 1e-9, 0.02)
     traces = {}
     for role, model in (("full", full), ("reduced", reduced)):
-        traces[role] = _run(model, model.resting_state(), 0.0, trace_ms, stim, samples=t, rtol=1e-7, atol=1e-8).y
+        traces[role] = simulate(model, trace_ms, stim, model.resting_state(), t_eval=t, rtol=1e-7, atol=1e-8).y
     n_full = traces["full"][full.state_index("n")] if "n" in full.state_names else None
     plane = _plane_model(full, reduced)
     base_I = float(full.params["I_ext"])

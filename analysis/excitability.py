@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import csv
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 import numpy as np
@@ -22,11 +22,10 @@ import numpy as np
 from hhdyn.batch import simulate_batch
 from hhdyn.engine import UnsupportedModelError
 from hhdyn.io import atomic_path
-from hhdyn.simulation import SimulationError
+from hhdyn.simulation import SimulationError, simulate
+from hhdyn.spikes import SpikeDetector, detection_values
 from hhdyn.stimuli import Ramp, Step
 from hhdyn.validation import check_number
-
-from ._excitability_run import SpikeDetector, run
 
 __all__ = [
     "SpikeDetector",
@@ -113,8 +112,15 @@ class ThresholdResult:
 def _pulse_spikes(model, y0, amplitude, duration, observe, detector, rtol, atol, t0=0.0, y_start=None):
     stim = Step(t0, duration, amplitude)
     start = y0 if y_start is None else y_start
-    return run(model, start, t0, t0 + duration + observe, stim, detector=detector, stop_at_spike=True,
-               rtol=rtol, atol=atol).spike_time
+    trial = simulate(model, t0 + duration + observe, stim, start, t0=t0, events=replace(detector, terminal=True),
+                     t_eval=(), rtol=rtol, atol=atol)
+    return _first_event(trial)
+
+
+def _first_event(trajectory) -> float | None:
+    """Time (ms) of the first crossing of the run's (only) event, or None."""
+    hits = trajectory.t_events[0]
+    return float(hits[0]) if hits.size else None
 
 
 def _bisect_amplitude(spikes: Callable[[float], float | None], tol, rel_tol, max_amplitude, start=1.0):
@@ -173,7 +179,7 @@ def threshold(model, duration_ms: float = 1.0, *, tol: float = 1e-3, rel_tol: fl
     t_end = duration_ms + max(observe_ms, 0.0)
     traces = []
     for amplitude in (lo, hi):
-        r = run(model, rest, 0.0, t_end, Step(0.0, duration_ms, amplitude), samples=t, rtol=rtol, atol=atol)
+        r = simulate(model, t_end, Step(0.0, duration_ms, amplitude), rest, t_eval=t, rtol=rtol, atol=atol)
         traces.append(r.y[detector.index(model)])
     where = "during the step" if observe_ms == 0 else f"until {observe_ms:g} ms after the pulse"
     protocol = (f"{_kind}: rectangular pulse of {duration_ms:g} ms from rest (I_ext = {model.params['I_ext']:g}); "
@@ -368,19 +374,18 @@ def refractory_periods(model, protocol: RefractoryProtocol | None = None, *, rec
     control = threshold(model, protocol.test_duration_ms, tol=1e-9, rel_tol=1e-4, observe_ms=protocol.observe_ms,
                         detector=detector, y0=rest, rtol=rtol, atol=atol).amplitude
     horizon = protocol.max_interval_ms + protocol.conditioning_duration_ms + 20.0
-    cond = run(model, rest, 0.0, horizon, Step(0.0, protocol.conditioning_duration_ms,
-                                               protocol.conditioning_factor * control),
-               detector=detector, dense=True, rtol=rtol, atol=atol)
-    if cond.spike_time is None:
+    cond = simulate(model, horizon, Step(0.0, protocol.conditioning_duration_ms, protocol.conditioning_factor * control),
+                    rest, events=replace(detector, terminal=False), dense_output=True, t_eval=(), rtol=rtol, atol=atol)
+    t_s = _first_event(cond)
+    if t_s is None:
         raise ValueError(f"protocol: the conditioning pulse did not elicit a spike in {model.name}")
-    t_s = cond.spike_time
     ceiling = protocol.ceiling_factor * control
     recovered = (1.0 + protocol.recovery_tolerance) * control
 
     def spikes_at(delta, amplitude):
         onset = t_s + delta
         return _pulse_spikes(model, None, amplitude, protocol.test_duration_ms, protocol.observe_ms, detector,
-                             rtol, atol, t0=onset, y_start=cond.state_at(onset))
+                             rtol, atol, t0=onset, y_start=cond.sol(onset))
 
     grid = np.arange(protocol.scan_step_ms, protocol.max_interval_ms + 1e-9, protocol.scan_step_ms)
     grid = grid[grid + t_s <= horizon]  # the conditioning run provides the state at each test onset
@@ -529,11 +534,13 @@ def _fi_point(model, I_from: float, I_to: float, y0, *, settle_ms, measure_ms, r
             unstable = True
             y_kick = y_end.copy()
             y_kick[index] += kick_mV
-            grow = SpikeDetector(float(eq[index]) + 2.0 * min_prominence, model.state_names[index])
-            escape = run(target, y_kick, 0.0, escape_ms, None, detector=grow, stop_at_spike=True, rtol=rtol, atol=atol)
+            variable = model.state_names[index]
+            level = float(detection_values(target, variable, eq[index])) + 2.0 * min_prominence
+            escape = simulate(target, escape_ms, None, y_kick, events=SpikeDetector(level, variable), t_eval=(),
+                              rtol=rtol, atol=atol)
             t_end = settle_ms + measure_ms
             samples = np.arange(settle_ms, t_end + 0.5 * dt, dt)
-            y, y_end = _sampled_run(target, escape.y_end, t_end, None, samples, dt, rtol, atol)
+            y, y_end = _sampled_run(target, escape.y_final, t_end, None, samples, dt, rtol, atol)
             rate, n_peaks, amplitude = _count_peaks(samples, y[index], min_prominence, min_peaks, dt)
     return FIPoint(float(I_to), float(rate), int(n_peaks), amplitude, y_end, unstable)
 
@@ -547,8 +554,8 @@ def _sampled_run(model, y0, t_end, stimulus, samples, dt, rtol, atol):
     try:
         result = simulate_batch(model, t_end, stimulus=stimulus, y0=y0, rtol=rtol, atol=atol, record=dt)
     except UnsupportedModelError:
-        r = run(model, y0, 0.0, t_end, stimulus, samples=samples, rtol=rtol, atol=atol)
-        return r.y, r.y_end
+        r = simulate(model, t_end, stimulus, y0, t_eval=samples, rtol=rtol, atol=atol)
+        return r.y, r.y_final
     if result.failed[0]:
         raise SimulationError(f"{model.name}: {result.messages[0]}")
     trace = result.traces[0]
@@ -744,14 +751,15 @@ def anode_break(model, amplitude: float = -10.0, duration_ms: float = 20.0, *, o
     rest = _rest(model, y0)
 
     def rebound(a):
-        r = run(model, rest, 0.0, duration_ms + observe_ms, Step(0.0, duration_ms, -a), detector=detector,
-                stop_at_spike=True, rtol=rtol, atol=atol)
-        return None if r.spike_time is None or r.spike_time < duration_ms else r.spike_time - duration_ms
+        r = simulate(model, duration_ms + observe_ms, Step(0.0, duration_ms, -a), rest,
+                     events=replace(detector, terminal=True), t_eval=(), rtol=rtol, atol=atol)
+        spike = _first_event(r)
+        return None if spike is None or spike < duration_ms else spike - duration_ms
 
     latency = rebound(-amplitude)
     t = np.arange(0.0, duration_ms + observe_ms + 1e-9, 0.02)
-    trace = run(model, rest, 0.0, duration_ms + observe_ms, Step(0.0, duration_ms, amplitude), samples=t,
-                rtol=rtol, atol=atol).y[detector.index(model)]
+    trace = simulate(model, duration_ms + observe_ms, Step(0.0, duration_ms, amplitude), rest, t_eval=t,
+                     rtol=rtol, atol=atol).y[detector.index(model)]
     thr = math.nan
     if find_threshold:
         lo, hi, _, _ = _bisect_amplitude(rebound, threshold_tol, 0.0, max_amplitude, start=1.0)
@@ -796,8 +804,8 @@ def action_potential(model, amplitude: float | None = None, duration_ms: float =
     amplitude = check_number("amplitude", amplitude)
     dt = 0.005
     t = np.arange(0.0, window_ms + 0.5 * dt, dt)
-    v = run(model, rest, 0.0, window_ms, Step(0.0, duration_ms, amplitude), samples=t, rtol=rtol,
-            atol=atol).y[model.state_index(variable)]
+    v = simulate(model, window_ms, Step(0.0, duration_ms, amplitude), rest, t_eval=t, rtol=rtol,
+                 atol=atol).y[model.state_index(variable)]
     k = int(np.argmax(v))
     v_rest = float(rest[model.state_index(variable)])
     half = 0.5 * (v_rest + v[k])

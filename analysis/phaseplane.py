@@ -23,12 +23,57 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.integrate import solve_ivp
+
+from hhdyn.simulation import SimulationError, simulate
 
 from .equilibria import FixedPoint, fixed_points
 from .nullcline_curves import Plane, label_of, nullclines
 
 __all__ = ["PhasePlane", "Orbit", "Manifold", "LimitCycle"]
+
+
+class _Reversed:
+    """The model with time reversed, dy/ds = −f(y) (s = −t): backward orbits by :func:`hhdyn.simulate`."""
+
+    def __init__(self, model):
+        self.model = model
+        self.state_names = tuple(model.state_names)
+        self.n_states = len(self.state_names)
+        self.name = f"{model.name} (backward in time)"
+        self.params = model.params
+        if hasattr(model, "jacobian"):
+            self.jacobian = lambda y, params=None: -model.jacobian(y, params)
+
+    def rhs(self, y, params=None):
+        return -self.model.rhs(y, params)
+
+
+class _Stacked:
+    """K copies of a model as one system of n·K states (y[a·K + k] is state a of copy k), so
+    that one vectorized ``rhs`` call per step serves every orbit."""
+
+    def __init__(self, model, K: int):
+        self.model, self.K = model, K
+        n = model.n_states
+        self.state_names = tuple(f"{name}[{k}]" for name in model.state_names for k in range(K))
+        self.n_states = n * K
+        self.name = f"{model.name} (×{K})"
+        self.params = model.params
+        if hasattr(model, "jacobian"):
+            self.jacobian = self._jacobian
+
+    def rhs(self, Y, params=None):
+        return self.model.rhs(Y.reshape(self.model.n_states, self.K), params).ravel()
+
+    def _jacobian(self, Y, params=None):
+        n, K = self.model.n_states, self.K
+        J = self.model.jacobian(Y.reshape(n, K), params)
+        out = np.zeros((n * K, n * K))
+        idx = np.arange(K)
+        for a in range(n):
+            for b in range(n):
+                out[a * K + idx, b * K + idx] = J[a, b]
+        return out
 
 
 @dataclass(frozen=True, eq=False)
@@ -218,29 +263,14 @@ class PhasePlane:
         states = [self.initial_state(s) for s in starts]
         if not states:
             return []
-        model, p = self.model, None
-        n, K = model.n_states, len(states)
+        n, K = self.model.n_states, len(states)
         Y0 = np.array(states).T  # (n, K)
         n_samples = n_samples or max(200, int(min(20000, 20 * t_end)))
-        idx = np.arange(K)
-
-        def fun(t, Y):
-            return model.rhs(Y.reshape(n, K), p).ravel()
-
-        def jac(t, Y):
-            J = model.jacobian(Y.reshape(n, K), p)
-            out = np.zeros((n * K, n * K))
-            for a in range(n):
-                for b in range(n):
-                    out[a * K + idx, b * K + idx] = J[a, b]
-            return out
-
         sol = None
         try:
             with np.errstate(all="ignore"):
-                sol = solve_ivp(fun, (0.0, t_end), Y0.ravel(), method="LSODA", rtol=rtol, atol=atol,
-                                jac=jac if hasattr(model, "jacobian") else None,
-                                t_eval=np.linspace(0.0, t_end, n_samples))
+                sol = simulate(_Stacked(self.model, K), t_end, y0=Y0.ravel(), method="LSODA", rtol=rtol, atol=atol,
+                               t_eval=np.linspace(0.0, t_end, n_samples))
         except Exception:  # noqa: BLE001 - any failure: integrate one by one with guards
             sol = None
         if sol is None or sol.status != 0 or not np.all(np.isfinite(sol.y)):
@@ -254,14 +284,8 @@ class PhasePlane:
 
     def _integrate(self, y0, t_end, backward=False, stop_outside=1.0, n_samples=None, rtol=1e-8, atol=1e-10,
                    dense=False):
-        model, p = self.model, None
         sign = -1.0 if backward else 1.0
         ix, iy = self.plane.ix, self.plane.iy
-
-        def fun(t, y):
-            return sign * model.rhs(y, p)
-
-        jac = (lambda t, y: sign * model.jacobian(y, p)) if hasattr(model, "jacobian") else None
         events = []
         if stop_outside is not None:
             lo = np.array([self.xlim[0], self.ylim[0]]) - stop_outside * self.plane.widths
@@ -280,10 +304,15 @@ class PhasePlane:
             blowup.terminal = True
             events.append(blowup)
         n_samples = n_samples or max(200, int(min(20000, 20 * t_end)))
-        t_eval = None if dense else np.linspace(0.0, t_end, n_samples)
-        with np.errstate(all="ignore"):
-            sol = solve_ivp(fun, (0.0, t_end), y0, method="LSODA", jac=jac, rtol=rtol, atol=atol,
-                            t_eval=t_eval, events=events or None, dense_output=dense)
+        t_eval = () if dense else np.linspace(0.0, t_end, n_samples)
+        try:
+            with np.errstate(all="ignore"):
+                sol = simulate(_Reversed(self.model) if backward else self.model, t_end, y0=y0, method="LSODA",
+                               rtol=rtol, atol=atol, t_eval=t_eval, events=events or None, dense_output=dense)
+        except SimulationError:  # blown up (outside any window): an orbit that left at once
+            orbit = Orbit(np.array([0.0]), np.asarray(y0, dtype=float)[:, None],
+                          np.array([[y0[ix], y0[iy]]]), True)
+            return (orbit, None) if dense else orbit
         left = bool(sol.status == 1)
         y = sol.y
         if left and sol.y_events and any(len(e) for e in sol.y_events):
@@ -393,11 +422,11 @@ class PhasePlane:
         while elapsed < t_max - 1e-12:
             span = min(chunk, t_max - elapsed)
             orbit, sol = self._integrate(y, span, backward=backward, stop_outside=0.5, dense=True)
-            if orbit.left_window or sol.status != 0:
+            if sol is None or orbit.left_window or sol.status != 0:
                 return None
             elapsed += span
-            y = sol.y[:, -1]
-            T = np.linspace(0.0, sol.t[-1], max(2000, int(40 * sol.t[-1])))
+            y = sol.y_final
+            T = np.linspace(0.0, sol.t_final, max(2000, int(40 * sol.t_final)))
             Y = sol.sol(T)
             xs = Y[ix]
             if np.ptp(xs) / self.plane.widths[0] < 1e-3:

@@ -6,7 +6,8 @@ from .params import Params
 from .protocol import ODEModel, finite_difference_jacobian
 from .rates import ConstantRate, ExpLinearRate, ExpRate, FunctionRate, SigmoidRate
 from .squid import HodgkinHuxley, HodgkinHuxley1952, squid_gates, to_1952_voltage, to_modern_voltage
-from .simulation import SimulationError, Trajectory, simulate
+from .simulation import SimulationError, Trajectory, UnstableStartWarning, simulate
+from .spikes import SpikeDetector, VoltageConvention
 from .batch import BatchResult, simulate_batch
 from . import stimuli
 

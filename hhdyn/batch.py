@@ -45,13 +45,25 @@ import numpy as np
 
 from . import spikes as _spikes
 from .io import atomic_path
+from .members import member_params
+from .simulation import METHODS as SIMULATE_METHODS
+from .simulation import MAX_SAMPLE_BYTES, Method, Outcome, Problem, SimulationError, Trajectory
 from .stimuli import as_stimulus
 from .validation import check_number
 
-__all__ = ["simulate_batch", "BatchResult", "METHODS"]
+__all__ = ["simulate_batch", "BatchResult", "METHODS", "STATUS", "member_params", "CompiledMethod"]
 
 METHODS = ("dopri5", "rk4", "rush_larsen")
 _DEFAULT_DT = 0.01
+
+#: Member status codes of :class:`BatchResult` (0 done, < 0 failed, as in solve_ivp) with what to
+#: change. The kernels report failures as positive codes k; a member's status is −k.
+STATUS = {
+    0: "ok",
+    -1: "state became non-finite (blow-up): check the parameters, or take a smaller dt / use method='dopri5'",
+    -2: "step size underflow (stiff or blowing up): check the parameters, or use a fixed-step method with small dt",
+    -3: "maximum number of steps reached: raise max_steps or shorten t_end",
+}
 
 
 @dataclass(frozen=True)
@@ -67,7 +79,8 @@ class BatchResult:
     spike_times : tuple of ndarray
         Spike times (ms) per member (at most ``max_spikes`` each; see ``spikes_truncated``).
     status : ndarray of int, shape (N,)
-        0 = ok, else the failure code (``messages`` tells which); failed members keep the spikes
+        0 = ok, < 0 = failed (``STATUS``; −1 blow-up, −2 step size underflow, −3 maximum number
+        of steps; ``messages`` tells which and what to change); failed members keep the spikes
         found before ``t_fail`` (ms); their final state may be NaN and their rates are NaN.
     final_state : ndarray, shape (n_states, N)
         States at t_end (NaN for members that blew up).
@@ -108,15 +121,13 @@ class BatchResult:
     @property
     def failed(self) -> np.ndarray:
         """Boolean mask of members whose integration failed."""
-        return self.status != 0
+        return self.status < 0
 
     @property
     def messages(self) -> tuple[str, ...]:
         """Human-readable status of each member."""
-        from .engine import STATUS
-
         return tuple(
-            STATUS[int(s)] if s == 0 else f"{STATUS[int(s)]} at t = {tf:.6g} ms"
+            STATUS[int(s)] if s == 0 else "{0} at t = {2:.6g} ms: {1}".format(*STATUS[int(s)].split(": ", 1), tf)
             for s, tf in zip(self.status, self.t_fail)
         )
 
@@ -145,8 +156,6 @@ class BatchResult:
         """Member ``i``'s recorded trajectory as a :class:`hhdyn.simulation.Trajectory`."""
         if self.traces is None:
             raise ValueError("no traces were recorded; pass record=<sample spacing in ms>")
-        from .simulation import Trajectory
-
         model = self.model
         if model is not None and self.params:
             model = model.with_params(**{k: float(v[i]) for k, v in self.params.items()})
@@ -191,41 +200,23 @@ def _positive(name, value, allow_none=False):
     return check_number(name, value, positive=True)
 
 
-def member_params(model, params: Mapping | None, n_members: int | None = None) -> tuple[dict, int]:
-    """Per-member parameter arrays: validated overrides (shape (N,)) and N.
-
-    Every value is checked by the model itself (``model.with_params``) so that impossible values
-    (negative capacitance or conductance, NaN, unknown names) raise ValueError naming the
-    parameter, before anything is compiled.
-    """
-    params = dict(params or {})
-    arrays = {}
-    sizes = set()
-    for name, value in params.items():
-        if name not in model.params:
-            raise ValueError(f"unknown parameter {name!r}; known parameters: {', '.join(model.params)}")
-        try:
-            arr = np.asarray(value, dtype=float)
-        except (TypeError, ValueError):
-            raise ValueError(f"parameter {name!r} must be numbers, got {value!r}") from None
-        if arr.ndim > 1:
-            raise ValueError(f"parameter {name!r} must be a scalar or a 1-D array, got shape {arr.shape}")
-        if arr.ndim == 1:
-            if arr.size == 0:
-                raise ValueError(f"parameter {name!r} is an empty array: nothing to simulate")
-            sizes.add(arr.size)
-        bad = ~np.isfinite(arr)
-        if bad.any():
-            raise ValueError(f"parameter {name!r} must be finite, got {arr.flat[np.flatnonzero(bad)[0]]!r}")
-        for v in np.unique(arr):
-            model.with_params(**{name: float(v)})  # the model's own validation, naming the parameter
-        arrays[name] = arr
-    if n_members is not None:
-        sizes.add(n_members)
-    if len(sizes) > 1:
-        raise ValueError(f"parameter arrays (and y0) must have one common length, got lengths {sorted(sizes)}")
-    n = sizes.pop() if sizes else 1
-    return {k: np.broadcast_to(v, (n,)).astype(float) for k, v in arrays.items()}, n
+def _check_memory(n, n_states, t_end, record, stim, stim_dt) -> None:
+    """Refuse, before anything is allocated, a batch whose recorded traces and stimulus table
+    (the arrays that grow with t_end) would exceed MAX_SAMPLE_BYTES. (The default spike-time
+    store is capped at 2**27 values by itself.)"""
+    n_rec = int(math.floor(t_end / record + 1e-9)) + 1 if record else 0
+    n_table = 0
+    if stim is not None:
+        n_table = int(math.ceil(t_end / (stim_dt or min(0.005, stim.max_step or np.inf)))) + 2
+    parts = {"recorded traces": 8 * n * n_states * n_rec, "stimulus table": 8 * n_table}
+    total = sum(parts.values())
+    if total > MAX_SAMPLE_BYTES:
+        detail = ", ".join(f"{name} {size / 2**30:.3g} GiB" for name, size in parts.items() if size)
+        raise ValueError(
+            f"this batch would allocate {total / 2**30:.3g} GiB ({detail}), above the "
+            f"{MAX_SAMPLE_BYTES / 2**30:g} GiB budget (hhdyn.simulation.MAX_SAMPLE_BYTES): record less often "
+            "(larger record), fewer members or a shorter t_end, or a larger stim_dt"
+        )
 
 
 # --------------------------------------------------------------------------- entry point
@@ -275,7 +266,10 @@ def simulate_batch(
     record : float, optional
         Sample spacing (ms) of recorded traces; None records nothing (memory O(N)).
     threshold, hysteresis : float
-        Spike detection on the first state (mV), as in :func:`hhdyn.spikes.spike_times`.
+        Spike detection on the first state (mV), as in :func:`hhdyn.spikes.spike_times`; the
+        first state must be the membrane potential with depolarization positive (its
+        :class:`hhdyn.spikes.VoltageConvention` may add an offset; a model measured the other
+        way round, such as :func:`hhdyn.HodgkinHuxley1952`, is refused with a ValueError).
     max_spikes : int, optional
         Spike times kept per member (counts are always complete); default t_end/0.5 ms + 2.
     max_steps : int
@@ -331,6 +325,17 @@ def simulate_batch(
             raise ValueError(f"max_spikes must be a non-negative integer, got {max_spikes!r}")
         cap = int(max_spikes)
 
+    _check_memory(n, n_states, t_end, record, stim, stim_dt)
+    convention = _spikes.voltage_convention(model)
+    on_potential = model.state_names[0] == convention.state
+    if on_potential and convention.sign != 1.0:
+        raise ValueError(
+            f"simulate_batch detects spikes as upward crossings of the first state, but {model.name} measures "
+            f"the membrane potential as V = {convention.sign:+g}·{convention.state} {convention.offset:+g} mV; "
+            "batch its modern-convention twin (e.g. HodgkinHuxley() with I_ext → −I_ext, results mapped by "
+            "hhdyn.to_1952_voltage) or integrate members one by one with hhdyn.simulate"
+        )
+    threshold_raw = threshold - convention.offset if on_potential else threshold  # the kernel sees raw state 0
     decl = engine.declare(model)  # UnsupportedModelError (a ValueError) before compiling
     if method == "rush_larsen" and decl.linear is None:
         raise ValueError(f"method 'rush_larsen' needs a conductance-based model; {model.name} is not one")
@@ -379,7 +384,7 @@ def simulate_batch(
         kernel = getattr(kernels, f"dopri5_{variant}")
         start = time.perf_counter()
         kernel(Y, K, t_end, rtol, atol, h0, max_step or np.inf, int(max_steps), table, inv_sdt,
-               threshold, hysteresis, spk_t, spk_n, armed, rec, record or 1.0, status, t_fail, n_acc, n_rej)
+               threshold_raw, hysteresis, spk_t, spk_n, armed, rec, record or 1.0, status, t_fail, n_acc, n_rej)
         wall = time.perf_counter() - start
         t_rec = np.arange(n_rec) * record if n_rec else None
         step_used = None
@@ -388,13 +393,14 @@ def simulate_batch(
         name = "rk4" if method == "rk4" else "rl"
         kernel = getattr(kernels, f"{name}_{variant}")
         start = time.perf_counter()
-        kernel(Y, K, step, n_steps, table, inv_sdt, threshold, hysteresis, spk_t, spk_n, armed,
+        kernel(Y, K, step, n_steps, table, inv_sdt, threshold_raw, hysteresis, spk_t, spk_n, armed,
                rec, every, status, t_fail)
         wall = time.perf_counter() - start
         n_acc = np.where(status == 0, n_steps, 0).astype(np.int64)
         n_rej = np.zeros(n, dtype=np.int64)
         t_rec = np.arange(n_rec) * (every * step) if n_rec else None
         step_used = step
+    status = -status  # the kernels count failures up from 1; hhdyn's convention is < 0 = failed
     kept = np.minimum(spk_n, cap)
     spike_times = tuple(spk_t[i, : kept[i]].copy() for i in range(n))
     return BatchResult(
@@ -420,3 +426,41 @@ def simulate_batch(
         wall_time_s=wall,
         model=model,
     )
+
+
+# --------------------------------------------------------------------------- simulate(method="compiled")
+class CompiledMethod(Method):
+    """hhdyn's compiled adaptive Dormand–Prince 5(4) kernels (:func:`hhdyn.batch.simulate_batch`)
+    for one member: same rtol/atol, states recorded every ``dt`` ms by cubic Hermite
+    interpolation of the steps (other sample times by linear interpolation of that record, the
+    end point from the final state). One to two orders of magnitude faster than scipy for long
+    runs; works for models with an engine declaration (conductance-based, FitzHugh–Nagumo);
+    samples the stimulus every 0.005 ms; compiles its kernels on first use of a model structure
+    (cached on disk). No events, no dense output, starts at t0 = 0."""
+
+    name = "compiled"
+
+    def __repr__(self):
+        return "CompiledMethod()"
+
+    def run(self, problem: Problem) -> Outcome:
+        result = simulate_batch(problem.model, problem.t_end, stimulus=problem.stimulus, y0=problem.y0,
+                                rtol=problem.rtol, atol=problem.atol, record=problem.dt,
+                                max_step=None if not np.isfinite(problem.max_step) else problem.max_step)
+        if result.failed[0]:
+            raise SimulationError(f"{problem.model.name}: integration failed: {result.messages[0]}")
+        t_rec, rec = result.t, result.traces[0]
+        y_final = result.final_state[:, 0].copy()
+        samples = problem.samples
+        if samples.size == t_rec.size and np.allclose(samples, t_rec, rtol=0, atol=1e-9 * problem.t_end):
+            y = rec
+        else:
+            t_all, y_all = t_rec, rec
+            if t_rec[-1] < problem.t_end:
+                t_all = np.append(t_rec, problem.t_end)
+                y_all = np.column_stack([rec, y_final])
+            y = np.vstack([np.interp(samples, t_all, row) for row in y_all])
+        return Outcome(samples, y, 0, problem.t_end, y_final)
+
+
+SIMULATE_METHODS[CompiledMethod.name] = CompiledMethod()

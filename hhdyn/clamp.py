@@ -15,11 +15,11 @@ import csv
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.integrate import solve_ivp
 from scipy.optimize import minimize_scalar
 
 from .io import atomic_path
 from .model import ConductanceModel
+from .simulation import simulate
 
 __all__ = ["voltage_clamp", "VoltageClampResult"]
 
@@ -87,6 +87,20 @@ class VoltageClampResult:
                                     + [self.currents[c][k, j] for c in names])
 
 
+class _Clamped:
+    """The gate equations of ``model`` with V held at ``v_c`` mV: dx/dt = f_x(v_c, x)."""
+
+    def __init__(self, model, v_c: float):
+        self.model, self.v_c = model, float(v_c)
+        self.state_names = tuple(model.state_names[1:])
+        self.n_states = len(self.state_names)
+        self.name = f"{model.name} clamped at {self.v_c:g} mV"
+        self.params = model.params
+
+    def rhs(self, gates, params=None):
+        return self.model.rhs(np.concatenate([[self.v_c], gates]), params)[1:]
+
+
 def voltage_clamp(model: ConductanceModel, commands, holding: float = -65.0, duration: float = 10.0,
                   t_hold: float = 1.0, dt: float = 0.01, rtol: float = 1e-11, atol: float = 1e-13) -> VoltageClampResult:
     """Clamp ``model`` from ``holding`` (mV, gates at steady state) to each command potential.
@@ -122,11 +136,8 @@ def voltage_clamp(model: ConductanceModel, commands, holding: float = -65.0, dur
     peak_g = {c.name: np.empty(commands.size) for c in model.channels}
     peak_t = {c.name: np.empty(commands.size) for c in model.channels}
     for k, v_c in enumerate(commands):
-        def gate_rhs(_, gates, v_c=v_c):
-            return model.rhs(np.concatenate([[v_c], gates]))[1:]
-
-        sol = solve_ivp(gate_rhs, (0.0, duration), y_hold[1:], method="DOP853", rtol=rtol, atol=atol,
-                        dense_output=True)
+        sol = simulate(_Clamped(model, v_c), duration, y0=y_hold[1:], method="DOP853", rtol=rtol, atol=atol,
+                       t_eval=(), dense_output=True)
         states[k, 0, :] = np.where(t < 0, holding, v_c)
         states[k, 1:, : t_pre.size] = y_hold[1:, None]
         states[k, 1:, t_pre.size:] = sol.sol(t_step)

@@ -22,6 +22,7 @@ from .channels import Channel
 from .gates import Gate
 from .model import ConductanceModel
 from .rates import ExpLinearRate, ExpRate, SigmoidRate
+from .spikes import VoltageConvention
 
 __all__ = [
     "HodgkinHuxley",
@@ -66,6 +67,8 @@ def _squid(convention: str, E: dict, name: str, overrides: dict) -> ConductanceM
         T=6.3,
         name=name,
     )
+    if convention == "1952":  # v = −(V + 65): spike detection works on V = −v − 65
+        model.voltage_convention = VoltageConvention("V", -1.0, V_REST_MODERN)
     return model.with_params(**overrides) if overrides else model
 
 

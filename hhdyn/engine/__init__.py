@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..members import member_params
 from .codegen import BLOCK, ENGINE_VERSION, STATUS, cache_dir, kernels_for
 from .declare import Declaration, UnsupportedModelError, coefficient_matrix, declare, register
 from .expressions import Equations
@@ -68,8 +69,6 @@ class CompiledFunction:
         return f"CompiledFunction({self._decl.name!r}, kind={self.kind!r})"
 
     def __call__(self, Y, params=None):
-        from ..batch import member_params
-
         Y = np.asarray(Y, dtype=float)
         n = len(self._decl.state_names)
         if Y.ndim not in (1, 2) or Y.shape[0] != n:

@@ -143,7 +143,7 @@ def test_blow_up_is_reported_and_others_are_kept():
     I = [10.0, 10.0, 10.0]
     result = simulate_batch(HH, 50.0, {"I_ext": I, "gL": [0.3, 1e6, 0.3]}, method="rk4")
     assert list(result.failed) == [False, True, False]
-    assert result.status[1] == 1 and 0 < result.t_fail[1] < 1.0
+    assert result.status[1] == -1 and 0 < result.t_fail[1] < 1.0
     assert "1 of 3 members failed" in result.message and "#1" in result.message
     alone = simulate_batch(HH, 50.0, {"I_ext": [10.0]}, method="rk4")
     assert result.spike_counts[0] == result.spike_counts[2] == alone.spike_counts[0] > 0
@@ -153,7 +153,7 @@ def test_blow_up_is_reported_and_others_are_kept():
 def test_stiff_member_hits_the_step_limit_in_dopri5():
     result = simulate_batch(HH, 20.0, {"gL": [0.3, 1e6]}, max_steps=20_000)
     assert list(result.failed) == [False, True]
-    assert result.status[1] in (2, 3)
+    assert result.status[1] in (-2, -3)
 
 
 @pytest.mark.parametrize(
@@ -218,3 +218,27 @@ def test_simulate_compiled_engine_matches_scipy_engine():
         simulate(HH, 10.0, engine="numba")
     with pytest.raises(ValueError, match="method"):
         simulate(HH, 10.0, method="BDF", engine="compiled")
+
+
+def test_status_convention_and_messages_say_what_to_change():
+    """0 done, < 0 failed (as in solve_ivp); each failure message names the time and a remedy."""
+    from hhdyn.batch import STATUS
+
+    assert set(STATUS) == {0, -1, -2, -3}
+    result = simulate_batch(HH, 20.0, {"gL": [0.3, 1e6]}, max_steps=20_000)
+    assert result.status[0] == 0 and result.status[1] < 0
+    assert list(result.failed) == [False, True]
+    msg = result.messages[1]
+    assert "at t = " in msg and any(word in msg for word in ("max_steps", "dt", "parameters"))
+    assert result.messages[0] == "ok"
+
+
+def test_batch_too_big_for_memory_is_refused_before_compiling(monkeypatch):
+    import hhdyn.engine as engine
+
+    monkeypatch.setattr(engine, "kernels_for", lambda *a, **k: (_ for _ in ()).throw(AssertionError("compiled")))
+    # 1000 members × 4 states × 10^7 samples × 8 bytes = 298 GiB
+    with pytest.raises(ValueError, match=r"298 GiB.*recorded traces.*budget.*record less often"):
+        simulate_batch(HH, 1e5, {"I_ext": np.linspace(0.0, 50.0, 1000)}, record=0.01)
+    with pytest.raises(ValueError, match=r"stimulus table"):
+        simulate_batch(HH, 1e9, stimulus=Step(1.0, 1.0, 5.0))

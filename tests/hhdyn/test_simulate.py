@@ -60,7 +60,7 @@ def test_currents_and_csv(tmp_path):
     path = tmp_path / "out.csv"
     traj.to_csv(path, currents=True)
     rows = list(csv.reader(open(path)))
-    assert rows[0] == ["t_ms", "V_mV", "m", "h", "n", "I_stim_uA_per_cm2", "I_Na_uA_per_cm2", "I_K_uA_per_cm2",
+    assert rows[0] == ["t_ms", "V_mV", "m", "h", "n", "I_applied_uA_per_cm2", "I_Na_uA_per_cm2", "I_K_uA_per_cm2",
                        "I_L_uA_per_cm2"]
     assert len(rows) == traj.t.size + 1
     assert float(rows[15][5]) == pytest.approx(20.0)  # t = 1.4 ms is inside the step
@@ -109,3 +109,183 @@ def test_noise_is_seeded_and_has_the_stated_statistics():
     assert w.std() == pytest.approx(2.0 / np.sqrt(0.01), rel=0.03)
     noisy = simulate(HH, 20.0, stimulus=OrnsteinUhlenbeck(0.0, 1.0, 2.0, seed=0))
     assert np.ptp(noisy.V) > 0.1
+
+
+# ------------------------------------------------------------------ one loop: t0, events, samples, dense output
+def test_terminal_spike_event_stops_at_the_first_crossing():
+    from hhdyn.spikes import SpikeDetector
+
+    stim = Step(1.0, 1.0, 20.0)
+    stopped = simulate(HH, 30.0, stim, events=SpikeDetector(), rtol=1e-10, atol=1e-11)
+    full = simulate(HH, 30.0, stim, rtol=1e-10, atol=1e-11, dt=0.001)
+    first = full.spike_times()[0]  # linear interpolation of a 1 µs grid: an independent location
+    assert stopped.status == 1 and "terminal event" in stopped.message
+    assert stopped.t_events[0].size == 1
+    assert stopped.t_final == pytest.approx(first, abs=1e-5)
+    assert stopped.t_events[0][0] == stopped.t_final
+    assert abs(stopped.y_final[0]) < 1e-6  # V = threshold (0 mV) at the event
+    np.testing.assert_allclose(stopped.y_events[0][0], stopped.y_final)
+    assert stopped.t[-1] <= stopped.t_final and stopped.t.size == stopped.y.shape[1]
+    np.testing.assert_allclose(stopped.y, full.y[:, ::10][:, : stopped.t.size], atol=1e-5)
+
+
+def test_non_terminal_events_record_every_crossing_like_the_sampled_detector():
+    def upward(t, y):
+        return y[0]
+
+    upward.direction = 1.0
+    traj = simulate(HH, 100.0, 10.0, events=[upward], rtol=1e-10, atol=1e-11, dt=0.001)
+    assert traj.status == 0 and traj.t_final == 100.0
+    sampled = traj.spike_times(hysteresis=0.0)
+    assert traj.t_events[0].size == sampled.size >= 5
+    np.testing.assert_allclose(traj.t_events[0], sampled, atol=1e-5)
+
+
+def test_start_time_is_a_pure_time_shift():
+    """The equations are autonomous, so starting at t0 with the stimulus shifted by t0 gives the
+    same states at the shifted times (exactly, up to the tolerances)."""
+    rest = HH.resting_state()
+    base = simulate(HH, 30.0, Step(1.0, 1.0, 20.0), rest, rtol=1e-10, atol=1e-11, dt=0.05)
+    shifted = simulate(HH, 40.0, Step(11.0, 1.0, 20.0), rest, t0=10.0, rtol=1e-10, atol=1e-11, dt=0.05)
+    np.testing.assert_allclose(shifted.t, base.t + 10.0, atol=1e-9)
+    np.testing.assert_allclose(shifted.y, base.y, atol=1e-6)
+    np.testing.assert_allclose(shifted.spike_times(), base.spike_times() + 10.0, atol=1e-6)
+
+
+def test_dense_output_and_t_eval_agree():
+    stim = Step(1.0, 1.0, 20.0)
+    dense = simulate(HH, 20.0, stim, dense_output=True, t_eval=(), rtol=1e-10, atol=1e-11)
+    assert dense.t.size == 0
+    times = np.array([0.0, 0.3337, 2.5, 7.123, 20.0])
+    sampled = simulate(HH, 20.0, stim, t_eval=times, rtol=1e-10, atol=1e-11)
+    np.testing.assert_allclose(dense.sol(times), sampled.y, atol=1e-6)
+    np.testing.assert_allclose(dense.sol(20.0), dense.y_final, atol=1e-9)
+    with pytest.raises(ValueError, match="integrated interval"):
+        dense.sol(25.0)
+    with pytest.raises(ValueError, match="t_eval"):
+        simulate(HH, 20.0, t_eval=[0.0, 30.0])
+
+
+def test_methods_registry():
+    from hhdyn.simulation import METHODS, Method
+
+    assert {"LSODA", "BDF", "Radau", "RK45", "RK23", "DOP853", "compiled"} <= set(METHODS)
+    assert all(isinstance(m, Method) and m.name == name for name, m in METHODS.items())
+    from hhdyn.spikes import SpikeDetector
+
+    with pytest.raises(ValueError, match="does not support events"):
+        simulate(HH, 10.0, method="compiled", events=SpikeDetector())
+    with pytest.raises(ValueError, match="does not support t0"):
+        simulate(HH, 10.0, method="compiled", t0=1.0)
+
+
+# ------------------------------------------------------------------ answers a user would trust
+def test_1952_model_spike_detection_follows_its_sign_convention():
+    """v = −(V + 65): the 1952 model's spikes are downward excursions of its state; detection
+    works on V = to_modern_voltage(v), so its spikes are those of the modern run."""
+    from hhdyn import spikes
+
+    silent = simulate(HodgkinHuxley1952(I_ext=10.0), 100.0)  # I_1952 = +10 hyperpolarizes
+    assert silent.spike_times().size == 0
+    assert to_modern_voltage(silent.V).max() < -65.0  # hyperpolarized, never near 0 mV
+    old = simulate(HodgkinHuxley1952(), 60.0, stimulus=Step(2.0, 40.0, -10.0), rtol=1e-10, atol=1e-11)
+    modern = simulate(HH, 60.0, stimulus=Step(2.0, 40.0, 10.0), rtol=1e-10, atol=1e-11)
+    mapped = spikes.spike_times(old.t, to_modern_voltage(old.V))
+    assert mapped.size == modern.spike_times().size >= 2
+    np.testing.assert_allclose(old.spike_times(), mapped, atol=1e-12)
+    np.testing.assert_allclose(old.spike_times(), modern.spike_times(), atol=1e-4)
+    np.testing.assert_allclose(old.spike_peaks(), modern.spike_peaks(), atol=1e-4)
+    from hhdyn.spikes import SpikeDetector
+
+    stopped = simulate(HodgkinHuxley1952(), 60.0, stimulus=Step(2.0, 40.0, -10.0), events=SpikeDetector(),
+                       rtol=1e-10, atol=1e-11)
+    assert stopped.status == 1 and stopped.t_final == pytest.approx(mapped[0], abs=1e-3)
+    assert to_modern_voltage(stopped.y_final[0]) == pytest.approx(0.0, abs=1e-6)
+
+
+def test_batch_refuses_a_model_whose_potential_is_measured_downward():
+    from hhdyn.batch import simulate_batch
+
+    with pytest.raises(ValueError, match="upward crossings.*modern-convention twin"):
+        simulate_batch(HodgkinHuxley1952(), 10.0, {"I_ext": [-10.0]})
+
+
+def test_csv_column_is_the_applied_current_in_the_equations(tmp_path):
+    model = HH.with_params(I_ext=10.0)
+    traj = simulate(model, 2.0, stimulus=Step(1.0, 0.5, 5.0), y0=HH.resting_state(), dt=0.1)
+    np.testing.assert_allclose(traj.I_stim, np.where((traj.t >= 1.0) & (traj.t < 1.5), 5.0, 0.0))
+    np.testing.assert_allclose(traj.I_applied, 10.0 + traj.I_stim)
+    path = tmp_path / "t.csv"
+    traj.to_csv(path)
+    rows = list(csv.reader(open(path)))
+    column = rows[0].index("I_applied_uA_per_cm2")
+    assert [float(r[column]) for r in rows[1:4]] == [10.0, 10.0, 10.0]
+    assert float(rows[13][column]) == 15.0  # t = 1.2 ms
+
+
+def test_unstable_default_start_is_reported():
+    from hhdyn.simulation import UnstableStartWarning
+
+    with pytest.warns(UnstableStartWarning, match="unstable"):
+        stuck = simulate(HH.with_params(I_ext=10.0), 100.0)
+    assert "unstable" in stuck.message and stuck.status == 0
+    assert stuck.spike_times().size == 0  # what the warning is about
+    # the documented alternatives start from rest at I_ext = 0 and fire repetitively
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        firing = simulate(HH, 100.0, stimulus=10.0)
+        kicked = simulate(HH.with_params(I_ext=10.0), 100.0, y0=HH.resting_state())
+    assert firing.spike_times().size >= 5 and firing.message == "reached t_end"
+    np.testing.assert_allclose(kicked.spike_times(), firing.spike_times(), atol=1e-3)
+
+
+def test_too_many_samples_are_refused_up_front_and_dt_beyond_t_end_keeps_the_end():
+    with pytest.raises(ValueError, match=r"GiB.*budget.*larger dt"):
+        simulate(HH, 1e9)
+    traj = simulate(HH, 5.0, dt=10.0)
+    np.testing.assert_allclose(traj.t, [0.0, 5.0])
+    uneven = simulate(HH, 1.005, dt=0.01)
+    assert uneven.t[-1] == 1.005
+
+
+def test_simulation_batch_and_engine_imports_form_a_dag():
+    """Module-level imports among the simulation modules have no cycle, and `import hhdyn`
+    does not load numba."""
+    import ast
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import hhdyn
+
+    root = Path(hhdyn.__file__).parent
+    modules = {"simulation": "simulation.py", "batch": "batch.py", "members": "members.py",
+               "spikes": "spikes.py", "stimuli": "stimuli.py", "engine": "engine/__init__.py"}
+    graph = {}
+    for name, rel in modules.items():
+        tree = ast.parse((root / rel).read_text())
+        targets = set()
+        for node in tree.body:  # module level only
+            if isinstance(node, ast.ImportFrom) and node.level:
+                base = (node.module or "").split(".")[0]
+                if rel.startswith("engine/"):
+                    base = (node.module or "").split(".")[0] if node.level == 2 else "engine"
+                targets.add(base)
+        graph[name] = {t for t in targets if t in modules and t != name}
+    seen, done = set(), set()
+
+    def visit(node, path):
+        assert node not in path, f"import cycle: {' -> '.join(path + [node])}"
+        if node in done:
+            return
+        for nxt in graph[node]:
+            visit(nxt, path + [node])
+        done.add(node)
+
+    for node in graph:
+        visit(node, [])
+    out = subprocess.run([sys.executable, "-c", "import sys, hhdyn; print('numba' in sys.modules)"],
+                         capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

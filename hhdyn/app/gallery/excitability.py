@@ -7,6 +7,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from . import figure
+from hhdyn.simulation import simulate
 from hhdyn.squid import HodgkinHuxley
 from hhdyn.stimuli import Step
 
@@ -26,15 +27,13 @@ def _reductions():
         "from rest) fires once and then sits in depolarization block: its oscillation band is only "
         "≈ 3.6–5.2 µA/cm².")
 def reductions_traces():
-    from analysis._excitability_run import run
-
     hh, fm, planar, fhn = _reductions()
     stim = Step(5.0, 70.0, 10.0)
     t = np.arange(0.0, 80.0, 0.02)
     fig, ax = plt.subplots(figsize=(8, 4.6), layout="constrained")
     styles = [("k", "-", 1.6), ("C3", "--", 1.2), ("C0", "-.", 1.2), ("C2", ":", 1.6)]
     for model, (color, ls, lw) in zip((hh, fm, planar, fhn.model), styles):
-        y = run(model, model.resting_state(), 0.0, 80.0, stim, samples=t, rtol=1e-7, atol=1e-8).y
+        y = simulate(model, 80.0, stim, model.resting_state(), t_eval=t, rtol=1e-7, atol=1e-8).y
         ax.plot(t, y[0], color=color, ls=ls, lw=lw, label=model.name)
     ax.set_xlabel("time (ms)")
     ax.set_ylabel("V (mV)")
@@ -47,12 +46,11 @@ def reductions_traces():
         "nullclines of the 2D reduction (m = m∞, h = 0.8 − n) at rest and during the step; and the FitzHugh–"
         "Nagumo cubic and line fitted to those nullclines, with their residuals.")
 def hh_on_vn_plane():
-    from analysis._excitability_run import run
     from analysis.comparison import plane_figure
 
     hh, _, planar, fhn = _reductions()
     t = np.arange(0.0, 80.0, 0.02)
-    y = run(hh, hh.resting_state(), 0.0, 80.0, Step(5.0, 70.0, 10.0), samples=t, rtol=1e-7, atol=1e-8).y
+    y = simulate(hh, 80.0, Step(5.0, 70.0, 10.0), hh.resting_state(), t_eval=t, rtol=1e-7, atol=1e-8).y
     fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4.5), layout="constrained")
     plane_figure(a, planar, (0.0, 10.0), y[0], y[3], label="HH")
     a.set_title("HH projected on (V, n) over the 2D nullclines")
