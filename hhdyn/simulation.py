@@ -1,14 +1,13 @@
 """Numerical integration of one model: :func:`simulate` and its :class:`Trajectory`."""
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.integrate import solve_ivp
 
 from . import spikes as _spikes
-from .io import atomic_path
+from .results import Result, new_axes, write_csv
 from .stimuli import Stimulus, as_stimulus
 from .validation import check_number
 
@@ -30,12 +29,18 @@ class _LeftFiniteRange(Exception):
 
 
 @dataclass(frozen=True)
-class Trajectory:
+class Trajectory(Result):
     """A simulated trajectory: times ``t`` (ms) and states ``y`` (shape (n_states, n_times)).
 
     States are available by name, ``traj["V"]`` or ``traj.V``; ``I_stim`` is the applied
-    stimulus (µA/cm², on top of the model's constant I_ext).
+    stimulus (µA/cm², on top of the model's constant I_ext). :func:`simulate` raises
+    :class:`SimulationError` instead of returning a partial trajectory, so ``status`` is
+    always 0. Table (:meth:`columns`): ``t_ms``, one column per state (``V_mV``, gates bare),
+    ``I_stim_uA_per_cm2``.
     """
+
+    _unexported = ("model", "stimulus")
+    _exported_properties = ("model_name",)
 
     t: np.ndarray
     y: np.ndarray
@@ -82,8 +87,22 @@ class Trajectory:
         """Mean firing rate in Hz over [t_start, t_stop] (1000 / mean ISI)."""
         return _spikes.firing_rate(self.spike_times(**detection), t_start, t_stop)
 
-    def to_csv(self, path, currents: bool = False) -> None:
-        """Write t, every state, I_stim (and channel currents) as CSV with units in the header."""
+    @property
+    def status(self) -> int:
+        """0: :func:`simulate` integrates to ``t_end`` or raises :class:`SimulationError`."""
+        return 0
+
+    @property
+    def message(self) -> str:
+        return f"integrated to t = {float(self.t[-1]):.6g} ms" if self.t.size else "no samples"
+
+    @property
+    def model_name(self) -> str:
+        return getattr(self.model, "name", "")
+
+    def columns(self, currents: bool = False) -> dict:
+        """``t_ms``, every state (``V_mV``, gates dimensionless), ``I_stim_uA_per_cm2`` and, with
+        ``currents``, each channel's ``I_<name>_uA_per_cm2``."""
         columns = {"t_ms": self.t}
         for name, row in zip(self.state_names, self.y):
             columns[f"{name}_mV" if name == "V" else name] = row
@@ -91,17 +110,15 @@ class Trajectory:
         if currents:
             for name, values in self.currents().items():
                 columns[f"I_{name}_uA_per_cm2"] = values
-        with atomic_path(path) as tmp, open(tmp, "w", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(columns)
-            writer.writerows(np.column_stack(list(columns.values())).tolist())
+        return columns
+
+    def to_csv(self, path, currents: bool = False) -> None:
+        """Write :meth:`columns` (with channel currents if ``currents``) as CSV, atomically."""
+        write_csv(path, self.columns(currents))
 
     def plot(self, ax=None, states=("V",), **line_kwargs):
         """Draw the named states against time on ``ax`` (created if None); returns the Axes."""
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(7, 3.5), layout="constrained")
+        ax = new_axes(ax, figsize=(7, 3.5))
         for name in states:
             label = f"{name} (mV)" if name == "V" else name
             ax.plot(self.t, self[name], label=label, **line_kwargs)
