@@ -154,8 +154,9 @@ def write_csv(path, columns: Mapping) -> None:
 
 
 def read_csv(path) -> dict:
-    """Read a CSV written by :func:`write_csv`: name → ndarray (float where every cell parses as
-    a number, else str)."""
+    """Read a CSV written by :func:`write_csv` (or any result's ``to_csv``): name → ndarray,
+    float where every non-empty cell parses as a number (empty cells, a column another branch
+    of a diagram lacks, read as NaN), else str."""
     with open(path, newline="") as handle:
         rows = list(csv.reader(handle))
     if not rows:
@@ -163,11 +164,14 @@ def read_csv(path) -> dict:
     header, body = rows[0], rows[1:]
     out = {}
     for j, name in enumerate(header):
-        cells = [r[j] for r in body]
+        cells = [r[j] if j < len(r) else "" for r in body]
         try:
-            out[name] = np.array([float(c) for c in cells], dtype=float)
+            values = [float(c) if c != "" else math.nan for c in cells]
         except ValueError:
             out[name] = np.array(cells, dtype=str)
+            continue
+        out[name] = np.array(values, dtype=float) if any(c != "" for c in cells) or not cells else \
+            np.array(cells, dtype=str)
     return out
 
 
