@@ -158,6 +158,10 @@ class FixedPoint(Result):
             (unstable if lam.real > 0 else stable).append((float(lam.real), v))
         return unstable, stable
 
+    def to_dict(self) -> dict:
+        """The fields (see :class:`hhdyn.results.Record`) plus each state by name, e.g. ``d["V"]``."""
+        return {**{n: float(v) for n, v in zip(self.state_names, self.state)}, **super().to_dict()}
+
     def columns(self) -> dict:
         """One row: each state (``V_mV``, gates bare), ``kind``, ``stability``, ``n_unstable``,
         ``residual``, ``near_fold`` and every eigenvalue as ``eig<k>_re``/``eig<k>_im`` (1/ms)."""
