@@ -473,3 +473,21 @@ def test_every_public_result_class_is_covered():
             unclassified.add(cls.__name__)
     assert not missing, f"result classes without a contract case here: {sorted(missing)}"
     assert not unclassified, f"public dataclasses neither results nor known inputs: {sorted(unclassified)}"
+
+
+def test_write_csv_is_exact_and_rejects_ragged_columns(tmp_path):
+    from hhdyn.results import column_name, write_csv
+
+    values = np.array([0.1, 1 / 3, -2.5e-300, math.nan, math.inf, -math.inf])
+    write_csv(tmp_path / "x.csv", {"t_ms": values, "flag": values > 0, "label": np.array(list("abcdef"))})
+    back = read_csv(tmp_path / "x.csv")
+    np.testing.assert_array_equal(back["t_ms"], values)  # bit-exact, non-finite included
+    assert back["flag"].tolist() == [1.0, 1.0, 0.0, 0.0, 1.0, 0.0]
+    assert back["label"].tolist() == list("abcdef")
+    with pytest.raises(ValueError, match="same length"):
+        write_csv(tmp_path / "y.csv", {"a": [1.0, 2.0], "b": [1.0]})
+    with pytest.raises(ValueError, match="one-dimensional"):
+        write_csv(tmp_path / "y.csv", {"a": np.zeros((2, 2))})
+    assert not (tmp_path / "y.csv").exists()
+    assert [column_name(n) for n in ("V", "h", "I_ext", "gNa", "EK", "C", "t")] == [
+        "V_mV", "h", "I_ext_uA_per_cm2", "gNa_mS_per_cm2", "EK_mV", "C_uF_per_cm2", "t_ms"]
