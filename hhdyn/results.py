@@ -28,6 +28,17 @@ Every computation returns a small (usually frozen) dataclass. Each one derives f
 
 Sub-records that only appear inside a result (a :class:`~analysis.equilibria.Fold`, one row of
 a comparison) derive from :class:`Record`: ``to_dict``/``to_json`` only.
+
+Adding a result:
+
+1. a frozen dataclass deriving from :class:`Result`, its numbers as fields;
+2. ``columns()`` returning its table with unit-carrying names (:func:`column_name` helps);
+3. ``plot(self, ax=None)`` starting with ``ax = new_axes(ax)`` (or :func:`panel_axes`) and
+   returning the Axes;
+4. ``_unexported = ("model", ...)`` for fields that are not data, ``_exported_properties`` for
+   derived numbers worth keeping in ``to_dict``;
+5. ``status``/``message`` (fields or properties) if the computation can stop early;
+6. a case in ``tests/test_result_contract.py``.
 """
 from __future__ import annotations
 
