@@ -17,28 +17,65 @@ excitability        threshold, rheobase, strength–duration, refractoriness, F�
 comparison          ``compare``: reduced versus full model, side by side
 propagation         cable theory and conduction velocity of multi-compartment axons
 pydstool_export     ``to_pydstool``: specifications for PyDSTool (cross-checks)
+sweep               ``sweep``: parameter grids on the batch engine (``SweepResult``)
 ==================  ==========================================================================
-"""
-from .branch import *  # noqa: F401,F403
-from .codim2 import *  # noqa: F401,F403
-from .comparison import *  # noqa: F401,F403
-from .continuation import *  # noqa: F401,F403
-from .cycles import *  # noqa: F401,F403
-from .equilibria import *  # noqa: F401,F403
-from .excitability import *  # noqa: F401,F403
-from .explorer import *  # noqa: F401,F403
-from .iv import *  # noqa: F401,F403
-from .lyapunov import *  # noqa: F401,F403
-from .nullcline_curves import *  # noqa: F401,F403
-from .phaseplane import *  # noqa: F401,F403
-from .propagation import *  # noqa: F401,F403
-from .pydstool_export import *  # noqa: F401,F403
-from . import (branch, codim2, comparison, continuation, cycles, equilibria, excitability, explorer, iv,
-               lyapunov, nullcline_curves, phaseplane, propagation, pydstool_export)
 
-__all__ = sorted(
-    name
-    for module in (branch, codim2, comparison, continuation, cycles, equilibria, excitability, explorer, iv,
-                   lyapunov, nullcline_curves, phaseplane, propagation, pydstool_export)
-    for name in module.__all__
-)
+Every name below is imported explicitly, so each public name has exactly one source. Results
+follow one contract (:mod:`hhdyn.results`): ``plot(ax=None)``, ``columns``/``to_csv``,
+``to_dict``/``to_json``, ``status``/``message`` where the computation can end early.
+
+Note: ``analysis.sweep`` is the function; import the module's other names from it directly,
+``from analysis.sweep import SweepResult, MEASURES``.
+"""
+from .branch import BifurcationDiagram, Branch, BranchBase, CodimTwoCurve, SpecialPoint
+from .codim2 import continue_fold, continue_hopf
+from .comparison import Comparison, ComparisonRow, compare
+from .continuation import bifurcation_diagram, continue_equilibria, find_equilibrium, locate_fold, locate_hopf
+from .cycles import (CollocationSystem, CycleBranch, FiringOnset, continue_cycles, cycle_branches,
+                     cycle_from_trajectory, firing_onset, floquet_multipliers, monodromy, plot_with_period)
+from .equilibria import FixedPoint, FixedPoints, Fold, classify, fixed_points, is_conductance_based
+from .excitability import (ActionPotential, AnodeBreakResult, FICurve, FIPoint, RefractoryProtocol, RefractoryResult,
+                           SpikeDetector, StrengthDurationResult, ThresholdResult, action_potential, anode_break,
+                           fi_curve, refractory_periods, rheobase, strength_duration, threshold)
+from .explorer import Explorer, default_slider_range
+from .iv import IVCurves, iv_curves
+from .lyapunov import (HopfNormalForm, first_lyapunov_coefficient, hopf_eigenvectors, jacobians_at, multilinear_B,
+                       multilinear_C)
+from .nullcline_curves import Nullcline, Nullclines, Plane, default_limits, nullclines
+from .phaseplane import LimitCycle, Manifold, Orbit, PhasePlane
+from .propagation import (AxonRefractoryResult, CollisionResult, PassiveCableCheck, VelocityDiameterResult,
+                          VelocityResult, attenuation_sealed, collision, conduction_velocity, end_stimulus, hh_axon,
+                          input_resistance_sealed_MOhm, length_constant_um, measure_conduction_velocity,
+                          passive_cable_check, refractoriness, velocity_vs_diameter)
+from .pydstool_export import to_pydstool, write_pydstool_script
+from .sweep import SweepResult, sweep
+
+__all__ = [
+    # equilibria, nullclines, phase planes, I–V curves
+    "FixedPoint", "FixedPoints", "Fold", "fixed_points", "classify", "is_conductance_based",
+    "Nullcline", "Nullclines", "nullclines", "Plane", "default_limits",
+    "PhasePlane", "Orbit", "Manifold", "LimitCycle",
+    "IVCurves", "iv_curves",
+    "Explorer", "default_slider_range",
+    # continuation
+    "SpecialPoint", "BranchBase", "Branch", "BifurcationDiagram", "CodimTwoCurve",
+    "continue_equilibria", "locate_hopf", "locate_fold", "find_equilibrium", "bifurcation_diagram",
+    "continue_hopf", "continue_fold",
+    "HopfNormalForm", "first_lyapunov_coefficient", "multilinear_B", "multilinear_C", "hopf_eigenvectors",
+    "jacobians_at",
+    "continue_cycles", "CycleBranch", "cycle_branches", "plot_with_period", "firing_onset", "FiringOnset",
+    "CollocationSystem", "floquet_multipliers", "monodromy", "cycle_from_trajectory",
+    # excitability and comparison
+    "SpikeDetector", "ThresholdResult", "threshold", "rheobase", "StrengthDurationResult", "strength_duration",
+    "RefractoryProtocol", "RefractoryResult", "refractory_periods", "FIPoint", "FICurve", "fi_curve",
+    "AnodeBreakResult", "anode_break", "ActionPotential", "action_potential",
+    "ComparisonRow", "Comparison", "compare",
+    # propagation
+    "length_constant_um", "input_resistance_sealed_MOhm", "attenuation_sealed", "PassiveCableCheck",
+    "passive_cable_check", "hh_axon", "end_stimulus", "conduction_velocity", "VelocityResult",
+    "measure_conduction_velocity", "VelocityDiameterResult", "velocity_vs_diameter", "CollisionResult", "collision",
+    "AxonRefractoryResult", "refractoriness",
+    # sweeps and interop
+    "sweep", "SweepResult",
+    "to_pydstool", "write_pydstool_script",
+]

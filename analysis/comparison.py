@@ -16,7 +16,7 @@ from typing import Callable
 
 import numpy as np
 
-from hhdyn.io import atomic_path
+from hhdyn.results import Record, Result, new_axes, panel_axes
 from hhdyn.validation import check_number
 from hhdyn.simulation import simulate
 from hhdyn.stimuli import Step
@@ -29,8 +29,10 @@ __all__ = ["ComparisonRow", "Comparison", "compare"]
 
 
 @dataclass(frozen=True)
-class ComparisonRow:
+class ComparisonRow(Record):
     """One quantity of both models; ``abs_diff`` = reduced − full, ``rel_diff`` = abs_diff/|full|."""
+
+    _exported_properties = ("abs_diff", "rel_diff")
 
     quantity: str
     unit: str
@@ -49,8 +51,15 @@ class ComparisonRow:
 
 
 @dataclass(frozen=True)
-class Comparison:
-    """Result of :func:`compare`: the table rows, the raw results, traces for the figures."""
+class Comparison(Result):
+    """Result of :func:`compare`: the table rows, the raw results, traces for the figures.
+
+    ``status`` is 0 when every experiment succeeded on both models, 1 when some failed (their
+    quantities are NaN; ``message`` lists them, as do ``notes``). Table (:meth:`columns`): one
+    row per quantity — ``quantity``, ``unit``, ``full``, ``reduced``, ``abs_diff``, ``rel_diff``.
+    """
+
+    _unexported = ("plane_model",)
 
     full_name: str
     reduced_name: str
@@ -82,19 +91,28 @@ class Comparison:
         lines += [f"note: {n}" for n in self.notes]
         return "\n".join(lines)
 
-    def to_csv(self, path) -> None:
-        """Write quantity, unit, full, reduced, abs_diff, rel_diff (atomically)."""
-        import csv
+    @property
+    def status(self) -> int:
+        return 1 if self.notes else 0
 
-        with atomic_path(path) as tmp, open(tmp, "w", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(["quantity", "unit", "full", "reduced", "abs_diff", "rel_diff"])
-            for r in self.rows:
-                writer.writerow([r.quantity, r.unit, repr(r.full), repr(r.reduced), repr(r.abs_diff), repr(r.rel_diff)])
+    @property
+    def message(self) -> str:
+        if not self.notes:
+            return "every experiment succeeded on both models"
+        return f"{len(self.notes)} experiment(s) failed: " + "; ".join(self.notes)
+
+    def columns(self) -> dict:
+        """quantity, unit, full, reduced, abs_diff (reduced − full), rel_diff (abs_diff/|full|)."""
+        return {"quantity": np.array([r.quantity for r in self.rows], dtype=object),
+                "unit": np.array([r.unit for r in self.rows], dtype=object),
+                "full": np.array([r.full for r in self.rows], dtype=float),
+                "reduced": np.array([r.reduced for r in self.rows], dtype=float),
+                "abs_diff": np.array([r.abs_diff for r in self.rows], dtype=float),
+                "rel_diff": np.array([r.rel_diff for r in self.rows], dtype=float)}
 
     def plot_traces(self, ax=None):
-        """Both models' voltage under the common stimulus, overlaid."""
-        ax = _ex._new_axes(ax, figsize=(7, 3.5))
+        """Both models' voltage under the common stimulus, overlaid; returns the Axes."""
+        ax = new_axes(ax, figsize=(7, 3.5))
         ax.plot(self.t, self.V_full, color="k", lw=1.5, label=self.full_name)
         ax.plot(self.t, self.V_reduced, color="C3", lw=1.2, ls="--", label=self.reduced_name)
         ax.set_xlabel("time (ms)")
@@ -104,23 +122,24 @@ class Comparison:
         return ax
 
     def plot_phase_plane(self, ax=None):
-        """The full trajectory projected on (V, n) over the 2D reduction's nullclines."""
-        ax = _ex._new_axes(ax, figsize=(5.5, 4.5))
+        """The full trajectory projected on (V, n) over the 2D reduction's nullclines; returns the Axes."""
+        ax = new_axes(ax, figsize=(5.5, 4.5))
         if self.n_full is None or self.plane_model is None:
             ax.text(0.5, 0.5, "no (V, n) plane for these models", ha="center", va="center", transform=ax.transAxes)
             return ax
         plane_figure(ax, self.plane_model, self.plane_I, self.V_full, self.n_full, label=self.full_name)
         return ax
 
-    def plot(self):
-        """A figure with both panels; returns the Figure."""
-        import matplotlib.pyplot as plt
+    def plot(self, ax=None):
+        """Two panels, :meth:`plot_traces` and :meth:`plot_phase_plane`.
 
-        fig, (a, b) = plt.subplots(1, 2, figsize=(12, 4.5), layout="constrained",
-                                   gridspec_kw={"width_ratios": [1.4, 1]})
-        self.plot_traces(a)
-        self.plot_phase_plane(b)
-        return fig
+        ``ax``: None (a new figure), a Figure (the panels are added to it) or a sequence of two
+        Axes. Returns the list of the two Axes (``axes[0].figure`` is the Figure).
+        """
+        axes = panel_axes(ax, 2, figsize=(12, 4.5), gridspec_kw={"width_ratios": [1.4, 1]})
+        self.plot_traces(axes[0])
+        self.plot_phase_plane(axes[1])
+        return axes
 
 
 def plane_figure(ax, model2d, currents, V, n, label="full model"):

@@ -25,7 +25,6 @@ Two ways of finding every equilibrium in a window:
 """
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -33,6 +32,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import brentq
 
+from hhdyn.results import Record, Result, column_name, jsonable, new_axes
 
 __all__ = ["FixedPoint", "FixedPoints", "Fold", "fixed_points", "classify", "is_conductance_based"]
 
@@ -76,8 +76,8 @@ def classify(eigenvalues, tol: float = 1e-8) -> tuple[str, int]:
 
 
 @dataclass(frozen=True, eq=False)
-class FixedPoint:
-    """One equilibrium.
+class FixedPoint(Result):
+    """One equilibrium (its table, :meth:`columns`, is one row like those of :class:`FixedPoints`).
 
     Attributes
     ----------
@@ -110,6 +110,8 @@ class FixedPoint:
     n_unstable: int
     residual: float = 0.0
     near_fold: bool = False
+
+    _exported_properties = ("stability",)
 
     @classmethod
     def at(cls, model, state, params=None, *, tol: float = 1e-8, residual=None, near_fold=False):
@@ -157,15 +159,20 @@ class FixedPoint:
         return unstable, stable
 
     def to_dict(self) -> dict:
-        return {
-            **{name: float(v) for name, v in zip(self.state_names, self.state)},
-            "kind": self.kind,
-            "n_unstable": self.n_unstable,
-            "eigenvalues_re": [float(x) for x in self.eigenvalues.real],
-            "eigenvalues_im": [float(x) for x in self.eigenvalues.imag],
-            "residual": self.residual,
-            "near_fold": self.near_fold,
-        }
+        """The fields (see :class:`hhdyn.results.Record`) plus each state by name, e.g. ``d["V"]``."""
+        return {**{n: float(v) for n, v in zip(self.state_names, self.state)}, **super().to_dict()}
+
+    def columns(self) -> dict:
+        """One row: each state (``V_mV``, gates bare), ``kind``, ``stability``, ``n_unstable``,
+        ``residual``, ``near_fold`` and every eigenvalue as ``eig<k>_re``/``eig<k>_im`` (1/ms)."""
+        cols = {column_name(n): np.array([float(v)]) for n, v in zip(self.state_names, self.state)}
+        cols.update(kind=np.array([self.kind]), stability=np.array([self.stability]),
+                    n_unstable=np.array([int(self.n_unstable)]), residual=np.array([float(self.residual)]),
+                    near_fold=np.array([bool(self.near_fold)]))
+        for k, lam in enumerate(np.asarray(self.eigenvalues, dtype=complex)):
+            cols[f"eig{k}_re"] = np.array([lam.real])
+            cols[f"eig{k}_im"] = np.array([lam.imag])
+        return cols
 
     def marker_style(self) -> dict:
         """Matplotlib marker keywords: filled stable, open unstable, half-filled saddle."""
@@ -175,10 +182,7 @@ class FixedPoint:
 
     def plot(self, ax=None, x: str | None = None, y: str | None = None, label: bool = False):
         """Mark the point on ``ax`` in the (x, y) plane by its stability; returns the Axes."""
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots()
+        ax = new_axes(ax)
         x = x or self.state_names[0]
         y = y or self.state_names[1 % len(self.state_names)]
         ax.plot([self[x]], [self[y]], **self.marker_style(), label=self.kind if label else None)
@@ -186,7 +190,7 @@ class FixedPoint:
 
 
 @dataclass(frozen=True)
-class Fold:
+class Fold(Record):
     """A saddle-node of equilibria (tangency of I_ss(V) with I_ext), AUTO/MatCont name 'LP'.
 
     ``V`` (mV) is where dI_ss/dV = 0, ``I_fold`` = I_ss(V) (µA/cm²) the applied current at which
@@ -200,9 +204,13 @@ class Fold:
 
 
 @dataclass(frozen=True, eq=False)
-class FixedPoints(Sequence):
+class FixedPoints(Result, Sequence):
     """All equilibria found in a window (a sequence of :class:`FixedPoint`, sorted by the first
-    state), with the tangencies (folds) close to the requested I_ext and the method used."""
+    state), with the tangencies (folds) close to the requested I_ext and the method used.
+
+    Table (:meth:`columns`): one row per equilibrium (see :meth:`FixedPoint.columns`);
+    ``to_dict`` lists them under ``"fixed_points"`` and the folds under ``"folds"``.
+    """
 
     points: tuple
     folds: tuple = ()
@@ -227,41 +235,19 @@ class FixedPoints(Sequence):
         return [fp for fp in self.points if fp.kind == kind or fp.stability == kind]
 
     def to_dict(self) -> dict:
-        return {
-            "model": self.model_name,
-            "method": self.method,
-            "params": {k: float(v) for k, v in self.params.items()},
-            "fixed_points": [fp.to_dict() for fp in self.points],
-            "folds": [{"V_mV": f.V, "I_fold_uA_per_cm2": f.I_fold, "offset": f.offset, "label": f.label}
-                      for f in self.folds],
-        }
+        return jsonable({"model_name": self.model_name, "method": self.method, "params": dict(self.params),
+                         "fixed_points": self.points, "folds": self.folds})
 
-    def to_json(self, path) -> None:
-        from hhdyn.io import atomic_path
-
-        with atomic_path(path) as tmp:
-            tmp.write_text(json.dumps(self.to_dict(), indent=2))
-
-    def to_csv(self, path) -> None:
-        import csv
-
-        from hhdyn.io import atomic_path
-
-        names = self.points[0].state_names if self.points else ()
-        with atomic_path(path) as tmp, open(tmp, "w", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow([*(f"{n}_mV" if n == "V" else n for n in names), "kind", "n_unstable",
-                             "max_re_eigenvalue", "near_fold"])
-            for fp in self.points:
-                writer.writerow([*map(float, fp.state), fp.kind, fp.n_unstable,
-                                 float(fp.eigenvalues.real[0]), fp.near_fold])
+    def columns(self) -> dict:
+        """One row per equilibrium: the columns of :meth:`FixedPoint.columns`."""
+        if not self.points:
+            return {}
+        rows = [fp.columns() for fp in self.points]
+        return {name: np.concatenate([r[name] for r in rows]) for name in rows[0]}
 
     def plot(self, ax=None, x: str | None = None, y: str | None = None):
         """Mark every point in the (x, y) plane (filled stable, open unstable, half saddle)."""
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots()
+        ax = new_axes(ax)
         for fp in self.points:
             fp.plot(ax, x, y)
         return ax

@@ -12,7 +12,6 @@ so bisections cost a fraction of a second.
 """
 from __future__ import annotations
 
-import csv
 import math
 from dataclasses import dataclass, field, replace
 from typing import Callable
@@ -21,7 +20,7 @@ import numpy as np
 
 from hhdyn.batch import simulate_batch
 from hhdyn.engine import UnsupportedModelError
-from hhdyn.io import atomic_path
+from hhdyn.results import Record, Result, new_axes
 from hhdyn.simulation import SimulationError, simulate
 from hhdyn.spikes import SpikeDetector, detection_values
 from hhdyn.stimuli import Ramp, Step
@@ -59,29 +58,16 @@ def _rest(model, y0):
     return y0
 
 
-def _new_axes(ax, figsize=(6, 4)):
-    if ax is None:
-        import matplotlib.pyplot as plt
-
-        _, ax = plt.subplots(figsize=figsize, layout="constrained")
-    return ax
-
-
-def _write_csv(path, header, rows):
-    with atomic_path(path) as tmp, open(tmp, "w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        writer.writerows(rows)
-
-
 # ---------------------------------------------------------------------------------- threshold
 @dataclass(frozen=True)
-class ThresholdResult:
+class ThresholdResult(Result):
     """Smallest amplitude (µA/cm²) of a rectangular current pulse that elicits a spike.
 
     ``amplitude`` is the upper end of the final bisection ``bracket`` (``bracket[0]`` failed,
     ``bracket[1]`` spiked), so it is the threshold to within ``bracket[1] − bracket[0]`` ≤ the
-    stated tolerance. ``protocol`` describes the pulse and the observation window.
+    stated tolerance. ``protocol`` describes the pulse and the observation window. Table
+    (:meth:`columns`): ``t_ms``, ``V_below_mV`` and ``V_above_mV`` (the traces at both ends of
+    the bracket).
     """
 
     model_name: str
@@ -96,9 +82,12 @@ class ThresholdResult:
     V_below: np.ndarray = field(repr=False)
     V_above: np.ndarray = field(repr=False)
 
+    def columns(self) -> dict:
+        return {"t_ms": self.t, "V_below_mV": self.V_below, "V_above_mV": self.V_above}
+
     def plot(self, ax=None):
-        """Voltage just below and just above threshold."""
-        ax = _new_axes(ax)
+        """Voltage just below and just above threshold; returns the Axes."""
+        ax = new_axes(ax)
         ax.plot(self.t, self.V_below, color="0.5", label=f"{self.bracket[0]:.4g} µA/cm² (no spike)")
         ax.plot(self.t, self.V_above, color="C3", label=f"{self.bracket[1]:.4g} µA/cm² (spike)")
         ax.axvspan(0.0, self.duration_ms, color="C0", alpha=0.1, lw=0)
@@ -202,7 +191,7 @@ def rheobase(model, duration_ms: float = 100.0, *, tol: float = 1e-3, **options)
 
 # ---------------------------------------------------------------------------------- strength–duration
 @dataclass(frozen=True)
-class StrengthDurationResult:
+class StrengthDurationResult(Result):
     """Threshold amplitude (µA/cm²) against pulse duration (ms), with rheobase and chronaxie.
 
     ``rheobase`` is the long-step threshold (:func:`rheobase`); ``chronaxie_ms`` is the
@@ -223,12 +212,13 @@ class StrengthDurationResult:
     def charge(self) -> np.ndarray:
         return self.thresholds * self.durations_ms
 
-    def to_csv(self, path) -> None:
-        rows = [[d, a, a * d] for d, a in zip(self.durations_ms, self.thresholds)]
-        _write_csv(path, ["duration_ms", "threshold_uA_per_cm2", "charge_nC_per_cm2"], rows)
+    def columns(self) -> dict:
+        return {"duration_ms": self.durations_ms, "threshold_uA_per_cm2": self.thresholds,
+                "charge_nC_per_cm2": self.charge}
 
     def plot(self, ax=None):
-        ax = _new_axes(ax)
+        """Threshold against duration (log–log) with rheobase and chronaxie; returns the Axes."""
+        ax = new_axes(ax)
         ax.loglog(self.durations_ms, self.thresholds, "o-", color="C0", label="threshold")
         ax.axhline(self.rheobase, color="0.4", ls="--", lw=1, label=f"rheobase {self.rheobase:.3f} µA/cm²")
         if math.isfinite(self.chronaxie_ms):
@@ -323,8 +313,12 @@ class RefractoryProtocol:
 
 
 @dataclass(frozen=True)
-class RefractoryResult:
-    """Absolute and relative refractory periods (ms) under the stated :class:`RefractoryProtocol`."""
+class RefractoryResult(Result):
+    """Absolute and relative refractory periods (ms) under the stated :class:`RefractoryProtocol`.
+
+    Table (:meth:`columns`): the recovery curve, ``interval_ms`` and ``test_threshold_uA_per_cm2``
+    (empty unless ``refractory_periods(..., recovery_curve=True)``).
+    """
 
     model_name: str
     absolute_ms: float
@@ -336,9 +330,12 @@ class RefractoryResult:
     recovery_intervals_ms: np.ndarray = field(repr=False)
     recovery_thresholds: np.ndarray = field(repr=False)
 
+    def columns(self) -> dict:
+        return {"interval_ms": self.recovery_intervals_ms, "test_threshold_uA_per_cm2": self.recovery_thresholds}
+
     def plot(self, ax=None):
-        """Test-pulse threshold against interval (if recorded) with both periods marked."""
-        ax = _new_axes(ax)
+        """Test-pulse threshold against interval (if recorded) with both periods marked; returns the Axes."""
+        ax = new_axes(ax)
         if self.recovery_intervals_ms.size:
             finite = np.isfinite(self.recovery_thresholds)
             ax.semilogy(self.recovery_intervals_ms[finite], self.recovery_thresholds[finite], "o-", color="C0",
@@ -427,7 +424,7 @@ def refractory_periods(model, protocol: RefractoryProtocol | None = None, *, rec
 
 # ---------------------------------------------------------------------------------- F–I curve
 @dataclass(frozen=True)
-class FIPoint:
+class FIPoint(Record):
     """Steady firing at one current: rate (Hz), number of peaks counted, peak-to-trough
     amplitude (mV) in the measurement window, and whether an unstable equilibrium was nudged."""
 
@@ -440,7 +437,7 @@ class FIPoint:
 
 
 @dataclass(frozen=True)
-class FICurve:
+class FICurve(Result):
     """Steady firing rate (Hz) against constant current I_ext (µA/cm²), swept up and down.
 
     The up sweep starts at rest at the lowest current; the down sweep starts from the up
@@ -451,7 +448,8 @@ class FICurve:
     with at least ``min_peaks`` peaks, else 0. A quiet state near an *unstable* equilibrium is nudged by
     ``kick_mV`` (``kicked_up``/``kicked_down`` record where). ``bistable_band`` is the interval
     [lowest, highest] of the currents at which the two sweeps disagree (down sweep firing, up
-    sweep at rest), or None.
+    sweep at rest), or None. Table (:meth:`columns`): ``I_ext_uA_per_cm2``, the rates (Hz) and
+    amplitudes (mV) of both sweeps and whether each point was nudged (``kicked_up``/``kicked_down``).
     """
 
     model_name: str
@@ -480,14 +478,17 @@ class FICurve:
         rates = rates[np.isfinite(rates) & (rates > 0)]
         return float(rates.min()) if rates.size else math.nan
 
-    def to_csv(self, path) -> None:
-        header = ["I_ext_uA_per_cm2", "rate_up_Hz", "rate_down_Hz", "amplitude_up_mV", "amplitude_down_mV"]
-        rows = np.column_stack([self.currents, self.rate_up, self.rate_down, self.amplitude_up,
-                                self.amplitude_down]).tolist()
-        _write_csv(path, header, rows)
+    def columns(self) -> dict:
+        cols = {"I_ext_uA_per_cm2": self.currents, "rate_up_Hz": self.rate_up, "rate_down_Hz": self.rate_down,
+                "amplitude_up_mV": self.amplitude_up, "amplitude_down_mV": self.amplitude_down}
+        for name in ("kicked_up", "kicked_down"):
+            if getattr(self, name) is not None:
+                cols[name] = np.asarray(getattr(self, name), dtype=bool)
+        return cols
 
     def plot(self, ax=None):
-        ax = _new_axes(ax)
+        """Rate against current for both sweeps, the bistable band shaded; returns the Axes."""
+        ax = new_axes(ax)
         ax.plot(self.currents, self.rate_up, "o-", color="C0", ms=4, label="sweep up (from rest)")
         if np.any(np.isfinite(self.rate_down)):
             ax.plot(self.currents, self.rate_down, "s--", color="C3", ms=3, mfc="none",
@@ -700,13 +701,13 @@ def fi_curve(model, start: float = 0.0, stop: float = 50.0, step: float = 1.0, *
 
 # ---------------------------------------------------------------------------------- anode break
 @dataclass(frozen=True)
-class AnodeBreakResult:
+class AnodeBreakResult(Result):
     """Response to release from a hyperpolarizing step (anode-break excitation).
 
     ``spiked`` tells whether a spike followed the release within ``observe_ms``; ``latency_ms``
     is measured from the release. ``threshold_amplitude`` (if searched) is the smallest
     hyperpolarizing amplitude (negative, µA/cm²) of a step of this duration that gives a
-    rebound spike, to within ``threshold_tol``.
+    rebound spike, to within ``threshold_tol``. Table (:meth:`columns`): ``t_ms``, ``V_mV``.
     """
 
     model_name: str
@@ -719,8 +720,12 @@ class AnodeBreakResult:
     t: np.ndarray = field(repr=False)
     V: np.ndarray = field(repr=False)
 
+    def columns(self) -> dict:
+        return {"t_ms": self.t, "V_mV": self.V}
+
     def plot(self, ax=None):
-        ax = _new_axes(ax)
+        """The voltage through the hyperpolarization and after release; returns the Axes."""
+        ax = new_axes(ax)
         ax.plot(self.t, self.V, color="C0")
         ax.axvspan(0.0, self.duration_ms, color="C0", alpha=0.1, lw=0,
                    label=f"{self.amplitude:g} µA/cm² for {self.duration_ms:g} ms")
@@ -770,11 +775,11 @@ def anode_break(model, amplitude: float = -10.0, duration_ms: float = 20.0, *, o
 
 # ---------------------------------------------------------------------------------- spike shape
 @dataclass(frozen=True)
-class ActionPotential:
+class ActionPotential(Result):
     """One action potential evoked from rest: peak (mV), half-width (ms), rest (mV).
 
     The half-width is the time V spends above (V_rest + V_peak)/2, with linear interpolation
-    between samples (dt = 0.005 ms).
+    between samples (dt = 0.005 ms). Table (:meth:`columns`): ``t_ms``, ``V_mV``.
     """
 
     model_name: str
@@ -785,8 +790,12 @@ class ActionPotential:
     t: np.ndarray = field(repr=False)
     V: np.ndarray = field(repr=False)
 
+    def columns(self) -> dict:
+        return {"t_ms": self.t, "V_mV": self.V}
+
     def plot(self, ax=None, **kwargs):
-        ax = _new_axes(ax)
+        """The spike's voltage trace; returns the Axes."""
+        ax = new_axes(ax)
         ax.plot(self.t, self.V, label=self.model_name, **kwargs)
         ax.set_xlabel("time (ms)")
         ax.set_ylabel("V (mV)")

@@ -13,12 +13,13 @@
 """
 from __future__ import annotations
 
-import csv
 import math
 from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.optimize import brentq
+
+from hhdyn.results import Result, new_axes
 
 from .equilibria import Fold, fixed_points, is_conductance_based
 
@@ -26,8 +27,10 @@ __all__ = ["IVCurves", "iv_curves"]
 
 
 @dataclass(frozen=True, eq=False)
-class IVCurves:
+class IVCurves(Result):
     """Steady-state and instantaneous I–V curves and what they imply at one I_ext.
+
+    Table (:meth:`columns`): ``V_mV``, ``I_ss_uA_per_cm2``, ``I_inst_uA_per_cm2``.
 
     Attributes
     ----------
@@ -51,21 +54,12 @@ class IVCurves:
     folds: tuple
     model_name: str = ""
 
-    def to_csv(self, path) -> None:
-        """Columns V_mV, I_ss_uA_per_cm2, I_inst_uA_per_cm2."""
-        from hhdyn.io import atomic_path
-
-        with atomic_path(path) as tmp, open(tmp, "w", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(["V_mV", "I_ss_uA_per_cm2", "I_inst_uA_per_cm2"])
-            writer.writerows(np.column_stack([self.V, self.I_ss, self.I_inst]).tolist())
+    def columns(self) -> dict:
+        return {"V_mV": self.V, "I_ss_uA_per_cm2": self.I_ss, "I_inst_uA_per_cm2": self.I_inst}
 
     def plot(self, ax=None, *, instantaneous: bool = True, ylim=None):
         """I_ss (solid), I_inst (dashed), I_ext (horizontal), equilibria by stability, folds (LP)."""
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(6, 4.5), layout="constrained")
+        ax = new_axes(ax, figsize=(6, 4.5))
         ax.axhline(0.0, color="0.85", lw=0.8, zorder=0)
         ax.plot(self.V, self.I_ss, color="k", lw=1.8, label="steady state $I_{ss}(V)$", gid="I_ss")
         if instantaneous:

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from hhdyn.results import Result, column_name, new_axes
 from hhdyn.units import axis_label
 
 from .equilibria import is_conductance_based
@@ -225,11 +226,12 @@ class Plane:
 
 
 @dataclass(frozen=True, eq=False)
-class Nullcline:
+class Nullcline(Result):
     """The curve f_variable = 0 in the (x, y) plane as polylines ``segments`` (arrays (k, 2)).
 
     ``quasi`` is True for a projection of a higher-dimensional model (see module docstring);
-    ``exact`` is True when the curve is a closed-form solution (x = x∞(V)).
+    ``exact`` is True when the curve is a closed-form solution (x = x∞(V)). Table
+    (:meth:`columns`): ``branch`` (segment number) and the x and y coordinates, one row per vertex.
     """
 
     variable: str
@@ -249,11 +251,16 @@ class Nullcline:
         base = f"d{self.variable}/dt = 0"
         return base + " (quasi)" if self.quasi else base
 
-    def plot(self, ax=None, **kwargs):
-        import matplotlib.pyplot as plt
+    def columns(self) -> dict:
+        """``branch``, then the x and y coordinates named with their units (``V_mV``, ``n``)."""
+        branch = np.concatenate([np.full(len(seg), b, dtype=np.int64) for b, seg in enumerate(self.segments)]
+                                ) if self.segments else np.empty(0, dtype=np.int64)
+        pts = self.points
+        return {"branch": branch, column_name(self.x): pts[:, 0], column_name(self.y): pts[:, 1]}
 
-        if ax is None:
-            _, ax = plt.subplots()
+    def plot(self, ax=None, **kwargs):
+        """Draw every branch of the curve in one colour; returns the Axes."""
+        ax = new_axes(ax)
         kwargs.setdefault("lw", 1.8)
         label = kwargs.pop("label", self.label)
         for i, seg in enumerate(self.segments):
@@ -263,8 +270,11 @@ class Nullcline:
 
 
 @dataclass(frozen=True, eq=False)
-class Nullclines(Sequence):
-    """The x- and y-nullclines of a plane (a sequence of two :class:`Nullcline`)."""
+class Nullclines(Result, Sequence):
+    """The x- and y-nullclines of a plane (a sequence of two :class:`Nullcline`).
+
+    Table (:meth:`columns`): ``nullcline_of`` (the variable), ``branch``, x, y — one row per vertex.
+    """
 
     curves: tuple
     xlim: tuple
@@ -283,30 +293,22 @@ class Nullclines(Sequence):
         return len(self.curves)
 
     def plot(self, ax=None, colors=("tab:blue", "tab:orange"), **kwargs):
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots()
+        """Both curves in the plane's window; returns the Axes."""
+        ax = new_axes(ax)
         for curve, color in zip(self.curves, colors):
             curve.plot(ax, color=color, **kwargs)
         ax.set_xlim(*self.xlim)
         ax.set_ylim(*self.ylim)
         return ax
 
-    def to_csv(self, path) -> None:
-        """Columns: variable, branch, x, y."""
-        import csv
-
-        from hhdyn.io import atomic_path
-
-        with atomic_path(path) as tmp, open(tmp, "w", newline="") as handle:
-            writer = csv.writer(handle)
-            c0 = self.curves[0]
-            writer.writerow(["nullcline_of", "branch", label_of(c0.x), label_of(c0.y)])
-            for c in self.curves:
-                for b, seg in enumerate(c.segments):
-                    for px, py in seg:
-                        writer.writerow([c.variable, b, repr(float(px)), repr(float(py))])
+    def columns(self) -> dict:
+        """``nullcline_of``, ``branch``, then x and y named with their units."""
+        parts = [c.columns() for c in self.curves]
+        cols = {"nullcline_of": np.concatenate([np.full(len(p["branch"]), c.variable, dtype=object)
+                                                for c, p in zip(self.curves, parts)])}
+        for name in parts[0]:
+            cols[name] = np.concatenate([p[name] for p in parts])
+        return cols
 
 
 def nullclines(model, x=None, y=None, *, xlim=None, ylim=None, params=None, others=None,

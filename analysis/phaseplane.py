@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from hhdyn.simulation import SimulationError, simulate
+from hhdyn.results import Result, column_name, new_axes
 
 from .equilibria import FixedPoint, fixed_points
 from .nullcline_curves import Plane, label_of, nullclines
@@ -76,30 +77,53 @@ class _Stacked:
         return out
 
 
+def _state_columns(t, y, state_names) -> dict:
+    names = state_names if len(state_names) == len(y) else tuple(f"y{k}" for k in range(len(y)))
+    return {"t_ms": np.asarray(t, dtype=float), **{column_name(n): np.asarray(row, dtype=float)
+                                                   for n, row in zip(names, y)}}
+
+
 @dataclass(frozen=True, eq=False)
-class Orbit:
+class Orbit(Result):
     """A trajectory: times ``t`` (ms for conductance models; negative when integrated backward)
-    and full states ``y`` (n, T); ``xy`` is its projection on the plane, shape (T, 2)."""
+    and full states ``y`` (n, T); ``xy`` is its projection on the plane, shape (T, 2).
+
+    ``status`` 1 (``left_window``) when the integration stopped because the orbit left the
+    window (or blew up), else 0. Table (:meth:`columns`): ``t_ms`` and every state (named by
+    ``state_names`` when given, else ``y0``, ``y1``, …).
+    """
 
     t: np.ndarray = field(repr=False)
     y: np.ndarray = field(repr=False)
     xy: np.ndarray = field(repr=False)
     left_window: bool = False
+    state_names: tuple = ()
+
+    @property
+    def status(self) -> int:
+        return 1 if self.left_window else 0
+
+    @property
+    def message(self) -> str:
+        end = f"t = {float(self.t[-1]):.6g}" if self.t.size else "the start"
+        return (f"the orbit left the window at {end}; integration stopped there" if self.left_window
+                else f"integrated to {end}")
+
+    def columns(self) -> dict:
+        return _state_columns(self.t, self.y, self.state_names)
 
     def plot(self, ax=None, arrows: int = 2, **kwargs):
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots()
+        """The projected orbit with ``arrows`` arrowheads along the direction of time; returns the Axes."""
+        ax = new_axes(ax)
         (line,) = ax.plot(self.xy[:, 0], self.xy[:, 1], **kwargs)
         _arrows(ax, self.xy, arrows, line.get_color(), reverse=bool(self.t.size > 1 and self.t[-1] < self.t[0]))
         return ax
 
 
 @dataclass(frozen=True, eq=False)
-class Manifold:
+class Manifold(Result):
     """One branch of a saddle's stable or unstable manifold (``kind``), as an :class:`Orbit`
-    started at ``saddle.state ± ε·vector``."""
+    started at ``saddle.state ± ε·vector``; its table, plot and status are the orbit's."""
 
     kind: str
     saddle: FixedPoint
@@ -109,23 +133,42 @@ class Manifold:
     def xy(self) -> np.ndarray:
         return self.orbit.xy
 
+    @property
+    def status(self) -> int:
+        return self.orbit.status
+
+    @property
+    def message(self) -> str:
+        return f"{self.kind} manifold: {self.orbit.message}"
+
+    def columns(self) -> dict:
+        return _state_columns(self.orbit.t, self.orbit.y, self.orbit.state_names or self.saddle.state_names)
+
+    def plot(self, ax=None, arrows: int = 1, **kwargs):
+        """The projected manifold branch (stable dashed by default); returns the Axes."""
+        kwargs.setdefault("ls", "--" if self.kind == "stable" else "-")
+        return self.orbit.plot(ax, arrows=arrows, **kwargs)
+
 
 @dataclass(frozen=True, eq=False)
-class LimitCycle:
+class LimitCycle(Result):
     """A periodic orbit: one period of states ``y`` (n, T) at times ``t``, its ``period``
-    (ms for conductance models) and ``stable`` (found forward) or not (found backward)."""
+    (ms for conductance models) and ``stable`` (found forward) or not (found backward).
+    Table (:meth:`columns`): ``t_ms`` and every state, as for :class:`Orbit`."""
 
     t: np.ndarray = field(repr=False)
     y: np.ndarray = field(repr=False)
     xy: np.ndarray = field(repr=False)
     period: float
     stable: bool
+    state_names: tuple = ()
+
+    def columns(self) -> dict:
+        return _state_columns(self.t, self.y, self.state_names)
 
     def plot(self, ax=None, **kwargs):
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots()
+        """The projected cycle (stable solid, unstable dashed); returns the Axes."""
+        ax = new_axes(ax)
         kwargs.setdefault("color", "k")
         kwargs.setdefault("lw", 2.2)
         kwargs.setdefault("ls", "-" if self.stable else "--")

@@ -19,7 +19,6 @@ Every function returns a frozen dataclass with the numbers and a ``.plot(ax=None
 """
 from __future__ import annotations
 
-import csv
 import math
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
@@ -27,8 +26,8 @@ from typing import Callable, Sequence
 import numpy as np
 
 from hhdyn.cable import CableModel, CableResult, passive_membrane
-from hhdyn.io import atomic_path
 from hhdyn.morphology import cable
+from hhdyn.results import Result, new_axes
 from hhdyn.squid import HodgkinHuxley
 from hhdyn.stimuli import Step
 from hhdyn.validation import check_number
@@ -48,16 +47,9 @@ __all__ = [
     "velocity_vs_diameter",
     "CollisionResult",
     "collision",
-    "RefractoryResult",
+    "AxonRefractoryResult",
     "refractoriness",
 ]
-
-
-def _write_csv(path, columns: dict) -> None:
-    with atomic_path(path) as tmp, open(tmp, "w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(list(columns))
-        writer.writerows(np.column_stack([np.asarray(c, dtype=float) for c in columns.values()]).tolist())
 
 
 # ---------------------------------------------------------------------- passive theory
@@ -83,12 +75,13 @@ def attenuation_sealed(x_um, length_um: float, lambda_um: float):
 
 
 @dataclass(frozen=True)
-class PassiveCableCheck:
+class PassiveCableCheck(Result):
     """Simulated vs analytic steady state of a passive sealed-end cable with current into
     compartment 0 (centre at h/2 from the end x = 0).
 
     ``ratio`` = V_i/V_0 (measured at compartment centres ``x_um``), ``ratio_analytic`` =
-    cosh((L − x)/λ)/cosh(L/λ); ``R_in_MOhm`` = V_0/I vs ``R_in_analytic_MOhm``.
+    cosh((L − x)/λ)/cosh(L/λ); ``R_in_MOhm`` = V_0/I vs ``R_in_analytic_MOhm``. Table
+    (:meth:`columns`): ``x_um``, ``dV_mV``, ``ratio``, ``ratio_analytic``.
     """
 
     x_um: np.ndarray
@@ -112,16 +105,13 @@ class PassiveCableCheck:
         """|R_in/R_in_analytic − 1|."""
         return abs(self.R_in_MOhm / self.R_in_analytic_MOhm - 1.0)
 
-    def to_csv(self, path) -> None:
+    def columns(self) -> dict:
         """x (µm), ΔV (mV), simulated and analytic V(x)/V(0)."""
-        _write_csv(path, {"x_um": self.x_um, "dV_mV": self.dV_mV, "ratio": self.ratio,
-                          "ratio_analytic": self.ratio_analytic})
+        return {"x_um": self.x_um, "dV_mV": self.dV_mV, "ratio": self.ratio, "ratio_analytic": self.ratio_analytic}
 
     def plot(self, ax=None):
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(6, 3.5), layout="constrained")
+        """Simulated against analytic attenuation along the cable; returns the Axes."""
+        ax = new_axes(ax, figsize=(6, 3.5))
         ax.plot(self.x_um / self.lambda_um, self.ratio_analytic, "k-", lw=2, label="cosh((L−x)/λ)/cosh(L/λ)")
         ax.plot(self.x_um / self.lambda_um, self.ratio, "C1--", label=f"{self.n_segments} compartments ({self.how})")
         ax.set_xlabel("x / λ")
@@ -234,9 +224,10 @@ def conduction_velocity(result: CableResult, node_a, node_b, threshold: float = 
 
 
 @dataclass(frozen=True)
-class VelocityResult:
+class VelocityResult(Result):
     """Conduction velocity of an axon: arrival times of the spike along it and the velocity
-    between the compartments at ``x_a_um`` and ``x_b_um``."""
+    between the compartments at ``x_a_um`` and ``x_b_um``. ``result`` is the cable run.
+    Table (:meth:`columns`): ``x_um``, ``arrival_ms``."""
 
     velocity_m_per_s: float
     x_a_um: float
@@ -250,11 +241,8 @@ class VelocityResult:
     result: CableResult = field(repr=False)
 
     def plot(self, ax=None):
-        """Arrival time of the spike vs distance, with the measuring points marked."""
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(6, 3.5), layout="constrained")
+        """Arrival time of the spike vs distance, with the measuring points marked; returns the Axes."""
+        ax = new_axes(ax, figsize=(6, 3.5))
         ax.plot(self.x_um * 1e-4, self.arrival_ms, "k.-", ms=3)
         for x in (self.x_a_um, self.x_b_um):
             ax.axvline(x * 1e-4, color="C1", lw=0.8, ls="--")
@@ -266,9 +254,9 @@ class VelocityResult:
     def kymograph(self, ax=None):
         return self.result.kymograph(ax)
 
-    def to_csv(self, path) -> None:
+    def columns(self) -> dict:
         """Distance (µm) and first-spike arrival time (ms) of every compartment."""
-        _write_csv(path, {"x_um": self.x_um, "arrival_ms": self.arrival_ms})
+        return {"x_um": self.x_um, "arrival_ms": self.arrival_ms}
 
 
 def measure_conduction_velocity(
@@ -327,16 +315,17 @@ def measure_conduction_velocity(
 
 
 @dataclass(frozen=True)
-class VelocityDiameterResult:
-    """Velocity at several diameters with the fitted power law v = a·d^exponent."""
+class VelocityDiameterResult(Result):
+    """Velocity at several diameters with the fitted power law v = a·d^exponent.
+    Table (:meth:`columns`): ``diameter_um``, ``velocity_m_per_s``."""
 
     diameters_um: np.ndarray
     velocities_m_per_s: np.ndarray
     exponent: float
     prefactor: float
 
-    def to_csv(self, path) -> None:
-        _write_csv(path, {"diameter_um": self.diameters_um, "velocity_m_per_s": self.velocities_m_per_s})
+    def columns(self) -> dict:
+        return {"diameter_um": self.diameters_um, "velocity_m_per_s": self.velocities_m_per_s}
 
     def sqrt_law_deviation(self) -> float:
         """max |v/(v₀·√(d/d₀)) − 1| relative to the first diameter."""
@@ -344,10 +333,8 @@ class VelocityDiameterResult:
         return float(np.max(np.abs(self.velocities_m_per_s / pred - 1.0)))
 
     def plot(self, ax=None):
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(5, 3.5), layout="constrained")
+        """Velocity against diameter (log–log) with the √d law; returns the Axes."""
+        ax = new_axes(ax, figsize=(5, 3.5))
         d = self.diameters_um
         ax.loglog(d, self.velocities_m_per_s, "ko", label="simulated")
         fine = np.geomspace(d.min(), d.max(), 50)
@@ -384,12 +371,13 @@ def velocity_vs_diameter(
 
 
 @dataclass(frozen=True)
-class CollisionResult:
+class CollisionResult(Result):
     """Two spikes started at both ends of an axon at the same time.
 
     ``spike_counts`` per compartment (along the axon); the spikes annihilate when every
     compartment fires exactly once — in particular no spike reaches either end after the
-    collision. ``collision_um`` is where the last compartment to fire lies.
+    collision. ``collision_um`` is where the last compartment to fire lies. Table
+    (:meth:`columns`): ``x_um``, ``spike_count``.
     """
 
     spike_counts: np.ndarray
@@ -398,12 +386,17 @@ class CollisionResult:
     collision_ms: float
     result: CableResult = field(repr=False)
 
+    _exported_properties = ("annihilated",)
+
     @property
     def annihilated(self) -> bool:
         return bool(np.all(self.spike_counts == 1))
 
+    def columns(self) -> dict:
+        return {"x_um": self.x_um, "spike_count": np.asarray(self.spike_counts, dtype=np.int64)}
+
     def plot(self, ax=None):
-        """Kymograph of the colliding spikes."""
+        """Kymograph of the colliding spikes; returns the Axes."""
         ax = self.result.kymograph(ax)
         ax.set_title("collision: " + ("annihilation" if self.annihilated else "spikes pass through"), fontsize="small")
         return ax
@@ -432,12 +425,13 @@ def collision(
 
 
 @dataclass(frozen=True)
-class RefractoryResult:
+class AxonRefractoryResult(Result):
     """A second stimulus at the same end ``intervals_ms`` after the first: whether its spike
     reaches the far end, and its velocity (m/s, NaN if it fails) between ¼ and ¾ of the axon.
 
     ``refractory_ms`` is the shortest tested interval from which on every second spike
-    propagated (NaN if none did)."""
+    propagated (NaN if none did). Table (:meth:`columns`): ``interval_ms``, ``propagated`` (0/1),
+    ``velocity_m_per_s``. (Refractoriness of a membrane patch: :class:`analysis.excitability.RefractoryResult`.)"""
 
     intervals_ms: np.ndarray
     propagated: np.ndarray
@@ -445,15 +439,13 @@ class RefractoryResult:
     first_velocity_m_per_s: float
     refractory_ms: float
 
-    def to_csv(self, path) -> None:
-        _write_csv(path, {"interval_ms": self.intervals_ms, "propagated": self.propagated,
-                          "velocity_m_per_s": self.velocity_m_per_s})
+    def columns(self) -> dict:
+        return {"interval_ms": self.intervals_ms, "propagated": np.asarray(self.propagated, dtype=bool),
+                "velocity_m_per_s": self.velocity_m_per_s}
 
     def plot(self, ax=None):
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(5, 3.5), layout="constrained")
+        """Velocity of the second spike against the interval, failures marked; returns the Axes."""
+        ax = new_axes(ax, figsize=(5, 3.5))
         ok = self.propagated
         ax.plot(self.intervals_ms[ok], self.velocity_m_per_s[ok], "ko-", label="second spike")
         ax.plot(self.intervals_ms[~ok], np.zeros((~ok).sum()), "rx", label="failed")
@@ -472,7 +464,7 @@ def refractoriness(
     celsius: float = 18.5,
     segment_um: float | None = 250.0,
     dt: float = 0.01,
-) -> RefractoryResult:
+) -> AxonRefractoryResult:
     """Pairs of end stimuli at increasing intervals: during the absolute refractory period the
     second spike fails; in the relative refractory period it propagates more slowly."""
     intervals = np.sort(np.array([check_number("interval", i, positive=True) for i in intervals_ms]))
@@ -502,4 +494,4 @@ def refractoriness(
     else:
         later = intervals > intervals[ok_from[-1]]
         refractory = float(intervals[later][0]) if later.any() else float("nan")
-    return RefractoryResult(intervals, propagated, np.array(velocity), float(first_v), refractory)
+    return AxonRefractoryResult(intervals, propagated, np.array(velocity), float(first_v), refractory)

@@ -16,11 +16,12 @@ on all cores) or are handed to any :class:`concurrent.futures.Executor` — a lo
 """
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
 import numpy as np
+
+from hhdyn.results import Result, new_axes
 
 __all__ = ["sweep", "SweepResult", "MEASURES"]
 
@@ -37,11 +38,14 @@ MEASURES = {
 
 
 @dataclass(frozen=True)
-class SweepResult:
+class SweepResult(Result):
     """Values of a measure on a parameter grid.
 
     ``names`` and ``axes`` give the swept parameters and their values; ``values`` and ``failed``
     have shape ``tuple(len(a) for a in axes)`` (first parameter along the first axis).
+    ``status`` is 0 when every grid point was integrated, 1 when some members failed (their
+    values are NaN; ``message`` says how many). Table (:meth:`columns`): one row per grid point —
+    the parameter values (by name), the measure, ``failed`` (0/1).
     """
 
     names: tuple
@@ -55,24 +59,28 @@ class SweepResult:
     model_name: str = ""
     settings: dict = field(default_factory=dict, repr=False)
 
-    def to_csv(self, path) -> None:
-        """One row per grid point: parameter values, the measure, whether the member failed."""
-        from hhdyn.io import atomic_path
+    @property
+    def status(self) -> int:
+        return 1 if np.any(self.failed) else 0
 
-        mesh = np.meshgrid(*self.axes, indexing="ij")
-        with atomic_path(path) as tmp, open(tmp, "w", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(list(self.names) + [self.measure, "failed"])
-            for idx in np.ndindex(self.values.shape):
-                writer.writerow([repr(float(m[idx])) for m in mesh]
-                                + [repr(float(self.values[idx])), bool(self.failed[idx])])
+    @property
+    def message(self) -> str:
+        bad, total = int(np.count_nonzero(self.failed)), int(np.size(self.failed))
+        if bad == 0:
+            return f"all {total} grid points integrated successfully"
+        return f"{bad} of {total} grid points failed to integrate; their values are NaN"
+
+    def columns(self) -> dict:
+        """One row per grid point (C order, last parameter fastest)."""
+        mesh = np.meshgrid(*[np.asarray(a, dtype=float) for a in self.axes], indexing="ij")
+        cols = {name: m.ravel() for name, m in zip(self.names, mesh)}
+        cols[self.measure] = np.asarray(self.values, dtype=float).ravel()
+        cols["failed"] = np.asarray(self.failed, dtype=bool).ravel()
+        return cols
 
     def plot(self, ax=None, **kwargs):
         """F–I-style curve for one parameter, a colour map (with colour bar) for two. Returns the Axes."""
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(5.5, 4), layout="constrained")
+        ax = new_axes(ax, figsize=(5.5, 4))
         if len(self.names) == 1:
             ax.plot(self.axes[0], self.values, ".-", ms=3, **kwargs)
             ax.set_xlabel(_axis_label(self.names[0]))

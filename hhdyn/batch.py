@@ -35,7 +35,6 @@ interpolated, so its jumps are smoothed over one sample interval.
 """
 from __future__ import annotations
 
-import csv
 import math
 import time
 from dataclasses import dataclass, field
@@ -44,8 +43,8 @@ from typing import Mapping
 import numpy as np
 
 from . import spikes as _spikes
-from .io import atomic_path
 from .members import member_params
+from .results import Result, new_axes
 from .simulation import METHODS as SIMULATE_METHODS
 from .simulation import MAX_SAMPLE_BYTES, Method, Outcome, Problem, SimulationError, Trajectory
 from .stimuli import as_stimulus
@@ -67,8 +66,13 @@ STATUS = {
 
 
 @dataclass(frozen=True)
-class BatchResult:
+class BatchResult(Result):
     """The outcome of :func:`simulate_batch` for N members.
+
+    ``status`` is per member (an array); ``message`` summarizes them in one line. Table
+    (:meth:`columns`): one row per member — each parameter (by name), ``spike_count``,
+    ``mean_rate_Hz`` and ``status`` (the member's code). ``to_dict`` holds every field but
+    the model (spike times as one list per member, traces when recorded).
 
     Attributes
     ----------
@@ -113,6 +117,9 @@ class BatchResult:
     spikes_truncated: np.ndarray | None = field(default=None, repr=False)
     wall_time_s: float = 0.0
     model: object = field(default=None, repr=False, compare=False)
+
+    _unexported = ("model",)
+    _exported_properties = ("messages",)
 
     @property
     def n_members(self) -> int:
@@ -161,24 +168,17 @@ class BatchResult:
             model = model.with_params(**{k: float(v[i]) for k, v in self.params.items()})
         return Trajectory(self.t, self.traces[i], self.state_names, model)
 
-    def to_csv(self, path) -> None:
-        """One row per member: parameters, spike count, mean rate (Hz), status."""
-        names = list(self.params)
-        rates = self.mean_rates()
-        with atomic_path(path) as tmp, open(tmp, "w", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(names + ["spike_count", "mean_rate_Hz", "status"])
-            for i in range(self.n_members):
-                writer.writerow([repr(float(self.params[n][i])) for n in names]
-                                + [int(self.spike_counts[i]), repr(float(rates[i])), self.messages[i]])
+    def columns(self) -> dict:
+        """One row per member: parameters, ``spike_count``, ``mean_rate_Hz``, ``status`` (code;
+        the text is in :attr:`messages`)."""
+        return {**{name: np.asarray(v, dtype=float) for name, v in self.params.items()},
+                "spike_count": np.asarray(self.spike_counts, dtype=np.int64), "mean_rate_Hz": self.mean_rates(),
+                "status": np.asarray(self.status, dtype=np.int64)}
 
     def plot(self, ax=None, x: str | None = None):
         """Mean firing rate (Hz) against parameter ``x`` (default: the first varied one) on ``ax``;
         failed members are marked with crosses. Returns the Axes."""
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(5, 3.5), layout="constrained")
+        ax = new_axes(ax, figsize=(5, 3.5))
         if x is None:
             x = next(iter(self.params), None)
         xs = self.params[x] if x is not None else np.arange(self.n_members)

@@ -48,7 +48,6 @@ Use :class:`CableModel` to build the model and :meth:`CableModel.run` to simulat
 """
 from __future__ import annotations
 
-import csv
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Callable
@@ -57,10 +56,10 @@ import numpy as np
 
 from . import _cable_kernel
 from . import spikes as _spikes
-from .io import atomic_path
 from .biophysics import passive_membrane  # re-exported: membranes for compartments
 from .model import ConductanceModel, Instantaneous, LinearInGate
 from .morphology import Morphology
+from .results import Result, new_axes
 from .simulation import SimulationError
 from .stimuli import Stimulus, as_stimulus
 from .validation import check_number
@@ -625,13 +624,16 @@ class CableModel:
 
 # ---------------------------------------------------------------------- results
 @dataclass(frozen=True)
-class CableResult:
+class CableResult(Result):
     """Recorded voltages of a multi-compartment simulation.
 
     ``t`` (ms, shape (T,)), ``V`` (mV, shape (n_recorded, T)), ``nodes`` (the recorded
     compartments, one per row), ``distance_um`` (path distance of each from the root),
     ``method`` and ``dt`` (ms) of the integration, and the ``final_state`` to continue from.
+    A run that blows up raises :class:`~hhdyn.simulation.SimulationError` (no partial result).
     """
+
+    _unexported = ("morphology", "final_state")
 
     t: np.ndarray
     V: np.ndarray
@@ -658,7 +660,7 @@ class CableResult:
 
     def spike_counts(self, threshold: float = 0.0, hysteresis: float = 10.0) -> np.ndarray:
         """Number of spikes in every recorded compartment."""
-        return np.array([_spikes._crossings(self.t, v, threshold, hysteresis).size for v in self.V])
+        return np.array([_spikes.spike_times(self.t, v, threshold, hysteresis).size for v in self.V])
 
     def first_spike_times(self, threshold: float = 0.0) -> np.ndarray:
         """First upward crossing (ms) of ``threshold`` in each recorded compartment (NaN if none),
@@ -675,20 +677,14 @@ class CableResult:
         out[rows] = self.t[k] + (threshold - v0) / (v1 - v0) * (self.t[k + 1] - self.t[k])
         return out
 
-    def to_csv(self, path) -> None:
-        """Write t (ms) and one voltage column (mV) per recorded compartment."""
-        with atomic_path(path) as tmp, open(tmp, "w", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(["t_ms"] + [f"V_{n}_mV" for n in self.nodes])
-            writer.writerows(np.column_stack([self.t, self.V.T]).tolist())
+    def columns(self) -> dict:
+        """``t_ms`` and one voltage column ``V_<node>_mV`` per recorded compartment."""
+        return {"t_ms": self.t, **{f"V_{n}_mV": v for n, v in zip(self.nodes, self.V)}}
 
     def plot(self, ax=None, nodes=None, n_traces: int = 5, **line_kwargs):
         """Voltage traces of ``nodes`` (default ``n_traces`` evenly spread along the recording),
         labelled by their distance from the root; returns the Axes."""
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(7, 3.5), layout="constrained")
+        ax = new_axes(ax, figsize=(7, 3.5))
         if nodes is None:
             rows = np.unique(np.linspace(0, len(self.nodes) - 1, min(n_traces, len(self.nodes))).round().astype(int))
         else:

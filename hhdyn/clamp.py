@@ -11,26 +11,26 @@ so the result is a check of the declaration as much as a picture of the 1952 exp
 """
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import minimize_scalar
 
-from .io import atomic_path
 from .model import ConductanceModel
+from .results import Result, panel_axes
 from .simulation import simulate
 
 __all__ = ["voltage_clamp", "VoltageClampResult"]
 
 
 @dataclass(frozen=True)
-class VoltageClampResult:
+class VoltageClampResult(Result):
     """Conductances (mS/cm²), currents (µA/cm²) and gates per command potential.
 
     Arrays are indexed ``[command, time]``; ``t`` is in ms with the step at t = 0 (negative
     times are the holding period). ``peak_conductance[channel]`` and ``peak_time[channel]``
-    give the refined maximum of each conductance after the step.
+    give the refined maximum of each conductance after the step. Table (:meth:`columns`): long
+    format, one row per (command, time).
     """
 
     t: np.ndarray
@@ -50,20 +50,20 @@ class VoltageClampResult:
     def plot(self, ax=None, channels=None, quantity: str = "conductance"):
         """Conductance (or current) time courses, one line per command potential.
 
-        With ``ax=None`` a figure with one panel per channel is made and the array of Axes is
-        returned; with an Axes given, all curves go on it.
+        Several panels, one per channel: ``ax`` None (a new figure), a Figure (panels added to
+        it) or a sequence of Axes, one per channel; returns the list of Axes. With a single
+        Axes given, all curves go on it and that Axes is returned.
         """
         import matplotlib.pyplot as plt
+        from matplotlib.axes import Axes
 
+        if quantity not in ("conductance", "current"):
+            raise ValueError(f"quantity must be 'conductance' or 'current', got {quantity!r}")
         data = self.conductances if quantity == "conductance" else self.currents
         unit = "mS/cm²" if quantity == "conductance" else "µA/cm²"
         channels = list(channels or [c for c in data if np.ptp(data[c]) > 0])
-        if ax is None:
-            fig, axes = plt.subplots(1, len(channels), figsize=(4.2 * len(channels), 3.5), layout="constrained",
-                                     squeeze=False)
-            axes = axes[0]
-        else:
-            axes = [ax] * len(channels)
+        single = isinstance(ax, Axes)
+        axes = [ax] * len(channels) if single else panel_axes(ax, len(channels), figsize=(4.2 * len(channels), 3.5))
         colors = plt.cm.viridis(np.linspace(0, 0.9, len(self.commands)))
         for panel, channel in zip(axes, channels):
             for k, v_c in enumerate(self.commands):
@@ -72,19 +72,17 @@ class VoltageClampResult:
             panel.set_ylabel(f"{channel} {quantity} ({unit})")
             panel.set_title(f"{channel}: clamp from {self.holding:g} mV")
         axes[-1].legend(frameon=False, fontsize="small", title="command")
-        return axes[0] if ax is not None else axes
+        return ax if single else axes
 
-    def to_csv(self, path) -> None:
-        """Long-format CSV: command_mV, t_ms, then g_<chan>_mS_per_cm2 and I_<chan>_uA_per_cm2."""
+    def columns(self) -> dict:
+        """Long format: ``command_mV``, ``t_ms``, then ``g_<chan>_mS_per_cm2`` and ``I_<chan>_uA_per_cm2``."""
         names = list(self.conductances)
-        with atomic_path(path) as tmp, open(tmp, "w", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(["command_mV", "t_ms"] + [f"g_{c}_mS_per_cm2" for c in names]
-                            + [f"I_{c}_uA_per_cm2" for c in names])
-            for k, v_c in enumerate(self.commands):
-                for j, t in enumerate(self.t):
-                    writer.writerow([v_c, t] + [self.conductances[c][k, j] for c in names]
-                                    + [self.currents[c][k, j] for c in names])
+        n_cmd, n_t = len(self.commands), len(self.t)
+        cols = {"command_mV": np.repeat(np.asarray(self.commands, dtype=float), n_t),
+                "t_ms": np.tile(np.asarray(self.t, dtype=float), n_cmd)}
+        cols.update({f"g_{c}_mS_per_cm2": np.asarray(self.conductances[c]).ravel() for c in names})
+        cols.update({f"I_{c}_uA_per_cm2": np.asarray(self.currents[c]).ravel() for c in names})
+        return cols
 
 
 class _Clamped:

@@ -11,7 +11,6 @@ in I_ext (µA/cm², t in ms).
 """
 from __future__ import annotations
 
-import csv
 import warnings
 from dataclasses import dataclass, field
 
@@ -19,7 +18,7 @@ import numpy as np
 from scipy.integrate import solve_ivp
 
 from . import spikes as _spikes
-from .io import atomic_path
+from .results import Result, new_axes, write_csv
 from .spikes import SpikeDetector
 from .stimuli import Stimulus, as_stimulus
 from .validation import check_number
@@ -50,7 +49,7 @@ STATUS_MESSAGES = {
 
 
 @dataclass(frozen=True)
-class Trajectory:
+class Trajectory(Result):
     """A simulated trajectory: times ``t`` (ms) and states ``y`` (shape (n_states, n_times)).
 
     States are available by name, ``traj["V"]`` or ``traj.V``. Currents (µA/cm²):
@@ -64,7 +63,12 @@ class Trajectory:
     event given to :func:`hhdyn.simulate`, the times (ms) and states of its zero crossings;
     ``t_final``/``y_final`` the time and state where integration ended (which need not be a
     sample); ``sol(t)`` the state at any t in [t0, t_final] when run with ``dense_output=True``.
+    Table (:meth:`columns`): ``t_ms``, one column per state (``V_mV``, gates bare),
+    ``I_applied_uA_per_cm2``.
     """
+
+    _unexported = ("model", "stimulus")
+    _exported_properties = ("model_name",)
 
     t: np.ndarray
     y: np.ndarray
@@ -133,9 +137,14 @@ class Trajectory:
         """Mean firing rate in Hz over [t_start, t_stop] (1000 / mean ISI)."""
         return _spikes.firing_rate(self.spike_times(**detection), t_start, t_stop)
 
-    def to_csv(self, path, currents: bool = False) -> None:
-        """Write t, every state, I_applied = I_ext + I_stim (and channel currents) as CSV with
-        units in the header (column ``I_applied_uA_per_cm2``)."""
+    @property
+    def model_name(self) -> str:
+        return getattr(self.model, "name", "")
+
+    def columns(self, currents: bool = False) -> dict:
+        """``t_ms``, every state (``V_mV``, gates dimensionless), ``I_applied_uA_per_cm2``
+        (I_ext + I_stim, the applied current in the equations) and, with ``currents``, each
+        channel's ``I_<name>_uA_per_cm2``."""
         columns = {"t_ms": self.t}
         for name, row in zip(self.state_names, self.y):
             columns[f"{name}_mV" if name == "V" else name] = row
@@ -143,17 +152,15 @@ class Trajectory:
         if currents:
             for name, values in self.currents().items():
                 columns[f"I_{name}_uA_per_cm2"] = values
-        with atomic_path(path) as tmp, open(tmp, "w", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(columns)
-            writer.writerows(np.column_stack(list(columns.values())).tolist())
+        return columns
+
+    def to_csv(self, path, currents: bool = False) -> None:
+        """Write :meth:`columns` (with channel currents if ``currents``) as CSV, atomically."""
+        write_csv(path, self.columns(currents))
 
     def plot(self, ax=None, states=("V",), **line_kwargs):
         """Draw the named states against time on ``ax`` (created if None); returns the Axes."""
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(7, 3.5), layout="constrained")
+        ax = new_axes(ax, figsize=(7, 3.5))
         for name in states:
             label = f"{name} (mV)" if name == "V" else name
             ax.plot(self.t, self[name], label=label, **line_kwargs)

@@ -14,6 +14,7 @@ import numpy as np
 
 from hhdyn.engine.expressions import Equations
 from hhdyn.protocol import ODEModel
+from hhdyn.results import Result, new_axes
 from hhdyn.validation import check_number
 
 __all__ = ["HNFit", "fit_h_n_relation", "FHNFit", "FitzHughNagumoHH", "fhn_from", "v_nullcline"]
@@ -21,12 +22,13 @@ __all__ = ["HNFit", "fit_h_n_relation", "FHNFit", "FitzHughNagumoHH", "fhn_from"
 
 # ------------------------------------------------------------------------------ h + n ≈ c
 @dataclass(frozen=True)
-class HNFit:
+class HNFit(Result):
     """Least-squares line h ≈ c + slope·n along a limit cycle of the full model.
 
     ``rms_residual`` and ``max_residual`` are the root-mean-square and largest |h − (c + slope·n)|
     over the samples (uniform in time over ``n_cycles`` whole periods); ``r_squared`` is the
-    coefficient of determination. ``period_ms`` is the cycle period found.
+    coefficient of determination. ``period_ms`` is the cycle period found. Table
+    (:meth:`columns`): the cycle samples ``n``, ``h`` and the fitted line ``h_fit`` = c + slope·n.
     """
 
     c: float
@@ -40,12 +42,12 @@ class HNFit:
     n: np.ndarray = field(repr=False)
     h: np.ndarray = field(repr=False)
 
-    def plot(self, ax=None):
-        """The (n, h) cycle and the fitted line, with Rinzel's h = 0.8 − n for reference."""
-        if ax is None:
-            import matplotlib.pyplot as plt
+    def columns(self) -> dict:
+        return {"n": self.n, "h": self.h, "h_fit": self.c + self.slope * np.asarray(self.n)}
 
-            _, ax = plt.subplots(figsize=(5, 4), layout="constrained")
+    def plot(self, ax=None):
+        """The (n, h) cycle and the fitted line, with Rinzel's h = 0.8 − n for reference; returns the Axes."""
+        ax = new_axes(ax, figsize=(5, 4))
         ax.plot(self.n, self.h, color="C0", lw=1.5, label=f"HH limit cycle, I_ext = {self.I_ext:g}")
         grid = np.linspace(self.n.min(), self.n.max(), 50)
         ax.plot(grid, self.c + self.slope * grid, color="C3", ls="--",
@@ -221,14 +223,20 @@ class FitzHughNagumoHH(ODEModel):
 
 
 @dataclass(frozen=True)
-class FHNFit:
+class FHNFit(Result):
     """A FitzHugh–Nagumo caricature of a 2D reduction, with the quality of its nullcline fits.
 
     ``model`` is the :class:`FitzHughNagumoHH`; the residuals are in units of the recovery
     variable (n): RMS and maximum |fit − nullcline| over ``V_window`` (cubic) and the
     recovery window (line), in mV.
     ``gamma`` (mV/ms per unit n) and ``tau_w`` (ms) are −∂f_V/∂n and τ_n at the 2D model's rest.
+    ``to_dict`` gives the fitted model's parameters as ``model_params``. Table (:meth:`columns`):
+    ``V_mV``, the 2D model's ``v_nullcline`` and ``recovery_nullcline`` (n) and the fitted
+    ``cubic_fit`` and ``linear_fit`` on the same V grid.
     """
+
+    _unexported = ("model",)
+    _exported_properties = ("model_params",)
 
     model: FitzHughNagumoHH
     V_window: tuple
@@ -243,12 +251,20 @@ class FHNFit:
     tau_w: float = math.nan
     method: str = "anchored"
 
-    def plot(self, ax=None):
-        """The 2D model's nullclines and the fitted cubic and line."""
-        if ax is None:
-            import matplotlib.pyplot as plt
+    @property
+    def model_params(self) -> dict:
+        """The fitted :class:`FitzHughNagumoHH` parameters, name → value."""
+        return {k: float(v) for k, v in self.model.params.items()}
 
-            _, ax = plt.subplots(figsize=(6, 4), layout="constrained")
+    def columns(self) -> dict:
+        p = self.model.params
+        u = (np.asarray(self.V) - p["V_mid"]) / p["V_scale"]
+        return {"V_mV": self.V, "v_nullcline": self.v_nullcline, "recovery_nullcline": self.recovery_nullcline,
+                "cubic_fit": FitzHughNagumoHH._cubic(p, u), "linear_fit": p["q0"] + p["q1"] * u}
+
+    def plot(self, ax=None):
+        """The 2D model's nullclines and the fitted cubic and line; returns the Axes."""
+        ax = new_axes(ax, figsize=(6, 4))
         p = self.model.params
         u = (self.V - p["V_mid"]) / p["V_scale"]
         ax.plot(self.V, self.v_nullcline, color="C0", lw=2, label="2D model: dV/dt = 0")

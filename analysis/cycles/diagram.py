@@ -6,6 +6,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from hhdyn.results import Result, column_name, new_axes
+from hhdyn.units import axis_label
+
 from .branch import CycleBranch
 from .continuation import continue_cycles
 
@@ -57,13 +60,16 @@ def plot_with_period(diagram, y: str = "V", axes=None):
 
 
 @dataclass(frozen=True)
-class FiringOnset:
+class FiringOnset(Result):
     """Where repetitive firing starts as ``param`` increases (for the ``analysis.compare`` table).
 
     ``hopf`` is the Hopf point at which rest loses stability, ``onset`` the lowest parameter value
     with a stable cycle — a fold of cycles (``kind`` "LPC", the subcritical case) or the Hopf point
     itself ("H", supercritical) —, ``period_ms`` the period there and ``rate_hz`` = 1000/period,
-    the lowest steady firing rate (> 0: class-2 excitability). ``branch`` is the cycle branch.
+    the lowest steady firing rate (> 0: class-2 excitability). ``branch`` is the cycle branch;
+    ``status``/``message`` are its own (how the cycle continuation ended). Table
+    (:meth:`columns`): one row — ``hopf_<param>``, ``onset_<param>`` (with units), ``kind``,
+    ``period_ms``, ``rate_Hz``.
     """
 
     model_name: str
@@ -74,6 +80,32 @@ class FiringOnset:
     period_ms: float
     rate_hz: float
     branch: CycleBranch
+
+    @property
+    def status(self) -> int:
+        return int(self.branch.status)
+
+    @property
+    def message(self) -> str:
+        return self.branch.message
+
+    def columns(self) -> dict:
+        p = column_name(self.param_name)
+        return {f"hopf_{p}": np.array([self.hopf]), f"onset_{p}": np.array([self.onset]),
+                "kind": np.array([self.kind]), "period_ms": np.array([self.period_ms]),
+                "rate_Hz": np.array([self.rate_hz])}
+
+    def plot(self, ax=None):
+        """Firing rate 1000/period along the cycle branch with the Hopf point and the onset
+        marked; returns the Axes."""
+        ax = new_axes(ax)
+        self.branch.plot_period(ax, frequency=True, label=f"{self.model_name}: cycles")
+        ax.axvline(self.hopf, color="0.5", ls=":", lw=1, label=f"H at {self.hopf:.4g}")
+        ax.plot([self.onset], [self.rate_hz], "o", color="C3", mec="k", zorder=6,
+                label=f"onset ({self.kind}) {self.onset:.4g}: {self.rate_hz:.3g} Hz")
+        ax.set_xlabel(axis_label(self.param_name))
+        ax.legend(frameon=False, fontsize="small")
+        return ax
 
     def as_row(self) -> dict:
         return {"model": self.model_name, f"H ({self.param_name})": self.hopf,

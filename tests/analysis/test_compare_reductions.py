@@ -50,7 +50,7 @@ def test_compare_hh_with_fast_m_end_to_end_to_csv(tmp_path):
     assert float(by_name["lowest steady rate, 1000/period at onset"]["full"]) == pytest.approx(50.26, abs=0.05)
     table = result.table()
     assert "rheobase" in table and "reduced" in table
-    fig = result.plot()
+    fig = result.plot()[0].figure
     assert len(fig.axes) == 2
     assert fig.axes[1].get_xlabel() == "V (mV)" and fig.axes[1].get_ylabel() == "n"
     plt.close(fig)

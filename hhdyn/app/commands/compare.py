@@ -62,6 +62,6 @@ def run(args) -> int:
     if plot:
         from .fi import _save
 
-        _save(result.plot(), plot)
+        _save(result.plot()[0].figure, plot)
         print(f"wrote {plot}")
     return 0
