@@ -157,7 +157,7 @@ def _pairs(mapping_of_arrays, suffix):
 
 EXPECTED_COLUMNS = {
     "Trajectory": lambda r: {"t_ms": r.t, "V_mV": r.y[0], "m": r.y[1], "h": r.y[2], "n": r.y[3],
-                             "I_stim_uA_per_cm2": Step(1.0, 1.0, 20.0)(r.t)},
+                             "I_applied_uA_per_cm2": float(r.model.params["I_ext"]) + Step(1.0, 1.0, 20.0)(r.t)},
     "BatchResult": lambda r: {"I_ext": r.params["I_ext"], "spike_count": r.spike_counts,
                               "mean_rate_Hz": r.spike_counts * (1000.0 / r.t_end), "status": r.status},
     "VoltageClampResult": lambda r: {"command_mV": np.repeat(r.commands, r.t.size), "t_ms": np.tile(r.t, 2),
@@ -459,7 +459,8 @@ def test_every_public_result_class_is_covered():
     inputs = {"Gate", "Channel", "Instantaneous", "LinearInGate", "ExpRate", "SigmoidRate", "ExpLinearRate",
               "ConstantRate", "FunctionRate", "Constant", "Step", "PulseTrain", "Ramp", "Sum", "Function",
               "OrnsteinUhlenbeck", "WhiteNoise", "CurrentInjection", "CableState", "Declaration", "Equations",
-              "RefractoryProtocol", "SpikeDetector", "BranchBase", "GalleryFigure"}
+              "RefractoryProtocol", "SpikeDetector", "BranchBase", "GalleryFigure",
+              "VoltageConvention", "Problem", "Outcome"}  # the last two: what simulate hands a Method and gets back
     # a result outside this task's files (analysis/lyapunov.py): it does not follow the contract yet
     not_yet = {"HopfNormalForm"}
     covered = set(RESULTS) | RECORDS | CORE
