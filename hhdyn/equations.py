@@ -156,13 +156,13 @@ def parse(label: str, text: str, namespace: Mapping[str, object]):
     expression with only ``namespace`` and sympy's number classes in scope.
     """
     sympy, _, _ = _sympy()
-    from sympy.parsing.sympy_parser import auto_number, convert_xor, parse_expr
+    from sympy.parsing.sympy_parser import auto_number, convert_xor, parse_expr, rationalize
 
     _check_tokens(label, text, set(namespace))
     scope = {"Integer": sympy.Integer, "Float": sympy.Float, "Rational": sympy.Rational, "__builtins__": {}}
     try:
         expr = parse_expr(text.strip(), local_dict=dict(namespace), global_dict=scope,
-                          transformations=(auto_number, convert_xor), evaluate=True)
+                          transformations=(auto_number, rationalize, convert_xor), evaluate=True)
     except (SyntaxError, TypeError, ValueError, AttributeError, NameError, ZeroDivisionError) as exc:
         raise EquationError(f"{label}: cannot parse {text!r} ({type(exc).__name__}: {exc})") from None
     if isinstance(expr, (tuple, list)) or not isinstance(expr, sympy.Basic):
