@@ -615,18 +615,30 @@ class EquationModel(ODEModel):
                 for a, v in zip(self.aux_names, vals)}
 
     def resting_state(self, params=None) -> np.ndarray:
-        """The equilibrium that Newton's method reaches from the initial state (with the exact
-        Jacobian); the initial state itself if Newton does not converge."""
+        """An equilibrium near the initial state: Newton's method (Powell's hybrid, exact Jacobian)
+        from the initial state, else from where the flow takes it after 2000 time units; the
+        initial state itself when neither converges."""
+        from scipy.integrate import solve_ivp
         from scipy.optimize import root
 
         p = self._resolve(params)
         y0 = self.initial_state()
-        with np.errstate(all="ignore"):
-            sol = root(lambda y: self.rhs(y, p), y0, jac=lambda y: self.jacobian(y, p), method="hybr",
-                       options={"xtol": 1e-13})
-        if sol.success and np.all(np.isfinite(sol.x)) and np.max(np.abs(self.rhs(sol.x, p))) < 1e-9:
-            return np.asarray(sol.x, dtype=float)
-        return y0
+
+        def newton(start):
+            with np.errstate(all="ignore"):
+                sol = root(lambda y: self.rhs(y, p), start, jac=lambda y: self.jacobian(y, p), method="hybr")
+                ok = sol.success and np.all(np.isfinite(sol.x))
+                ok = ok and np.max(np.abs(self.rhs(sol.x, p))) < 1e-9 * (1.0 + np.max(np.abs(sol.x)))
+            return np.asarray(sol.x, dtype=float) if ok else None
+
+        found = newton(y0)
+        if found is None:
+            with np.errstate(all="ignore"):
+                flow = solve_ivp(lambda t, y: self.rhs(y, p), (0.0, 2000.0), y0, method="LSODA",
+                                 jac=lambda t, y: self.jacobian(y, p), rtol=1e-8, atol=1e-10)
+            if flow.success and np.all(np.isfinite(flow.y[:, -1])):
+                found = newton(flow.y[:, -1])
+        return y0 if found is None else found
 
     def _check_shape(self, y):
         if y.ndim not in (1, 2) or y.shape[0] != self.n_states:
