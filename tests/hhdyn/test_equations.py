@@ -144,3 +144,12 @@ def test_functions_fixed_and_builtins():
     x = np.array([-1.0, 0.5, 2.0])
     np.testing.assert_allclose(m.rhs(x[None])[0], -2 * x + (x >= 0) - np.where(x > 1, 2, 0) + 0.5)
     assert m.jacobian(np.array([0.5]))[0, 0] == -2.0
+
+
+def test_phase_plane_uses_declared_ranges():
+    from analysis.phaseplane import PhasePlane
+
+    ml = read_ode(DATA / "morris_lecar.ode")
+    plane = PhasePlane(ml)
+    assert plane.xlim == (-80.0, 40.0) and plane.ylim == (-0.1, 0.6)
+    assert len(plane.fixed_points()) == 3
