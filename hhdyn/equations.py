@@ -614,6 +614,27 @@ class EquationModel(ODEModel):
         return {a: np.broadcast_to(np.asarray(v, dtype=float), y.shape[1:]).copy()
                 for a, v in zip(self.aux_names, vals)}
 
+    def plot_aux(self, trajectory, names=None, ax=None, **line_kwargs):
+        """Draw auxiliary quantities (default: all) along a :class:`~hhdyn.simulation.Trajectory`
+        of this model against time on ``ax`` (created if None); returns the Axes."""
+        import matplotlib.pyplot as plt
+
+        names = tuple(self.aux_names if names is None else names)
+        unknown = [n for n in names if n not in self.aux_names]
+        if unknown:
+            raise ValueError(f"{unknown[0]!r} is not an auxiliary quantity of {self.name}; "
+                             f"they are {', '.join(self.aux_names) or 'none'}")
+        if ax is None:
+            _, ax = plt.subplots(figsize=(7, 3.5), layout="constrained")
+        values = self.aux(trajectory.y)
+        for n in names:
+            ax.plot(trajectory.t, values[n], label=n, **line_kwargs)
+        ax.set_xlabel("time")
+        if len(names) > 1:
+            ax.legend(frameon=False)
+        ax.set_title(self.name)
+        return ax
+
     def resting_state(self, params=None) -> np.ndarray:
         """An equilibrium near the initial state: Newton's method (Powell's hybrid, exact Jacobian)
         from the initial state, else from where the flow takes it after 2000 time units; the

@@ -298,6 +298,7 @@ def to_ode(model, path, *, total: float | None = None, dt: float | None = None) 
         for k, v in spec["functions"].items():
             if isinstance(v, list):
                 k, v = f"{k}({','.join(v[0])})", v[1]
+            k = re.sub(r"\s+", "", k)
             lines.append(f"{k}={_xpp_text(_back(v))}")
         for s, text in spec["rhs"].items():
             lines.append(f"{s}'={_xpp_text(_back(text))}")

@@ -153,3 +153,17 @@ def test_phase_plane_uses_declared_ranges():
     plane = PhasePlane(ml)
     assert plane.xlim == (-80.0, 40.0) and plane.ylim == (-0.1, 0.6)
     assert len(plane.fixed_points()) == 3
+
+
+def test_aux_quantities_plot_along_a_trajectory():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    hh = read_ode(DATA / "hh.ode")
+    traj = hhdyn.simulate(hh, 5.0, stimulus=10.0, y0=hh.initial_state())
+    ax = hh.plot_aux(traj, ["I_Na"])
+    line = ax.get_lines()[0].get_ydata()
+    p = hh.params
+    np.testing.assert_allclose(line, p.gNa * traj.m**3 * traj.h * (traj.V - p.ENa), rtol=1e-12)
+    with pytest.raises(ValueError, match="not an auxiliary"):
+        hh.plot_aux(traj, ["I_Ca"])
