@@ -15,8 +15,8 @@ against the declared names: no Python is evaluated from user text). From the sam
   declaration through :func:`hhdyn.engine.register`).
 
 Removable singularities of the HH exp-linear form are found and made exact: every product
-``R/(c·(1 − exp(B))`` or ``R/(c·(exp(B) − 1))`` whose ratio R/B does not depend on the variables
-of B is rewritten as ``(R/(−c·B))·explin(−B)`` resp. ``(R/(c·B))·explin(−B)`` with
+``R/(c·(1 − exp(B))`` or ``R/(c·(exp(B) − 1))`` where R/B, after cancelling, has no denominator
+vanishing with B (R is a multiple of B, e.g. B = (V − V½)/k and R = A·(V − V½)) is rewritten as ``(R/(−c·B))·explin(−B)`` resp. ``(R/(c·B))·explin(−B)`` with
 explin(x) = x/(1 − e^(−x)), exact (equal to 1) at x = 0. So ``0.1*(V+40)/(1-exp(-(V+40)/10))``
 is finite at V = −40 mV and its derivative there is exact.
 
@@ -193,12 +193,26 @@ def regularize(expr, variables):
             if not vars_B:
                 continue
             ratio = sympy.cancel(sympy.together(rest / B))
-            if ratio.free_symbols & vars_B or ratio.has(sympy.exp):
+            if ratio.has(sympy.exp) or not _no_common_zero(ratio, B):
                 continue
             return (ratio / c) * explin(-B)
         return e
 
     return visit(expr)
+
+
+def _no_common_zero(ratio, B) -> bool:
+    """True when the denominator of the (cancelled) ratio R/B does not vanish with B, so that
+    R/(e^B − 1) = (R/B)·B/(e^B − 1) is finite where B = 0."""
+    sympy, _, _ = _sympy()
+    _, den = ratio.as_numer_denom()
+    if not den.free_symbols:
+        return True
+    num_B, _ = B.as_numer_denom()
+    try:
+        return not sympy.gcd(den, num_B).free_symbols
+    except (sympy.PolynomialError, NotImplementedError, TypeError):
+        return False
 
 
 def _one_minus_exp(base):
@@ -459,7 +473,7 @@ class _Compiled:
                                     "another name")
             ns[fname] = parse(f"{label}: fixed quantity {fname}", str(text), ns)
             taken.add(fname)
-        variables = {self.symbols[s] for s in states}
+        variables = set(self.symbols.values())  # states and parameters
         self.states, self.params = states, params
         self.rhs = [regularize(parse(f"{label}: equation for {s}'", str(spec["rhs"][s]), ns), variables)
                     for s in states]

@@ -167,3 +167,21 @@ def test_aux_quantities_plot_along_a_trajectory():
     np.testing.assert_allclose(line, p.gNa * traj.m**3 * traj.h * (traj.V - p.ENa), rtol=1e-12)
     with pytest.raises(ValueError, match="not an auxiliary"):
         hh.plot_aux(traj, ["I_Ca"])
+
+
+def test_removable_singularities_of_both_conventions_are_exact():
+    """α_m of the 1952 paper, 0.1(v + 25)/(e^((v+25)/10) − 1), and the modern form with symbolic
+    parameters are finite at their singular points and equal the declared exp-linear rates."""
+    gate = hhdyn.HodgkinHuxley1952().gates["m"]
+    m = equations({"m": "0.1*(v+25)/(exp((v+25)/10)-1)*(1-m)"}, params={"v": 0.0}, stimulus=None)
+    v = np.concatenate([np.linspace(-100, 50, 301), [-25.0, -25.0 + 1e-10]])
+    got = np.array([m.rhs(np.array([0.0]), {"v": x})[0] for x in v])
+    np.testing.assert_allclose(got, gate.alpha(v), rtol=1e-12)
+    dgot = np.array([m.dfdp(np.array([0.0]), "v", {"v": x})[0] for x in v])
+    np.testing.assert_allclose(dgot, gate.alpha.deriv(v), rtol=1e-9, atol=1e-12)
+    sym = equations({"x": "A*(V - Vh)/(1 - exp(-(V - Vh)/k)) - x"},
+                    params={"A": 0.1, "Vh": -55.0, "k": 10.0, "V": -55.0}, stimulus=None, name="symbolic")
+    ref = hhdyn.ExpLinearRate(1.0, -55.0, 10.0)  # A·k·explin((V − Vh)/k) with A·k = 1
+    for V in (-55.0, -55.0 + 1e-9, -54.0, 0.0):
+        np.testing.assert_allclose(sym.rhs(np.array([0.0]), {"V": V})[0], ref(V), rtol=1e-12)
+        np.testing.assert_allclose(sym.dfdp(np.array([0.0]), "V", {"V": V})[0], ref.deriv(V), rtol=1e-9)
