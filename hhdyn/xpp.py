@@ -23,6 +23,7 @@ them unchanged (two names differing only in case are refused by :func:`to_ode`).
 """
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 
@@ -268,16 +269,28 @@ def _locate(path, message, rhs_line, lines_of):
 
 
 # --------------------------------------------------------------------------- writing
+_NEG_AFTER_OP = re.compile(r"(?<=[*/^])\s*-\s*(\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?)")
+
+
 def _xpp_text(expr_text: str) -> str:
-    return expr_text.replace("**", "^")
+    """Equation text → XPPAUT syntax: ``**`` → ``^``; a negative number right after ``* / ^``
+    in parentheses (XPPAUT's parser refuses ``x/-18``)."""
+    return _NEG_AFTER_OP.sub(r"(-\1)", expr_text.replace("**", "^"))
 
 
 def _fmt(v: float) -> str:
     return repr(float(v))
 
 
-def to_ode(model, path, *, total: float | None = None, dt: float | None = None) -> Path:
+def to_ode(model, path, *, total: float | None = None, dt: float | None = None,
+           initial=None) -> Path:
     """Write ``model`` as an XPPAUT ``.ode`` file that :func:`read_ode` reads back exactly.
+
+    Names that XPPAUT reserves (``t``/``T``, its function names; it ignores case) get a trailing
+    ``_`` (e.g. the temperature ``T`` → ``T_``), noted in a comment; ``@ maxstor`` is raised when
+    ``total/dt`` needs more than XPPAUT's default 5000 stored rows, ``@ bounds`` to 1e6 unless
+    given. ``initial`` (state → value) overrides the initial values (default: the model's own
+    initial values; the resting state for a ConductanceModel).
 
     ``model`` is an :class:`~hhdyn.equations.EquationModel` (its texts are written as given, with
     ``**`` as ``^``) or a :class:`~hhdyn.model.ConductanceModel` (each gate's α and β written as
@@ -293,6 +306,8 @@ def to_ode(model, path, *, total: float | None = None, dt: float | None = None) 
     options = dict(getattr(model, "options", {}) or {})
     if isinstance(model, EquationModel):
         spec = model.spec()
+        declared = list(spec["fixed"]) + [_FUNC_NAME.match(k).group(1) if _FUNC_NAME.match(k) else k
+                                          for k in spec["functions"]] + list(spec["aux"])
         for k, v in spec["fixed"].items():
             lines.append(f"{k}={_xpp_text(_back(v))}")
         for k, v in spec["functions"].items():
@@ -313,17 +328,37 @@ def to_ode(model, path, *, total: float | None = None, dt: float | None = None) 
                     break
     elif isinstance(model, ConductanceModel):
         lines += _conductance_lines(model)
+        declared = []
         params = dict(model.params)
         rest = model.resting_state()
         init = dict(zip(model.state_names, rest))
     else:
         raise ValueError(f"to_ode writes EquationModel and ConductanceModel models, not {type(model).__name__}; "
                          "write the model with hhdyn.equations first")
-    names = list(params) + list(init)
+    if initial is not None:
+        unknown = [k for k in dict(initial) if k not in init]
+        if unknown:
+            raise ValueError(f"initial: {unknown[0]!r} is not a state; states are {', '.join(init)}")
+        init = {**init, **{k: float(v) for k, v in dict(initial).items()}}
+    names = list(params) + list(init) + declared
     lowered = [n.lower() for n in names]
     clash = {n for n in names if lowered.count(n.lower()) > 1}
     if clash:
         raise ValueError(f"names {sorted(clash)} differ only in case; XPPAUT would not tell them apart")
+    renames = {}
+    for n in names:  # XPPAUT reserves t (time) and its function names, case-insensitively
+        new = n
+        while new.lower() in XPP_RESERVED or (new != n and new.lower() in lowered):
+            new += "_"
+        if new != n:
+            renames[n] = new
+    if renames:
+        pattern = re.compile(r"\b(" + "|".join(map(re.escape, renames)) + r")\b")
+        lines = [lines[0]] + [pattern.sub(lambda m: renames[m.group(1)], line) for line in lines[1:]]
+        params = {renames.get(k, k): v for k, v in params.items()}
+        init = {renames.get(k, k): v for k, v in init.items()}
+        options = {k: renames.get(v, v) if isinstance(v, str) else v for k, v in options.items()}
+        lines.insert(1, "# renamed for XPPAUT: " + ", ".join(f"{a} -> {b}" for a, b in renames.items()))
     if params:
         lines.append("par " + ", ".join(f"{k}={_fmt(v)}" for k, v in params.items()))
     lines.append("init " + ", ".join(f"{k}={_fmt(v)}" for k, v in init.items()))
@@ -331,13 +366,28 @@ def to_ode(model, path, *, total: float | None = None, dt: float | None = None) 
         options["total"] = total
     if dt is not None:
         options["dt"] = dt
+    if "maxstor" not in options and isinstance(options.get("total"), (int, float)):
+        steps = float(options["total"]) / float(options.get("dt", 0.05)) * 1.0 / float(options.get("nout", 1))
+        if steps + 1 > 5000:  # XPPAUT keeps 5000 rows by default
+            options["maxstor"] = int(math.ceil(steps)) + 10
+    options.setdefault("bounds", 1e6)  # XPPAUT stops at |x| > 100 by default, currents included
     for k, v in options.items():
+        if isinstance(v, (int, float)) and float(v).is_integer() and k in ("maxstor", "nout", "bounds"):
+            v = str(int(v))
         lines.append(f"@ {k}={_fmt(v) if isinstance(v, (int, float)) else v}")
     lines.append("done")
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text("\n".join(lines) + "\n")
     os.replace(tmp, path)
     return path
+
+
+#: names XPPAUT reserves (compared in lower case): time and the built-in functions
+XPP_RESERVED = frozenset(
+    "t pi if then else exp ln log log10 sqrt sin cos tan asin acos atan atan2 sinh cosh tanh abs heav "
+    "sign max min mod flr ran normal erf erfc delay shift del_shift ishift besselj bessely besseli "
+    "lgamma int sum of not hom_bcs".split())
+_FUNC_NAME = re.compile(rf"^\s*({_NAME})\s*\(")
 
 
 def _back(text: str) -> str:
