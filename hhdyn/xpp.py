@@ -366,9 +366,9 @@ def to_ode(model, path, *, total: float | None = None, dt: float | None = None,
         options["total"] = total
     if dt is not None:
         options["dt"] = dt
-    if "maxstor" not in options and isinstance(options.get("total"), (int, float)):
-        steps = float(options["total"]) / float(options.get("dt", 0.05)) * 1.0 / float(options.get("nout", 1))
-        if steps + 1 > 5000:  # XPPAUT keeps 5000 rows by default
+    if isinstance(options.get("total"), (int, float)):
+        steps = float(options["total"]) / float(options.get("dt", 0.05)) / float(options.get("nout", 1))
+        if steps + 1 > float(options.get("maxstor", 5000)):  # XPPAUT keeps 5000 rows by default
             options["maxstor"] = int(math.ceil(steps)) + 10
     options.setdefault("bounds", 1e6)  # XPPAUT stops at |x| > 100 by default, currents included
     for k, v in options.items():
