@@ -552,8 +552,10 @@ class EquationModel(ODEModel):
                 raise EquationError(f"{spec['name']}: stimulus parameter {stim!r} is not a parameter "
                                     f"({', '.join(spec['params']) or 'none'})")
             spec["stimulus"] = None
-        self._key = json.dumps(spec, sort_keys=False)
-        self._sys = _compile(self._key)
+        # the symbolic work depends on the texts and the names, not on the numbers
+        structure = dict(spec, params={k: 0.0 for k in spec["params"]},
+                         initial={k: 0.0 for k in spec["initial"]}, options={})
+        self._sys = _compile(json.dumps(structure, sort_keys=False))
         self._spec = spec
         self.name = spec["name"]
         self.state_names = self._sys.states
@@ -582,6 +584,10 @@ class EquationModel(ODEModel):
                                 f"initial state {dict(zip(self.state_names, y0))}; change the initial values")
 
     # ------------------------------------------------------------------ protocol
+    def __reduce__(self):
+        # the generated functions do not pickle; the declaration does (process-pool sweeps)
+        return (EquationModel, (self.spec(),))
+
     def spec(self) -> dict:
         """The declaration as plain data (texts and numbers), with the current parameter values."""
         import copy

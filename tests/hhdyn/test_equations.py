@@ -185,3 +185,27 @@ def test_removable_singularities_of_both_conventions_are_exact():
     for V in (-55.0, -55.0 + 1e-9, -54.0, 0.0):
         np.testing.assert_allclose(sym.rhs(np.array([0.0]), {"V": V})[0], ref(V), rtol=1e-12)
         np.testing.assert_allclose(sym.dfdp(np.array([0.0]), "V", {"V": V})[0], ref.deriv(V), rtol=1e-9)
+
+
+def test_equation_models_pickle_for_process_pools():
+    import pickle
+
+    ml = read_ode(DATA / "morris_lecar.ode").with_params(I_ext=45.0)
+    back = pickle.loads(pickle.dumps(ml))
+    y = np.array([-30.0, 0.2])
+    assert back.params == ml.params and back.options == ml.options
+    assert np.array_equal(back.rhs(y), ml.rhs(y)) and np.array_equal(back.jacobian(y), ml.jacobian(y))
+
+
+def test_sweep_with_a_process_pool():
+    from concurrent.futures import ProcessPoolExecutor
+
+    from analysis.sweep import sweep
+
+    model = hh_text()
+    I = np.array([0.0, 10.0, 20.0])
+    y0 = hhdyn.HodgkinHuxley().resting_state()
+    with ProcessPoolExecutor(max_workers=1) as pool:
+        res = sweep(model, {"I_ext": I}, t_end=100.0, y0=y0, progress=False, executor=pool, chunk_size=2)
+    ref = sweep(model, {"I_ext": I}, t_end=100.0, y0=y0, progress=False)
+    np.testing.assert_array_equal(res.values, ref.values)
