@@ -198,6 +198,7 @@ def test_equation_models_pickle_for_process_pools():
 
 
 def test_sweep_with_a_process_pool():
+    import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     from analysis.sweep import sweep
@@ -205,7 +206,7 @@ def test_sweep_with_a_process_pool():
     model = hh_text()
     I = np.array([0.0, 10.0, 20.0])
     y0 = hhdyn.HodgkinHuxley().resting_state()
-    with ProcessPoolExecutor(max_workers=1) as pool:
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
         res = sweep(model, {"I_ext": I}, t_end=100.0, y0=y0, progress=False, executor=pool, chunk_size=2)
     ref = sweep(model, {"I_ext": I}, t_end=100.0, y0=y0, progress=False)
     np.testing.assert_array_equal(res.values, ref.values)
