@@ -285,7 +285,8 @@ def fixed_points(
     n_grid : int
         Grid points bracketing I_ss(V) = I_ext (default 5001: 0.05 mV spacing on the default window).
     box : mapping name → (lo, hi) or sequence of (lo, hi), optional
-        Search box for multi-start Newton (default (−10, 10) for every state).
+        Search box for multi-start Newton (default: the model's ``state_ranges`` where it
+        declares them, (−10, 10) for the other states).
     n_starts : int
         Number of Newton starting points (Halton sequence in the box, plus its centre).
     method : 'auto', 'steady_state' or 'newton'
@@ -339,8 +340,10 @@ def _limits(name, lim):
 
 def _box(model, box) -> np.ndarray:
     names = tuple(model.state_names)
-    if box is None:
-        return np.array([[-10.0, 10.0]] * len(names))
+    if box is None:  # the model's declared state ranges where it has them, else (-10, 10)
+        declared = getattr(model, "state_ranges", None) or {}
+        return np.array([_limits(f"state range of {n!r}", declared[n]) if n in declared else (-10.0, 10.0)
+                         for n in names])
     if isinstance(box, Mapping):
         unknown = [k for k in box if k not in names]
         if unknown:

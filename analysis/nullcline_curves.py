@@ -56,7 +56,11 @@ def _check_limits(name, lim):
 def default_limits(model, name: str):
     """A sensible axis window for state ``name``: V → (min E_rev − 15, max E_rev + 15) mV
     (−92 to 65 mV for HH), a gate → (0, 1),
-    FitzHugh–Nagumo v → (−2.5, 2.5), w → (−1, 2); None when unknown."""
+    FitzHugh–Nagumo v → (−2.5, 2.5), w → (−1, 2); the model's declared ``state_ranges`` first
+    (equation models, XPPAUT files); None when unknown."""
+    declared = getattr(model, "state_ranges", None) or {}
+    if name in declared:
+        return tuple(float(v) for v in declared[name])
     if is_conductance_based(model):
         if name != "V":
             return (0.0, 1.0)

@@ -11,4 +11,8 @@ from .spikes import SpikeDetector, VoltageConvention
 from .batch import BatchResult, simulate_batch
 from . import stimuli
 
+from .equations import EquationError, EquationModel, equations
+from .xpp import OdeFileError, read_ode, to_ode
+from .model_files import ModelFileError, load_model, save_model
+
 __version__ = "0.1.0"

@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from typing import Callable
 
-__all__ = ["MODELS", "make_model"]
+__all__ = ["MODELS", "MODEL_FILE_SUFFIXES", "make_model", "model_argument"]
+
+#: file suffixes that ``make_model`` (and so ``--model PATH``) loads instead of a catalog name
+MODEL_FILE_SUFFIXES = (".ode", ".nml", ".json")
 
 
 def _hh():
@@ -46,11 +49,40 @@ MODELS: dict[str, tuple[Callable, str]] = {
 }
 
 
+def _is_path(name) -> bool:
+    from pathlib import Path
+
+    return str(name).lower().endswith(MODEL_FILE_SUFFIXES) or Path(str(name)).is_file()
+
+
+def model_argument(value: str) -> str:
+    """argparse ``type=`` for ``--model``: a catalog name or a model file path (checked here)."""
+    import argparse
+    from pathlib import Path
+
+    if value in MODELS:
+        return value
+    if _is_path(value):
+        if not Path(value).is_file():
+            raise argparse.ArgumentTypeError(f"model file {value!r} does not exist")
+        return value
+    raise argparse.ArgumentTypeError(
+        f"unknown model {value!r}; choose one of {', '.join(sorted(MODELS))} or give a model file "
+        f"({', '.join(MODEL_FILE_SUFFIXES)})")
+
+
 def make_model(name: str, **params):
-    """Build the catalogued model ``name`` with parameter overrides (ValueError when unknown)."""
+    """Build the catalogued model ``name``, or load the model file ``name`` (``.ode``, ``.nml``,
+    ``.json``; see :func:`hhdyn.load_model`), with parameter overrides (ValueError when unknown)."""
+    if name not in MODELS and _is_path(name):
+        from hhdyn.model_files import load_model
+
+        model = load_model(name)
+        return model.with_params(**params) if params else model
     try:
         factory = MODELS[name][0]
     except KeyError:
-        raise ValueError(f"unknown model {name!r}; choose one of {', '.join(MODELS)}") from None
+        raise ValueError(f"unknown model {name!r}; choose one of {', '.join(MODELS)} "
+                         f"or give a model file ({', '.join(MODEL_FILE_SUFFIXES)})") from None
     model = factory()
     return model.with_params(**params) if params else model

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import math
 
-from ..catalog import MODELS, make_model
+from ..catalog import MODELS, make_model, model_argument
 from hhdyn.io import check_writable
 
 __all__ = ["add_model_arguments", "model_from_args", "output_path", "finite_float", "parse_param"]
@@ -38,7 +38,8 @@ def parse_param(text: str) -> tuple[str, float]:
 
 
 def add_model_arguments(parser) -> None:
-    parser.add_argument("--model", default="hh", choices=sorted(MODELS), help="model to use (default: hh)")
+    parser.add_argument("--model", default="hh", type=model_argument,
+                        help=f"model: {', '.join(sorted(MODELS))} or a .ode/.nml/.json file (default: hh)")
     parser.add_argument("--param", action="append", default=[], type=parse_param, metavar="NAME=VALUE",
                         help="override a model parameter, e.g. --param gK=30 (repeatable)")
 

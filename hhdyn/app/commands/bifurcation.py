@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 
-from ..catalog import MODELS, make_model
+from ..catalog import MODELS, make_model, model_argument
 from ._common import finite_float, output_path, parse_param, positive_float
 
 NAME = "bifurcation"
@@ -10,7 +10,8 @@ HELP = "continue equilibria in one parameter: fold (LP) and Hopf (H) points with
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--model", default="hh", choices=sorted(MODELS), help="model to use (default: hh)")
+    parser.add_argument("--model", default="hh", type=model_argument,
+                        help=f"model: {', '.join(sorted(MODELS))} or a .ode/.nml/.json file (default: hh)")
     parser.add_argument("--param", default="I_ext", metavar="NAME",
                         help="the continued parameter (default: I_ext, µA/cm²)")
     parser.add_argument("--range", nargs=2, type=finite_float, default=None, metavar=("START", "STOP"),
