@@ -7,7 +7,7 @@ import stat
 import tempfile
 from pathlib import Path
 
-__all__ = ["atomic_path", "check_writable"]
+__all__ = ["atomic_path", "check_writable", "reproducible_metadata"]
 
 
 def check_writable(path) -> Path:
@@ -63,6 +63,20 @@ def atomic_path(path):
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def reproducible_metadata(fmt: str) -> dict:
+    """``savefig(metadata=...)`` that leaves out dates and versions for ``fmt``."""
+    fmt = fmt.lower()
+    if fmt == "png":
+        return {"Software": None}
+    if fmt in ("pdf",):
+        return {"Creator": None, "Producer": None, "CreationDate": None}
+    if fmt in ("svg",):
+        return {"Creator": None, "Date": None}
+    if fmt in ("ps", "eps"):
+        return {"Creator": None}
+    return {}
 
 
 def _umask() -> int:

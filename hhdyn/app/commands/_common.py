@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..catalog import MODELS, make_model
-from hhdyn.io import check_writable
+from hhdyn.io import check_writable, reproducible_metadata
 from hhdyn.units import unit_of
 
 __all__ = [
@@ -200,20 +200,6 @@ def save_figure(fig, path, dpi: int = 110) -> None:
             fig.savefig(tmp, dpi=dpi, format=fmt, metadata=reproducible_metadata(fmt))
     finally:
         plt.close(fig)
-
-
-def reproducible_metadata(fmt: str) -> dict:
-    """``savefig(metadata=...)`` that leaves out dates and versions for ``fmt``."""
-    fmt = fmt.lower()
-    if fmt == "png":
-        return {"Software": None}
-    if fmt in ("pdf",):
-        return {"Creator": None, "Producer": None, "CreationDate": None}
-    if fmt in ("svg",):
-        return {"Creator": None, "Date": None}
-    if fmt in ("ps", "eps"):
-        return {"Creator": None}
-    return {}
 
 
 # ------------------------------------------------------------------ work size and progress
