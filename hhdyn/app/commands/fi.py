@@ -47,6 +47,11 @@ def estimated_model_ms(start, stop, step, sweep, settle, measure, ramp_rate, esc
     return n, sweeps * (n * (settle + measure + escape_ms) + (stop - start) / ramp_rate)
 
 
+def _rate(value: float) -> str:
+    """A rate column entry: Hz, or '-' where nothing was measured (e.g. the down sweep of --sweep up)."""
+    return f"{value:10.2f}" if math.isfinite(value) else f"{'-':>10}"
+
+
 def run(args) -> int:
     import sys
 
@@ -72,7 +77,7 @@ def run(args) -> int:
     print(f"{model.name}: F-I curve, {curve.currents.size} currents from {start:g} to {stop:g} µA/cm²")
     print(f"{'I_ext':>8} {'up (Hz)':>10} {'down (Hz)':>10}")
     for I, up, down in zip(curve.currents, curve.rate_up, curve.rate_down):
-        print(f"{I:8.3g} {up:10.2f} {down:10.2f}")
+        print(f"{I:8.3g} {_rate(up)} {_rate(down)}")
     if math.isfinite(curve.onset_current):
         print(f"onset (up sweep): {curve.onset_current:g} µA/cm² at {curve.onset_rate:.2f} Hz")
     else:
