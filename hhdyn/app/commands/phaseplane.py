@@ -15,7 +15,10 @@ def pair(text: str) -> tuple[float, float]:
     parts = text.split(",")
     if len(parts) != 2:
         raise argparse.ArgumentTypeError(f"expected two numbers A,B, got {text!r}")
-    return finite_float(parts[0]), finite_float(parts[1])
+    a, b = finite_float(parts[0]), finite_float(parts[1])
+    if max(abs(a), abs(b)) > 1e6:
+        raise argparse.ArgumentTypeError(f"coordinates must be within ±1e6 (mV, gate fractions, ...), got {text!r}")
+    return a, b
 
 
 def window(text: str) -> tuple[float, float]:
