@@ -22,7 +22,11 @@ BASE = {
     "fi": ["--range", "0", "2", "--step", "1", "--settle", "5", "--measure", "5", "--sweep", "up", "--quiet"],
     "bifurcation": ["--model", "fhn", "--range", "0", "1"],
     "axon": ["--length-cm", "2.5", "--dt", "0.05"],
+    "gallery": ["--only", "passive_membrane"],
+    "explore": ["--model", "fhn", "--t-end", "5"],
 }
+#: Commands whose base also names an output in the example's folder.
+BASE_OUTPUT = {"gallery": ("--out", "gallery"), "explore": ("--save", "ex.png")}
 #: Path options (get file names, not numbers).
 PATHS = {"--plot", "--csv", "--json", "--save", "--out"}
 #: Values no numeric or name option may accept.
@@ -70,6 +74,9 @@ def time_bound(seconds):
 def command_lines(draw, tmp_dir):
     command = draw(st.sampled_from(sorted(BASE)))
     argv, nonsense = [command, *BASE[command]], False
+    if command in BASE_OUTPUT:
+        option, name = BASE_OUTPUT[command]
+        argv += [option, str(tmp_dir / name)]
     for _ in range(draw(st.integers(0, 4))):
         option, nargs, is_flag = draw(st.sampled_from(OPTIONS[command]))
         if option == "--cycles" and command == "bifurcation":
@@ -114,7 +121,7 @@ def test_random_command_lines_fail_in_one_line_or_succeed(data, tmp_path, capsys
     check_outcome(argv, code, out, err)
     if nonsense:
         assert code == 2, (argv, out)
-    for leftover in tmp_path.glob(".*"):  # no temporary file survives
+    for leftover in tmp_path.rglob(".*"):  # no temporary file survives
         raise AssertionError(f"{leftover} left behind by {argv}")
 
 

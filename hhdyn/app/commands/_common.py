@@ -166,6 +166,21 @@ def output_path(path, option: str = ""):
         raise ValueError(f"{option} {err}".strip()) from None
 
 
+#: Output options that take a matplotlib figure (their suffix picks the format).
+IMAGE_OPTIONS = ("plot", "save")
+
+
+def check_image_format(path, option: str) -> None:
+    """ValueError unless matplotlib can write the format named by ``path``'s suffix (none: PNG)."""
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    fmt = Path(path).suffix.lstrip(".").lower()
+    supported = FigureCanvasBase.get_supported_filetypes()
+    if fmt and fmt not in supported:
+        raise ValueError(f"{option} {str(path)!r}: matplotlib cannot write .{fmt} files; use one of "
+                         + ", ".join(f".{f}" for f in sorted(supported)))
+
+
 def outputs(**paths):
     """Check every output (keyword = option name without dashes) before work starts, and that no
     two options name the same file; returns the checked paths in order (None where not given)."""
@@ -173,6 +188,8 @@ def outputs(**paths):
     for key, path in paths.items():
         option = "--" + key.replace("_", "-")
         p = output_path(path, option)
+        if p is not None and key in IMAGE_OPTIONS:
+            check_image_format(p, option)
         if p is not None:
             real = Path(p).resolve()
             if real in seen:

@@ -30,7 +30,7 @@ def window(text: str) -> tuple[float, float]:
 
 
 CURRENT = bounded_float(-1e4, 1e4, "µA/cm²", lo_open=False)
-DURATION = bounded_float(0.0, 1e5, "ms")
+DURATION = bounded_float(0.0, 1e4, "ms")
 
 
 def add_plane_arguments(parser) -> None:
