@@ -47,6 +47,9 @@ def add_plane_arguments(parser) -> None:
 def plane_others(args, model):
     """The ``others`` argument for a model from the command line (None for planar models)."""
     if model.n_states == 2:
+        if args.others not in (None, "steady_state"):
+            raise ValueError(f"--others {args.others!r}: {model.name} has only the two states "
+                             f"{', '.join(model.state_names)}, so there is nothing to fix; leave --others out")
         return None
     if args.others in (None, "steady_state"):
         return "steady_state"
