@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 
-from ._common import bounded_float, check_work, outputs, save_figure, working
+from ._common import bounded_float, check_params, check_work, outputs, parse_param, save_figure, working
 
 NAME = "axon"
 HELP = "simulate a spike travelling along an HH axon and print its conduction velocity"
@@ -29,16 +29,33 @@ def add_arguments(parser) -> None:
                         help=f"compartment length, µm (default λ/40, at most {MAX_SEGMENT_LAMBDA:g} λ)")
     parser.add_argument("--dt", type=bounded_float(0.0, MAX_DT, "ms"), default=0.01, metavar="MS",
                         help=f"time step, ms (default 0.01, at most {MAX_DT:g})")
+    parser.add_argument("--param", action="append", default=[], type=parse_param, metavar="NAME=VALUE",
+                        help="set a parameter of the HH membrane, e.g. --param gK=30 (repeatable; the "
+                             "temperature is --celsius)")
     parser.add_argument("--plot", default=None, metavar="PNG", help="save a kymograph and voltage traces here")
     parser.add_argument("--csv", default=None, metavar="CSV", help="save the voltage of every compartment here")
 
 
-def resting_length_constant_um(diameter_um: float, Ra_ohm_cm: float, celsius: float) -> float:
-    """λ = √(d·R_m/(4·R_a)) (µm) of the HH membrane's resting slope conductance at ``celsius``."""
-    from analysis.propagation import length_constant_um
+def membrane_from_args(args):
+    """The HH membrane at ``--celsius`` with ``--param`` applied (each checked)."""
     from hhdyn.squid import HodgkinHuxley
 
-    membrane = HodgkinHuxley(T=celsius)
+    params = dict(args.param)
+    if "T" in params:
+        raise ValueError("--param T=...: the axon's temperature is set by --celsius")
+    check_params(params)
+    membrane = HodgkinHuxley()
+    unknown = [n for n in params if n not in membrane.params]
+    if unknown:
+        raise ValueError(f"--param: unknown parameter {unknown[0]!r} of the HH membrane; known: "
+                         f"{', '.join(membrane.params)}")
+    return membrane.with_params(**params, T=args.celsius)
+
+
+def resting_length_constant_um(membrane, diameter_um: float, Ra_ohm_cm: float) -> float:
+    """λ = √(d·R_m/(4·R_a)) (µm) of ``membrane``'s resting slope conductance (R_m = 1/g_slope)."""
+    from analysis.propagation import length_constant_um
+
     g = float(membrane.steady_state_current_deriv(membrane.resting_state()[0]))
     return length_constant_um(diameter_um, Ra_ohm_cm, max(g, 1e-6))
 
@@ -47,7 +64,8 @@ def run(args) -> int:
     from analysis.propagation import measure_conduction_velocity
 
     plot, csv = outputs(plot=args.plot, csv=args.csv)
-    lam = resting_length_constant_um(args.diameter_um, args.Ra, args.celsius)
+    membrane = membrane_from_args(args)
+    lam = resting_length_constant_um(membrane, args.diameter_um, args.Ra)
     segment = lam / 40.0 if args.segment_um is None else args.segment_um
     if segment > MAX_SEGMENT_LAMBDA * lam:
         raise ValueError(f"--segment-um {segment:g} is longer than {MAX_SEGMENT_LAMBDA:g} length constants "
@@ -62,7 +80,7 @@ def run(args) -> int:
     with working(f"simulating {compartments} compartments for {steps:.0f} steps"):
         result = measure_conduction_velocity(
             length_cm=args.length_cm, diameter_um=args.diameter_um, Ra_ohm_cm=args.Ra, celsius=args.celsius,
-            segment_um=args.segment_um, dt=args.dt,
+            segment_um=args.segment_um, dt=args.dt, membrane=membrane,
         )
     n = len(result.x_um)
     print(f"HH axon: length {args.length_cm:g} cm, diameter {args.diameter_um:g} µm, Ra {args.Ra:g} Ω·cm, "
