@@ -230,3 +230,34 @@ def test_gallery_renders_byte_for_byte_twice(tmp_path):
     before = (a / "passive_membrane.png").stat().st_mtime_ns
     gallery.render(a, ["passive_membrane"])  # an unchanged figure is not rewritten
     assert (a / "passive_membrane.png").stat().st_mtime_ns == before
+
+
+def _spike_count(out: str) -> int:
+    return int(out.split(":")[1].split("spikes")[0])
+
+
+@pytest.mark.xfail(strict=False, reason="needs the library's convention-aware spike detection (sim helper); "
+                                        "the CLI counts with Trajectory.spike_times")
+def test_hh1952_counts_spikes_like_the_modern_model(capsys):
+    # I_1952 = -I_ext: +10 µA/cm² in the 1952 convention hyperpolarizes, exactly as -10 in the modern one
+    code, out_1952, err = run(["simulate", "--model", "hh1952", "--I", "10", "--t-end", "50"], capsys)
+    assert code == 0, err
+    code, out_modern, err = run(["simulate", "--model", "hh", "--I", "-10", "--t-end", "50"], capsys)
+    assert code == 0, err
+    assert _spike_count(out_1952) == _spike_count(out_modern) == 0
+
+
+@pytest.mark.parametrize("argv, needle", [
+    (["compare", "--reduced", "fhn", "--c", "nan"], "--c"),
+    (["compare", "--reduced", "h_plus_n", "--param", "T=-274"], "absolute zero"),
+    (["axon", "--param", "T=3"], "--celsius"),
+    (["axon", "--param", "gX=1"], "gX"),
+    (["gallery", "--list", "--only", "nope"], "nope"),
+    (["simulate", "--plot", "o.xyz"], ".xyz"),
+    (["phaseplane", "--model", "fhn", "--others", "v=1"], "--others"),
+])
+def test_more_careless_input(argv, needle, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(argv, capsys)
+    assert code == 2 and err.count("\n") == 1 and needle in err and out == ""
+    assert list(tmp_path.iterdir()) == []
