@@ -67,6 +67,8 @@ class _Parser(argparse.ArgumentParser):
         self._negative_number_matcher = NEGATIVE_NUMBER
 
     def error(self, message):  # one line, exit 2 (argparse would print the usage too)
+        if "unrecognized arguments" in message and "--set" in message.split():
+            message += " (--set is now --param NAME=VALUE, in every command)"
         raise UsageError(f"{self.prog}: {message} (see '{self.prog} --help')")
 
 

@@ -77,6 +77,9 @@ def parse_param(text: str) -> tuple[str, float]:
     """argparse type for ``NAME=VALUE`` (the one parser of every ``--param``-like option)."""
     name, sep, value = str(text).partition("=")
     name = name.strip()
+    if not sep and name.isidentifier():
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE (e.g. gK=30), got {text!r} (to choose the "
+                                         "continued parameter of 'hhdyn bifurcation' use --vary NAME)")
     if not sep or not name.isidentifier():
         raise argparse.ArgumentTypeError(f"expected NAME=VALUE (e.g. gK=30), got {text!r}")
     try:
