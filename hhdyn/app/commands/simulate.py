@@ -14,7 +14,7 @@ HELP = "simulate a model under a constant current and/or current steps"
 MAX_SAMPLES = 5e6
 #: Longest run, ms: the HH model integrates at roughly 1-2 ms of model time per ms of CPU when it
 #: fires, so this is a few minutes.
-MAX_T_END = 2e5
+MAX_T_END = 1e5
 CURRENT = bounded_float(-1e4, 1e4, "µA/cm²", lo_open=False)
 
 
