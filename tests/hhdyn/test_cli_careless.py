@@ -255,6 +255,7 @@ def test_hh1952_counts_spikes_like_the_modern_model(capsys):
     (["gallery", "--list", "--only", "nope"], "nope"),
     (["simulate", "--plot", "o.xyz"], ".xyz"),
     (["phaseplane", "--model", "fhn", "--others", "v=1"], "--others"),
+    (["bifurcation", "--model", "fhn", "--range", "0", "1", "--range2", "1e308", "0"], "--two-param"),
 ])
 def test_more_careless_input(argv, needle, capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)

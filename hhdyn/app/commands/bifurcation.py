@@ -66,6 +66,8 @@ def run(args) -> int:
         raise ValueError(f"--vary: unknown parameter {param!r} of {model.name}; known: {', '.join(model.params)}")
     if args.y is not None and args.y not in model.state_names:
         raise ValueError(f"--y: {args.y!r} is not a state of {model.name}; states: {', '.join(model.state_names)}")
+    if args.range2 is not None and not args.two_param:
+        raise ValueError("--range2 is the window of the second parameter: it needs --two-param NAME")
     if args.two_param:
         if args.two_param not in model.params:
             raise ValueError(f"--two-param: unknown parameter {args.two_param!r}; known: {', '.join(model.params)}")
