@@ -53,8 +53,6 @@ def run(args) -> int:
     plot, csv = outputs(plot=args.plot, csv=args.csv)
     full = model_from_args(args)
     progress = None if args.quiet else (lambda line: print(f"hhdyn compare: {line}", file=sys.stderr, flush=True))
-    if progress:
-        progress(f"building the {args.reduced} reduction of {full.name}")
     reduced = reduce(full, args.reduced, args.c, args.slope)
     result = compare(full, reduced, refractory=not args.no_refractory, progress=progress)
     print(result.table())
