@@ -82,7 +82,8 @@ def render(out_dir="figures", names=None, progress: Callable[[str], None] | None
     for i, item in enumerate(figures.values(), start=1):
         start = time.perf_counter()
         if progress:
-            progress(f"[{i}/{len(figures)}] computing {item.name} (the first figures also compile kernels) ...")
+            progress(f"[{i}/{len(figures)}] computing {item.name} ..."
+                     + (" (a first run also compiles the numba kernels, up to a minute)" if i == 1 else ""))
         with matplotlib.rc_context({"svg.hashsalt": "hhdyn", "path.simplify": True}):
             np.random.seed(0)
             fig = item.make()
