@@ -78,6 +78,11 @@ def command_lines(draw, tmp_dir):
         option, name = BASE_OUTPUT[command]
         argv += [option, str(tmp_dir / name)]
     for _ in range(draw(st.integers(0, 4))):
+        if draw(st.integers(0, 9)) == 0:  # a stray word: garbage, a misspelt option, a lone dash
+            word = draw(st.one_of(st.text(max_size=6), st.sampled_from(["-", "--", "--nope", "-1e3x", "---I"])))
+            argv.append(word)
+            nonsense = nonsense or bool(word)  # an empty word is no option and no value: refused too
+            continue
         option, nargs, is_flag = draw(st.sampled_from(OPTIONS[command]))
         if option == "--cycles" and command == "bifurcation":
             continue  # collocation of cycles is the one slow flag; its sizes are checked by --ntst/--ncol
