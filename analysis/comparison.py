@@ -187,6 +187,8 @@ def _measure(model, *, fi_currents, refractory, hopf_range, progress, label):
     values, notes, results = {}, [], {}
 
     def attempt(name, fn):
+        if progress:
+            progress(f"{label}: computing {name} ...")
         try:
             out = fn()
         except (ValueError, ArithmeticError, RuntimeError) as err:

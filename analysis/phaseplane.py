@@ -432,6 +432,11 @@ class PhasePlane:
                     jobs.append((start, False))
                 elif planar and fp.kind == "stable focus":
                     jobs.append((start, True))
+                    # a stable cycle may surround the unstable one found backward: start forward
+                    # from a quarter of the window away along x (a depolarising kick for V)
+                    far = np.array(fp.state, dtype=float)
+                    far[self.plane.ix] += 0.25 * self.plane.widths[0]
+                    jobs.append((far, False))
         if seeds is not None and len(seeds):
             for s in np.atleast_2d(np.asarray(seeds, dtype=float)):
                 y0 = self.initial_state(s)

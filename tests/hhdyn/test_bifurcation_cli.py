@@ -7,7 +7,7 @@ import pytest
 
 
 def test_hh_diagram_png_and_json(tmp_path, run_cli):
-    proc = run_cli("bifurcation", "--model", "hh", "--param", "I_ext", "--range", "-10", "200",
+    proc = run_cli("bifurcation", "--model", "hh", "--vary", "I_ext", "--range", "-10", "200",
                 "--plot", str(tmp_path / "out.png"), "--json", str(tmp_path / "out.json"),
                 "--csv", str(tmp_path / "out.csv"))
     assert proc.returncode == 0, proc.stderr
@@ -38,12 +38,12 @@ def test_two_parameter_curves(tmp_path, run_cli):
 
 
 @pytest.mark.parametrize("args, message", [
-    (("--param", "I_app", "--range", "0", "10"), "unknown parameter 'I_app'"),
+    (("--vary", "I_app", "--range", "0", "10"), "unknown parameter 'I_app'"),
     (("--range", "5", "5"), "start == stop"),
     (("--range", "0", "nan"), "not a finite number"),
-    (("--param", "gK", ), "--range START STOP is required"),
+    (("--vary", "gK", ), "--range START STOP is required"),
     (("--plot", "/nonexistent-folder/x.png"), "does not exist"),
-    (("--set", "gK=-3"), "gK"),
+    (("--param", "gK=-3"), "gK"),
     (("--two-param", "gX"), "unknown parameter 'gX'"),
     (("--two-param", "gK", "--range2", "40", "50"), "contain gK=36"),
 ])
@@ -57,7 +57,7 @@ def test_bad_input_is_one_line_exit_2(args, message, capsys):
 
 
 def test_bad_input_through_the_executable(run_cli):
-    proc = run_cli("bifurcation", "--param", "I_app", "--range", "0", "10")
+    proc = run_cli("bifurcation", "--vary", "I_app", "--range", "0", "10")
     assert proc.returncode == 2
     assert proc.stderr.startswith("hhdyn: error:") and "unknown parameter 'I_app'" in proc.stderr
     assert proc.stderr.count("\n") == 1

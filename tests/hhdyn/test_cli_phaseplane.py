@@ -50,7 +50,7 @@ def test_phaseplane_bad_input_one_line_exit_2(args, needle, run_cli):
 def test_explore_headless_scripted(tmp_path, run_cli):
     out = tmp_path / "ex.png"
     r = run_cli("explore", "--model", "h_plus_n", "--slider", "gK=20:50", "--save", str(out),
-               "--set", "I_ext=12", "--click=-50,0.4", "--t-end", "20")
+               "--param", "I_ext=12", "--click=-50,0.4", "--t-end", "20")
     assert r.returncode == 0, r.stderr
     assert "I_ext = 12" in r.stdout and "unstable focus" in r.stdout and "1 trajectories" in r.stdout
     assert out.read_bytes()[:4] == b"\x89PNG"

@@ -1,34 +1,39 @@
 """``hhdyn bifurcation``: the equilibrium diagram of a model in one parameter (AUTO/MatCont style)."""
 from __future__ import annotations
 
+import sys
 
-from ..catalog import MODELS, make_model, model_argument
-from ._common import finite_float, output_path, parse_param, positive_float
+from ._common import (add_model_arguments, bounded_int, check_params, check_work, finite_float, model_from_args,
+                      outputs, positive_float, save_figure, working)
 
 NAME = "bifurcation"
-HELP = "continue equilibria in one parameter: fold (LP) and Hopf (H) points with l1"
+HELP = "continue equilibria in one parameter (--vary): fold (LP) and Hopf (H) points with l1"
+
+#: Most pseudo-arclength steps the window may need at --max-step (the branch has at most 5000 points).
+MAX_STEPS = 5000
+#: Largest collocation mesh for --cycles: the Newton system has ntst·ncol·n_states unknowns.
+MAX_NTST = 400
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--model", default="hh", type=model_argument,
-                        help=f"model: {', '.join(sorted(MODELS))} or a .ode/.nml/.json file (default: hh)")
-    parser.add_argument("--param", default="I_ext", metavar="NAME",
-                        help="the continued parameter (default: I_ext, µA/cm²)")
+    add_model_arguments(parser)
+    parser.add_argument("--vary", default="I_ext", metavar="NAME",
+                        help="the continued parameter (default: I_ext, µA/cm²); --param NAME=VALUE sets the "
+                             "others")
     parser.add_argument("--range", nargs=2, type=finite_float, default=None, metavar=("START", "STOP"),
-                        help="parameter window: start (where the branch begins) and stop; default -10 200 for I_ext")
-    parser.add_argument("--set", action="append", default=[], type=parse_param, metavar="NAME=VALUE",
-                        help="override a model parameter, e.g. --set gK=30 (repeatable)")
+                        help="window of the --vary parameter: start (where the branch begins) and stop; "
+                             "default -10 200 for I_ext")
     parser.add_argument("--max-step", type=positive_float, default=None, metavar="STEP",
-                        help="maximum pseudo-arclength step (default: window/40)")
+                        help="maximum pseudo-arclength step (default: window/40; at most the window)")
     parser.add_argument("--two-param", default=None, metavar="NAME",
-                        help="also continue every H and LP point in (PARAM, NAME)")
+                        help="also continue every H and LP point in (VARY, NAME)")
     parser.add_argument("--range2", nargs=2, type=finite_float, default=None, metavar=("LOW", "HIGH"),
                         help="window of the second parameter (default: 0 to 3x its value)")
     parser.add_argument("--cycles", action="store_true",
                         help="also continue the periodic orbits born at the Hopf points (collocation; LPC, PD, NS)")
-    parser.add_argument("--ntst", type=int, default=50, metavar="N",
-                        help="collocation mesh intervals for --cycles (default 50, at least 10)")
-    parser.add_argument("--ncol", type=int, default=4, metavar="N",
+    parser.add_argument("--ntst", type=bounded_int(10, MAX_NTST), default=50, metavar="N",
+                        help=f"collocation mesh intervals for --cycles, 10-{MAX_NTST} (default 50)")
+    parser.add_argument("--ncol", type=bounded_int(2, 7), default=4, metavar="N",
                         help="collocation points per interval for --cycles, 2-7 (default 4)")
     parser.add_argument("--y", default=None, metavar="STATE", help="state on the y axis of the plot (default: V)")
     parser.add_argument("--plot", default=None, metavar="PNG", help="save the diagram here")
@@ -54,32 +59,47 @@ def run(args) -> int:
     from analysis.codim2 import continue_fold, continue_hopf
     from analysis.continuation import continue_equilibria
 
-    plot, json_path, csv_path = output_path(args.plot), output_path(args.json), output_path(args.csv)
-    if args.cycles and not 2 <= args.ncol <= 7:
-        raise ValueError(f"--ncol must be an integer in 2..7, got {args.ncol}")
-    if args.cycles and args.ntst < 10:
-        raise ValueError(f"--ntst must be at least 10, got {args.ntst}")
-    model = make_model(args.model, **dict(args.set))
+    plot, json_path, csv_path = outputs(plot=args.plot, json=args.json, csv=args.csv)
+    model = model_from_args(args)
+    param = args.vary
+    if param not in model.params:
+        raise ValueError(f"--vary: unknown parameter {param!r} of {model.name}; known: {', '.join(model.params)}")
+    if args.y is not None and args.y not in model.state_names:
+        raise ValueError(f"--y: {args.y!r} is not a state of {model.name}; states: {', '.join(model.state_names)}")
+    if args.range2 is not None and not args.two_param:
+        raise ValueError("--range2 is the window of the second parameter: it needs --two-param NAME")
     if args.two_param:
         if args.two_param not in model.params:
             raise ValueError(f"--two-param: unknown parameter {args.two_param!r}; known: {', '.join(model.params)}")
-        if args.two_param == args.param:
-            raise ValueError(f"--two-param must differ from --param, got {args.param!r} twice")
+        if args.two_param == param:
+            raise ValueError(f"--two-param must differ from --vary, got {param!r} twice")
         value = float(model.params[args.two_param])
         bounds2 = tuple(args.range2) if args.range2 else (
             (0.0, 3.0 * value) if value > 0 else (-abs(value) - 10, abs(value) + 10))
         if not bounds2[0] < bounds2[1] or not bounds2[0] <= value <= bounds2[1]:
             raise ValueError(f"--range2 {bounds2[0]:g} {bounds2[1]:g} must be increasing and contain "
                              f"{args.two_param}={value:g}")
+        for bound in bounds2:
+            check_params({args.two_param: bound}, "--range2")
     if args.range is None:
-        if args.param != "I_ext":
-            raise ValueError(f"--range START STOP is required for --param {args.param}")
+        if param != "I_ext":
+            raise ValueError(f"--range START STOP is required for --vary {param}")
         start, stop = -10.0, 200.0
     else:
         start, stop = args.range
-    branch = continue_equilibria(model, args.param, start, stop, max_step=args.max_step)
+    for bound in (start, stop):
+        check_params({param: bound}, "--range")
+    span = abs(stop - start)
+    if args.max_step is not None and span > 0:
+        if args.max_step > span:
+            raise ValueError(f"--max-step {args.max_step:g} is larger than the window |STOP - START| = {span:g}; "
+                             f"use at most {span:g} (default {span / 40:g})")
+        check_work(span / args.max_step, MAX_STEPS, f"--max-step {args.max_step:g} over a window of {span:g}",
+                   f"use --max-step of at least {span / MAX_STEPS:.3g}")
+    with working(f"continuing the equilibria of {model.name} in {param}"):
+        branch = continue_equilibria(model, param, start, stop, max_step=args.max_step)
     branches = [branch]
-    print(f"{branch.model_name}: {len(branch.param)} points, {args.param} from {start:g} to {stop:g}; "
+    print(f"{branch.model_name}: {len(branch.param)} points, {param} from {start:g} to {stop:g}; "
           f"{branch.message}")
     if args.cycles:
         from analysis.cycles import cycle_branches
@@ -92,7 +112,7 @@ def run(args) -> int:
             follow = {"H": continue_hopf, "LP": continue_fold}.get(point.kind)
             if follow is not None and not any(c.kind == point.kind and _passes_through(c, point.param, value)
                                               for c in branches[1:]):
-                branches.append(follow(model, point, args.two_param, param=args.param, bounds=(lo - span, hi + span),
+                branches.append(follow(model, point, args.two_param, param=param, bounds=(lo - span, hi + span),
                                        bounds2=bounds2, max_step=max(span, bounds2[1] - bounds2[0]) / 40.0))
     diagram = BifurcationDiagram(branches)
     print(diagram.summary())
@@ -107,8 +127,6 @@ def run(args) -> int:
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
-
-        from hhdyn.io import atomic_path
 
         from analysis.cycles import CycleBranch, plot_with_period
 
@@ -128,8 +146,9 @@ def run(args) -> int:
             axes[0, -1].legend(fontsize=8)
             axes[0, -1].set_title("codimension-two curves", fontsize=10)
         fig.tight_layout()
-        with atomic_path(plot) as tmp:
-            fig.savefig(tmp, dpi=110, format=plot.suffix.lstrip(".") or "png")
-        plt.close(fig)
+        save_figure(fig, plot)
         print(f"wrote {plot}")
-    return 0 if all(b.status >= 0 for b in branches) else 1
+    failed = [b for b in branches if b.status < 0]
+    for b in failed:
+        print(f"hhdyn: {b.kind} branch ended early: {' '.join(str(b.message).split())}", file=sys.stderr)
+    return 1 if failed else 0

@@ -1,7 +1,7 @@
 """``hhdyn compare``: a reduction of HH against the full model, experiment by experiment."""
 from __future__ import annotations
 
-from ._common import add_model_arguments, finite_float, model_from_args, output_path
+from ._common import add_model_arguments, bounded_float, model_from_args, outputs, save_figure
 
 NAME = "compare"
 HELP = "compare a reduction (fast_m, h_plus_n, fhn) with the full model: rest, thresholds, refractoriness, F-I, spike"
@@ -14,8 +14,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--reduced", required=True, choices=REDUCTIONS,
                         help="fast_m: m = m_inf(V); h_plus_n: Rinzel's 2D model; fhn: FitzHugh-Nagumo fitted "
                              "to the h_plus_n nullclines")
-    parser.add_argument("--c", type=finite_float, default=0.8, help="h_plus_n/fhn: h = c + slope*n (default 0.8)")
-    parser.add_argument("--slope", type=finite_float, default=-1.0, help="h_plus_n/fhn: slope (default -1)")
+    parser.add_argument("--c", type=bounded_float(-10.0, 10.0, lo_open=False), default=0.8, help="h_plus_n/fhn: h = c + slope*n (default 0.8)")
+    parser.add_argument("--slope", type=bounded_float(-10.0, 10.0, lo_open=False), default=-1.0, help="h_plus_n/fhn: slope (default -1)")
     parser.add_argument("--no-refractory", action="store_true", help="skip the paired-pulse refractory periods")
     parser.add_argument("--csv", default=None, metavar="CSV", help="save the comparison table here")
     parser.add_argument("--plot", default=None, metavar="PNG", help="save the traces and (V, n) figure here")
@@ -50,18 +50,16 @@ def run(args) -> int:
 
     from analysis.comparison import compare
 
-    plot, csv = output_path(args.plot), output_path(args.csv)
+    plot, csv = outputs(plot=args.plot, csv=args.csv)
     full = model_from_args(args)
+    progress = None if args.quiet else (lambda line: print(f"hhdyn compare: {line}", file=sys.stderr, flush=True))
     reduced = reduce(full, args.reduced, args.c, args.slope)
-    progress = None if args.quiet else (lambda line: print(line, file=sys.stderr, flush=True))
     result = compare(full, reduced, refractory=not args.no_refractory, progress=progress)
     print(result.table())
     if csv:
         result.to_csv(csv)
         print(f"wrote {csv}")
     if plot:
-        from .fi import _save
-
-        _save(result.plot()[0].figure, plot)
+        save_figure(result.plot()[0].figure, plot)
         print(f"wrote {plot}")
     return 0

@@ -18,13 +18,33 @@ def run(args) -> int:
 
     from ..gallery import registry, render
 
+    from hhdyn.io import check_writable
+
+    figures = registry()
+    unknown = [n for n in args.only or () if n not in figures]
+    if unknown:
+        raise ValueError(f"--only: unknown gallery figure {unknown[0]!r}; known: {', '.join(figures)}")
     if args.list:
-        for item in registry().values():
-            print(f"{item.name:32s} {item.description}")
+        for item in figures.values():
+            if not args.only or item.name in args.only:
+                print(f"{item.name:32s} {item.description}")
         return 0
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise ValueError(f"--out {args.out!r} exists and is not a folder")
+    if out.is_dir():  # every file it will write must be writable before the first figure is computed
+        names = [*(args.only or figures), *([] if args.only else ["index"])]
+        for name in names:
+            target = out / (f"{name}.md" if name == "index" else f"{name}.png")
+            try:
+                check_writable(target)
+            except ValueError as err:
+                raise ValueError(f"--out: {err}") from None
+    else:
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise ValueError(f"--out {args.out!r} cannot be created ({err.strerror}); choose a writable folder") from None
     written = render(out, args.only, progress=lambda line: print(line, file=sys.stderr, flush=True))
     print(f"wrote {len(written)} figures to {out}/")
     return 0

@@ -14,6 +14,7 @@ figure is one new function in a new or existing module.
 from __future__ import annotations
 
 import importlib
+import io
 import pkgutil
 import time
 from dataclasses import dataclass
@@ -55,15 +56,19 @@ def registry() -> dict[str, GalleryFigure]:
 def render(out_dir="figures", names=None, progress: Callable[[str], None] | None = None) -> list[Path]:
     """Render the registered figures (all, or ``names``) as PNGs into ``out_dir``.
 
-    Each file is written atomically; an ``index.md`` lists the figures with their descriptions.
-    ``progress`` receives one line per figure (name and seconds taken).
+    Each file is written atomically and byte-for-byte reproducibly (no date or version in the
+    PNG, matplotlib's ``svg.hashsalt`` fixed, numpy's global random state seeded per figure). A
+    full render keeps ``index.md`` (the figures with their descriptions) valid after every figure,
+    so an interrupted run leaves an index of what it finished (and of older renders still there).
+    ``progress`` receives a line when each figure starts and when it is written (seconds taken).
     """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import numpy as np
 
-    from hhdyn.io import atomic_path
+    from hhdyn.io import atomic_path, reproducible_metadata
 
     figures = registry()
     if names:
@@ -76,17 +81,59 @@ def render(out_dir="figures", names=None, progress: Callable[[str], None] | None
     written = []
     for i, item in enumerate(figures.values(), start=1):
         start = time.perf_counter()
-        fig = item.make()
-        path = out / f"{item.name}.png"
-        with atomic_path(path) as tmp:
-            fig.savefig(tmp, dpi=110, format="png")
-        plt.close(fig)
+        if progress:
+            progress(f"[{i}/{len(figures)}] computing {item.name} ..."
+                     + (" (a first run also compiles the numba kernels, up to a minute)" if i == 1 else ""))
+        with matplotlib.rc_context({"svg.hashsalt": "hhdyn", "path.simplify": True}):
+            np.random.seed(0)
+            fig = item.make()
+            path = out / f"{item.name}.png"
+            buffer = io.BytesIO()
+            try:
+                fig.savefig(buffer, dpi=110, format="png", metadata=reproducible_metadata("png"))
+            finally:
+                plt.close(fig)
+        png = buffer.getvalue()
+        unchanged = same_pixels(path, png)
+        if not unchanged:
+            with atomic_path(path) as tmp:
+                tmp.write_bytes(png)
         written.append(path)
         if progress:
-            progress(f"[{i}/{len(figures)}] {path} ({time.perf_counter() - start:.1f} s)")
-    if names is None:
-        lines = ["# hhdyn gallery", "", "Rendered by `hhdyn gallery`.", ""]
-        lines += [f"## {f.name}\n\n{f.description}\n\n![{f.name}]({f.name}.png)\n" for f in figures.values()]
-        with atomic_path(out / "index.md") as tmp:
-            tmp.write_text("\n".join(lines))
+            verb = "unchanged" if unchanged else "wrote"
+            progress(f"[{i}/{len(figures)}] {verb} {path} ({time.perf_counter() - start:.1f} s)")
+        if names is None:
+            write_index(out)
     return written
+
+
+def same_pixels(path, png: bytes) -> bool:
+    """Does the existing PNG at ``path`` show exactly the pixels of ``png``? (Then it is kept as it
+    is, so a re-render leaves a committed gallery byte for byte unchanged.)"""
+    import matplotlib.image as mpimg
+    import numpy as np
+
+    path = Path(path)
+    if not path.is_file():
+        return False
+    if path.read_bytes() == png:
+        return True
+    try:
+        old = mpimg.imread(path, format="png")
+    except (OSError, ValueError, SyntaxError):
+        return False
+    new = mpimg.imread(io.BytesIO(png), format="png")
+    return old.shape == new.shape and bool(np.array_equal(old, new))
+
+
+def write_index(out_dir) -> Path:
+    """Write ``out_dir/index.md`` listing every registered figure whose PNG is in ``out_dir``."""
+    from hhdyn.io import atomic_path
+
+    out = Path(out_dir)
+    present = [f for f in registry().values() if (out / f"{f.name}.png").exists()]
+    lines = ["# hhdyn gallery", "", "Rendered by `hhdyn gallery`.", ""]
+    lines += [f"## {f.name}\n\n{f.description}\n\n![{f.name}]({f.name}.png)\n" for f in present]
+    with atomic_path(out / "index.md") as tmp:
+        tmp.write_text("\n".join(lines))
+    return out / "index.md"
