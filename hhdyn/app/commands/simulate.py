@@ -36,7 +36,7 @@ def add_arguments(parser) -> None:
     add_model_arguments(parser)
     parser.add_argument("--I", dest="I", type=CURRENT, default=None, metavar="UA_PER_CM2",
                         help="constant applied current from t = 0, µA/cm² (starts from rest without it; "
-                             "the CSV column I_stim shows it)")
+                             "the CSV column I_applied_uA_per_cm2 shows I_ext + stimulus)")
     parser.add_argument("--t-end", type=positive_float, default=100.0, metavar="MS",
                         help=f"duration, ms (default 100, at most {MAX_T_END:g})")
     parser.add_argument("--step", type=_step, action="append", default=[], metavar="ONSET,DURATION,AMPLITUDE",
