@@ -191,8 +191,10 @@ def _single_step(T, Q0, lo):
     root = np.sqrt(max(disc, 0.0))
     e1 = 0.5 * tr + root
     e2 = 0.5 * tr - root
-    # the exact eigenvalue closer to b_11 as the shift: its eigenvector becomes the last Schur vector
-    sigma = e1 if abs(e1 - B[1, 1]) < abs(e2 - B[1, 1]) else e2
+    # shift by the eigenvalue of smaller modulus: (B − σ)e₁ is then the dominant eigenvector, which
+    # the formed product gives accurately even when |e₂| ≪ |e₁| (the small one is not trusted);
+    # the larger eigenvalue moves to the top, and the periodic chain does the rest
+    sigma = e2 if abs(e2) < abs(e1) else e1
     c, s = _givens(B[0, 0] - sigma, B[1, 0])
     if s == 0.0:
         c, s = _givens(1.0, 1.0)
@@ -212,7 +214,7 @@ def _periodic_qr(A, max_sweeps):
                 r[a, b] = 0.0
         T[j] = r
         Q = q
-    T[K - 1] = A[K - 1] @ Q
+    T[K - 1] = A[K - 1] @ np.ascontiguousarray(Q)
     Q0 = np.eye(n)
     H = T[K - 1]
     for k in range(n - 2):
@@ -281,7 +283,11 @@ class PeriodicSchur:
         """μ (complex, n); moduli beyond the float range overflow to inf or underflow to 0 —
         use ``log_moduli`` there."""
         with np.errstate(over="ignore", under="ignore"):
-            return np.exp(self.log_moduli) * np.exp(1j * self.phases)
+            r = np.exp(self.log_moduli)
+        real = (self.phases == 0.0) | (self.phases == np.pi)
+        with np.errstate(invalid="ignore"):
+            out = np.where(real, r * np.where(self.phases == 0.0, 1.0, -1.0), r * np.exp(1j * self.phases))
+        return out.astype(complex)
 
 
 def _as_sequence(matrices) -> np.ndarray:
