@@ -115,13 +115,22 @@ def _chain_product(T, a, b, last):
     """
     m = b - a
     B = np.eye(m)
+    W = np.empty((m, m))
     logs = 0.0
     for j in range(last):
-        B = np.ascontiguousarray(T[j, a:b, a:b]) @ B
-        nrm = np.max(np.abs(B))
+        nrm = 0.0
+        for r in range(m):
+            for c in range(m):
+                acc = 0.0
+                for k in range(m):
+                    acc += T[j, a + r, a + k] * B[k, c]
+                W[r, c] = acc
+                nrm = max(nrm, abs(acc))
         if nrm == 0.0 or not np.isfinite(nrm):
-            return B, logs
-        B = B / nrm
+            return W, logs
+        for r in range(m):
+            for c in range(m):
+                B[r, c] = W[r, c] / nrm
         logs += np.log(nrm)
     return B, logs
 
@@ -181,24 +190,117 @@ def _francis_step(T, Q0, lo, hi, its):
 
 
 @njit(cache=True)
-def _single_step(T, Q0, lo):
-    """One single-shift step on a 2×2 window lo:lo+2 with real eigenvalues (splits it)."""
+def _single_step(T, Q0, lo, its):
+    """One real single-shift step on a 2×2 window lo:lo+2 (splits a pair of real eigenvalues).
+
+    The shift is the eigenvalue of smaller modulus of the formed (normalized) 2×2 product: then
+    (B − σ)e₁ is the dominant eigenvector, which the formed product gives accurately even when
+    |e₂| ≪ |e₁|, and the larger eigenvalue moves to the top. When the formed product looks
+    complex (it may be wrong for a strongly non-normal sequence) or every third step, σ = 0
+    (an unshifted step: one step of orthogonal iteration through the exact chain).
+    """
     K = T.shape[0]
     B, _ = _chain_product(T, lo, lo + 2, K)
     tr = B[0, 0] + B[1, 1]
     det = B[0, 0] * B[1, 1] - B[0, 1] * B[1, 0]
     disc = 0.25 * tr * tr - det
-    root = np.sqrt(max(disc, 0.0))
-    e1 = 0.5 * tr + root
-    e2 = 0.5 * tr - root
-    # shift by the eigenvalue of smaller modulus: (B − σ)e₁ is then the dominant eigenvector, which
-    # the formed product gives accurately even when |e₂| ≪ |e₁| (the small one is not trusted);
-    # the larger eigenvalue moves to the top, and the periodic chain does the rest
-    sigma = e2 if abs(e2) < abs(e1) else e1
+    sigma = 0.0
+    if disc >= 0.0 and its % 3 != 2:
+        root = np.sqrt(disc)
+        e1 = 0.5 * tr + root
+        e2 = 0.5 * tr - root
+        sigma = e2 if abs(e2) < abs(e1) else e1
     c, s = _givens(B[0, 0] - sigma, B[1, 0])
     if s == 0.0:
         c, s = _givens(1.0, 1.0)
     _rotate_q0(T, Q0, lo, c, s)
+
+
+@njit(cache=True)
+def _cgivens(a, b):
+    """(c real, s complex) of W = [[c, −s̄], [s, c]] with Wᴴ(a, b) = (r, 0)."""
+    if b == 0:
+        return 1.0, 0j
+    if a == 0:
+        return 0.0, 1.0 + 0j
+    r = np.sqrt(abs(a) ** 2 + abs(b) ** 2)
+    c = abs(a) / r
+    return c, c * b / a
+
+
+@njit(cache=True)
+def _crot_rows(C, c, s):
+    for k in range(2):
+        a = C[0, k]
+        b = C[1, k]
+        C[0, k] = c * a + np.conj(s) * b
+        C[1, k] = -s * a + c * b
+
+
+@njit(cache=True)
+def _crot_cols(C, c, s):
+    for k in range(2):
+        a = C[k, 0]
+        b = C[k, 1]
+        C[k, 0] = c * a + s * b
+        C[k, 1] = -np.conj(s) * a + c * b
+
+
+@njit(cache=True)
+def _complex_pair(T, lo, max_steps):
+    """Eigenvalues of the 2×2 diagonal block lo:lo+2 of the product by the complex periodic QR
+    algorithm on the 2×2 blocks alone (they carry those eigenvalues exactly): single-shift
+    steps with unitary rotations until the block of T_{K−1} is triangular, then
+    μ_k = Π_j (C_j)_{kk}. Returns (log|μ₀|, arg μ₀, log|μ₁|, arg μ₁, converged)."""
+    K = T.shape[0]
+    C = np.empty((K, 2, 2), dtype=np.complex128)
+    for j in range(K):
+        for a in range(2):
+            for b in range(2):
+                C[j, a, b] = T[j, lo + a, lo + b]
+    H = C[K - 1]
+    done = False
+    for step in range(max_steps):
+        if abs(H[1, 0]) <= 2.220446049250313e-16 * (abs(H[0, 0]) + abs(H[1, 1])) or abs(H[1, 0]) < 1e-300:
+            done = True
+            break
+        # shift: an eigenvalue of the formed, normalized 2×2 product
+        B = np.eye(2, dtype=np.complex128)
+        for j in range(K):
+            B = np.ascontiguousarray(C[j]) @ B
+            nrm = np.max(np.abs(B))
+            if nrm > 0.0:
+                B = B / nrm
+        tr = B[0, 0] + B[1, 1]
+        det = B[0, 0] * B[1, 1] - B[0, 1] * B[1, 0]
+        root = np.sqrt(0.25 * tr * tr - det)
+        e1 = 0.5 * tr + root
+        e2 = 0.5 * tr - root
+        if abs(e1) > 10.0 * abs(e2) or abs(e2) > 10.0 * abs(e1):
+            sigma = e2 if abs(e2) < abs(e1) else e1
+        else:
+            sigma = e1 if abs(e1 - B[1, 1]) < abs(e2 - B[1, 1]) else e2
+        if step % 5 == 4:
+            sigma = 0.0 + 0j
+        c, s = _cgivens(B[0, 0] - sigma, B[1, 0])
+        if s == 0:
+            c, s = _cgivens(1.0 + 0j, 1.0j)
+        _crot_rows(H, c, s)
+        for j in range(K - 1):
+            Cj = C[j]
+            _crot_cols(Cj, c, s)
+            c, s = _cgivens(Cj[0, 0], Cj[1, 0])
+            _crot_rows(Cj, c, s)
+            Cj[1, 0] = 0.0
+        _crot_cols(H, c, s)
+    H[1, 0] = 0.0
+    l0, l1, p0, p1 = 0.0, 0.0, 0.0, 0.0
+    for j in range(K):
+        l0 += np.log(abs(C[j, 0, 0]))
+        l1 += np.log(abs(C[j, 1, 1]))
+        p0 += np.angle(C[j, 0, 0])
+        p1 += np.angle(C[j, 1, 1])
+    return l0, p0, l1, p1, done
 
 
 @njit(cache=True)
@@ -238,14 +340,11 @@ def _periodic_qr(A, max_sweeps):
             its = 0
             continue
         if lo == hi - 1:
-            B, _ = _chain_product(T, lo, hi + 1, K)
-            tr = B[0, 0] + B[1, 1]
-            det = B[0, 0] * B[1, 1] - B[0, 1] * B[1, 0]
-            if 0.25 * tr * tr - det < 0.0 or its >= 8:
-                hi -= 2  # a complex pair (or a real pair that would not split)
+            if its >= 6:
+                hi -= 2  # a complex pair (or a real pair that would not split): see _complex_pair
                 its = 0
                 continue
-            _single_step(T, Q0, lo)
+            _single_step(T, Q0, lo, its)
         else:
             _francis_step(T, Q0, lo, hi, its)
         its += 1
@@ -302,7 +401,8 @@ def _as_sequence(matrices) -> np.ndarray:
 
 
 def _block_eigen(T, a, b):
-    """(log-moduli, phases) of the eigenvalues of the diagonal block a:b of the product."""
+    """(log-moduli, phases, exact) of the eigenvalues of the diagonal block a:b of the product;
+    ``exact`` is False when they had to come from the formed product of the block."""
     K = T.shape[0]
     m = b - a
     if m == 1:
@@ -310,17 +410,21 @@ def _block_eigen(T, a, b):
         with np.errstate(divide="ignore"):
             logm = float(np.sum(np.log(np.abs(d))))
         neg = int(np.sum(d < 0)) % 2
-        return np.array([logm]), np.array([np.pi if neg else 0.0])
+        return np.array([logm]), np.array([np.pi if neg else 0.0]), True
+    if m == 2:
+        l0, p0, l1, p1, done = _complex_pair(T, a, 60)
+        p0, p1 = np.angle(np.exp(1j * p0)), np.angle(np.exp(1j * p1))  # wrap to (−π, π]
+        if done:
+            if abs(np.sin(p0)) > 1e-7 and abs(np.sin(p1)) > 1e-7 and np.sign(p0) != np.sign(p1):
+                lm, ph = 0.5 * (l0 + l1), 0.5 * (abs(p0) + abs(p1))  # a conjugate pair
+                return np.array([lm, lm]), np.array([ph, -ph]), True
+            # a real pair (that the real steps could not split): snap the phases to 0 or π
+            snap = np.where(np.abs(np.array([p0, p1])) > 0.5 * np.pi, np.pi, 0.0)
+            return np.array([l0, l1]), snap, True
     B, logs = _chain_product(T, a, b, K)
     ev = np.linalg.eigvals(B)
-    if m == 2 and np.iscomplexobj(ev) and abs(ev[0].imag) > 0:
-        with np.errstate(divide="ignore"):
-            dets = T[:, a, a] * T[:, a + 1, a + 1] - T[:, a, a + 1] * T[:, a + 1, a]
-            logm = 0.5 * float(np.sum(np.log(np.abs(dets))))
-        ang = abs(float(np.angle(ev[0])))
-        return np.array([logm, logm]), np.array([ang, -ang])
     with np.errstate(divide="ignore"):
-        return np.log(np.abs(ev)) + logs, np.angle(ev).astype(float)
+        return np.log(np.abs(ev)) + logs, np.angle(ev).astype(float), False
 
 
 def periodic_schur(matrices, *, max_sweeps: int | None = None) -> PeriodicSchur:
@@ -340,23 +444,17 @@ def periodic_schur(matrices, *, max_sweeps: int | None = None) -> PeriodicSchur:
     else:
         T, Q0, ok, sweeps = _periodic_qr(A, int(max_sweeps))
     H = T[-1]
+    # the diagonal blocks: split where the subdiagonal of T_{K−1} is zero (all 1×1 or 2×2 if ok)
+    cuts = [0] + [k for k in range(1, n) if H[k, k - 1] == 0.0] + [n]
     logm, ph = [], []
-    i = 0
+    for a, b in zip(cuts[:-1], cuts[1:]):
+        lm, p, exact = _block_eigen(T, a, b)
+        ok = ok and exact
+        logm.append(lm)
+        ph.append(p)
     if ok:
-        while i < n:
-            b = i + 2 if i + 1 < n and H[i + 1, i] != 0.0 else i + 1
-            lm, p = _block_eigen(T, i, b)
-            logm.append(lm)
-            ph.append(p)
-            i = b
         message = f"periodic Schur form reached in {sweeps} QR steps"
     else:
-        # blocks split so far at the bottom stay exact; the unreduced rest from its formed product
-        cuts = [0] + [k for k in range(1, n) if H[k, k - 1] == 0.0] + [n]
-        for a, b in zip(cuts[:-1], cuts[1:]):
-            lm, p = _block_eigen(T, a, b)
-            logm.append(lm)
-            ph.append(p)
         message = (f"the periodic QR iteration did not converge in {max_sweeps} steps; the eigenvalues of "
                    "unreduced blocks come from their explicit product (raise max_sweeps)")
     return PeriodicSchur(factors=T, schur_vectors=Q0, log_moduli=np.concatenate(logm),
