@@ -304,6 +304,39 @@ def _complex_pair(T, lo, max_steps):
 
 
 @njit(cache=True)
+def _eigenvector_top(T, k):
+    """The part above position k of the product's eigenvector for the 1×1 block k.
+
+    The eigenvector of T_{K−1} ⋯ T_0 is y = (v, 1, 0, …, 0) with v (k,) solving the cyclic
+    recursion v_{j+1} = (T_j[:k, :k] v_j + T_j[:k, k]) / (T_j)_{kk}, v_K = v_0 (the vectors
+    y_j = (v_j, 1, 0…) satisfy T_j y_j = (T_j)_{kk} y_{j+1}). The composed affine map
+    v_K = e^{a}F v_0 + e^{b} g is accumulated with separate running scales, and
+    (I − e^{a}F) v_0 = e^{b} g solved at the end.
+    """
+    K = T.shape[0]
+    F = np.eye(k)
+    g = np.zeros(k)
+    a = 0.0
+    b = 0.0
+    for j in range(K):
+        d = T[j, k, k]
+        T11 = np.ascontiguousarray(T[j, :k, :k])
+        F = (T11 @ F) / d
+        sF = np.max(np.abs(F))
+        if sF > 0.0:
+            F = F / sF
+            a += np.log(sF)
+        g = (T11 @ g + np.exp(-b) * np.ascontiguousarray(T[j, :k, k])) / d
+        sg = np.max(np.abs(g))
+        if sg > 0.0:
+            g = g / sg
+            b += np.log(sg)
+    if a > 0.0:
+        return np.linalg.solve(np.exp(-a) * np.eye(k) - F, np.exp(b - a) * g)
+    return np.linalg.solve(np.eye(k) - np.exp(a) * F, np.exp(b) * g)
+
+
+@njit(cache=True)
 def _periodic_qr(A, max_sweeps):
     """Periodic real Schur form of the sequence A (K, n, n). Returns (T, Q0, ok, sweeps)."""
     K, n, _ = A.shape
@@ -387,6 +420,23 @@ class PeriodicSchur:
         with np.errstate(invalid="ignore"):
             out = np.where(real, r * np.where(self.phases == 0.0, 1.0, -1.0), r * np.exp(1j * self.phases))
         return out.astype(complex)
+
+
+    def eigenvector(self, k: int) -> np.ndarray:
+        """Unit right eigenvector x of A_{K−1} ⋯ A_0 for the real eigenvalue number ``k`` (a 1×1
+        diagonal block; e.g. the trivial Floquet multiplier, whose eigenvector is u̇(0)), computed
+        from the periodic Schur form without forming the product: x = Q_0 (v, 1, 0, …)."""
+        n = self.schur_vectors.shape[0]
+        H = self.factors[-1]
+        if not 0 <= k < n or (k + 1 < n and H[k + 1, k] != 0.0) or (k > 0 and H[k, k - 1] != 0.0):
+            raise ValueError(f"eigenvalue {k} is not a real eigenvalue in a 1×1 block of the periodic Schur "
+                             f"form (n = {n}); pick k with phases[k] in (0, π) and a real eigenvalue")
+        y = np.zeros(n)
+        y[k] = 1.0
+        if k > 0:
+            y[:k] = _eigenvector_top(self.factors, k)
+        x = self.schur_vectors @ y
+        return x / np.linalg.norm(x)
 
 
 def _as_sequence(matrices) -> np.ndarray:
