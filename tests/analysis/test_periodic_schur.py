@@ -300,8 +300,8 @@ def test_fhn_canard_orbits_match_mpmath_to_the_data_sensitivity():
     product is off by 1 … 3e2 in the trivial multiplier (measured max 313), the periodic Schur
     multipliers agree with mpmath (80 digits, same transfer matrices) within 10× the data's own
     sensitivity — the spread of mpmath's eigenvalues over three random perturbations of every
-    factor by ε‖M_j‖ (these strongly non-normal sequences have sensitivities up to ~1e-5;
-    measured agreement ≤ 1.1e-6)."""
+    factor by ε‖M_j‖. Measured on the 82 such points: sensitivities 1.6e-7 … 2.8e-5 (these
+    sequences are strongly non-normal), agreement ≤ 1.2e-6 and ≤ 0.9× the sensitivity."""
     import analysis
     from analysis.cycles import continue_cycles
     from reductions import FitzHughNagumo
