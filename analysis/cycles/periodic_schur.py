@@ -101,6 +101,18 @@ def _rot_cols(T, i, c, s):
 
 
 @njit(cache=True)
+def _matmul(X, Y):
+    """X @ Y by plain loops (small matrices; keeps BLAS out of the compiled kernels)."""
+    out = np.zeros((X.shape[0], Y.shape[1]), dtype=X.dtype)
+    for r in range(X.shape[0]):
+        for k in range(X.shape[1]):
+            x = X[r, k]
+            for c in range(Y.shape[1]):
+                out[r, c] += x * Y[k, c]
+    return out
+
+
+@njit(cache=True)
 def _rotate_q0(T, Q0, i, c, s):
     """Q_0 ← Q_0 W (W the rotation (c, s) of coordinates i, i+1), keeping (1) triangular.
 
@@ -167,10 +179,10 @@ def _francis_step(T, Q0, lo, hi, its):
     K = T.shape[0]
     H = T[K - 1]
     R1, l1 = _chain_product(T, lo, lo + 2, K - 1)
-    p = np.ascontiguousarray(H[lo:lo + 3, lo:lo + 2]) @ R1  # leading 3×2 block of M/e^{l1}
+    p = _matmul(H[lo:lo + 3, lo:lo + 2], R1)  # leading 3×2 block of M/e^{l1}
     a = max(lo, hi - 2)
     R2, l2 = _chain_product(T, a, hi + 1, K - 1)
-    q = np.ascontiguousarray(H[hi - 1:hi + 1, a:hi + 1]) @ np.ascontiguousarray(R2[:, hi - 1 - a:])
+    q = _matmul(H[hi - 1:hi + 1, a:hi + 1], R2[:, hi - 1 - a:])
     d = l2 - l1
     if its % 10 == 9 or abs(d) > 300.0:
         s, t = 0.0, 0.0  # exceptional step: unshifted (one step of orthogonal iteration)
@@ -248,7 +260,7 @@ def _complex_pair(T, lo, max_steps):
     Qd = np.eye(2, dtype=np.complex128)  # the rotations of Q_0 (not needed)
     done = False
     for step in range(max_steps):
-        if abs(H[1, 0]) <= _EPS * (abs(H[0, 0]) + abs(H[1, 1])) or abs(H[1, 0]) < 1e-300:
+        if _negligible(H, 1):
             done = True
             break
         # shift: an eigenvalue of the formed, normalized 2×2 product (only steers convergence)
@@ -285,46 +297,48 @@ def _eigenvector_top(T, k):
     The eigenvector of T_{K−1} ⋯ T_0 is y = (v, 1, 0, …, 0) with v (k,) solving the cyclic
     recursion v_{j+1} = (T_j[:k, :k] v_j + T_j[:k, k]) / (T_j)_{kk}, v_K = v_0 (the vectors
     y_j = (v_j, 1, 0…) satisfy T_j y_j = (T_j)_{kk} y_{j+1}). The composed affine map
-    v_K = e^{a}F v_0 + e^{b} g is accumulated with separate running scales, and
-    (I − e^{a}F) v_0 = e^{b} g solved at the end.
+    v_K = e^{a}F v_0 + e^{b} g is accumulated with separate running scales; returns (F, g, a, b)
+    (the caller solves (I − e^{a}F) v_0 = e^{b} g).
     """
     K = T.shape[0]
     F = np.eye(k)
-    g = np.zeros(k)
+    g = np.zeros((k, 1))
     a = 0.0
     b = 0.0
     for j in range(K):
         d = T[j, k, k]
-        T11 = np.ascontiguousarray(T[j, :k, :k])
-        F = (T11 @ F) / d
+        T11 = T[j, :k, :k]
+        F = _matmul(T11, F) / d
         sF = np.max(np.abs(F))
         if sF > 0.0:
             F = F / sF
             a += np.log(sF)
-        g = (T11 @ g + np.exp(-b) * np.ascontiguousarray(T[j, :k, k])) / d
+        g = (_matmul(T11, g) + np.exp(-b) * T[j, :k, k:k + 1]) / d
         sg = np.max(np.abs(g))
         if sg > 0.0:
             g = g / sg
             b += np.log(sg)
-    if a > 0.0:
-        return np.linalg.solve(np.exp(-a) * np.eye(k) - F, np.exp(b - a) * g)
-    return np.linalg.solve(np.eye(k) - np.exp(a) * F, np.exp(b) * g)
+    return F, g, a, b
 
 
 @njit(cache=True)
-def _periodic_qr(A, max_sweeps):
-    """Periodic real Schur form of the sequence A (K, n, n). Returns (T, Q0, ok, sweeps)."""
+def _hessenberg_triangular(A):
+    """Steps 1–2: (T, Q_0) with T_0 … T_{K−2} upper triangular and T_{K−1} upper Hessenberg."""
     K, n, _ = A.shape
     T = np.empty_like(A)
     Q = np.eye(n)
-    for j in range(K - 1):
-        q, r = np.linalg.qr(A[j] @ np.ascontiguousarray(Q))
-        for a in range(n):
-            for b in range(a):
-                r[a, b] = 0.0
-        T[j] = r
-        Q = q
-    T[K - 1] = A[K - 1] @ np.ascontiguousarray(Q)
+    for j in range(K - 1):  # Givens QR of A_j Q_j: T_j = Wᵀ A_j Q_j, Q_{j+1} = W
+        Tj = _matmul(A[j], Q)
+        W = np.eye(n)
+        for col in range(n - 1):
+            for r in range(n - 1, col, -1):
+                c, s = _givens(Tj[r - 1, col], Tj[r, col])
+                _rot_rows(Tj, r - 1, c, s)
+                Tj[r, col] = 0.0
+                _rot_cols(W, r - 1, c, s)
+        T[j] = Tj
+        Q = W
+    T[K - 1] = _matmul(A[K - 1], Q)
     Q0 = np.eye(n)
     H = T[K - 1]
     for k in range(n - 2):
@@ -332,10 +346,21 @@ def _periodic_qr(A, max_sweeps):
             c, s = _givens(H[i - 1, k], H[i, k])
             _rotate_q0(T, Q0, i - 1, c, s)
             H[i, k] = 0.0
+    return T, Q0
+
+
+def _periodic_qr(A, max_sweeps):
+    """Periodic real Schur form of the sequence A (K, n, n). Returns (T, Q0, ok, sweeps).
+
+    The driver runs in Python (a few dozen calls at most); each call is a compiled sweep over
+    the K factors. (One compiled driver would inline every kernel and take minutes to compile.)
+    """
+    n = A.shape[1]
+    T, Q0 = _hessenberg_triangular(A)
+    H = T[-1]
     hi = n - 1
     its = 0
     sweeps = 0
-    ok = True
     while hi > 0:
         lo = hi
         while lo > 0:
@@ -358,9 +383,8 @@ def _periodic_qr(A, max_sweeps):
         its += 1
         sweeps += 1
         if sweeps > max_sweeps:
-            ok = False
-            break
-    return T, Q0, ok, sweeps
+            return T, Q0, False, sweeps
+    return T, Q0, True, sweeps
 
 
 # ============================================================================ public interface
@@ -405,11 +429,17 @@ class PeriodicSchur:
         H = self.factors[-1]
         if not 0 <= k < n or (k + 1 < n and H[k + 1, k] != 0.0) or (k > 0 and H[k, k - 1] != 0.0):
             raise ValueError(f"eigenvalue {k} is not a real eigenvalue in a 1×1 block of the periodic Schur "
-                             f"form (n = {n}); pick k with phases[k] in (0, π) and a real eigenvalue")
+                             f"form (n = {n}); pick an index k in 0…{n - 1} of a real eigenvalue (phases[k] "
+                             "0 or π) that is not part of a 2×2 block")
         y = np.zeros(n)
         y[k] = 1.0
         if k > 0:
-            y[:k] = _eigenvector_top(self.factors, k)
+            F, g, a, b = _eigenvector_top(self.factors, k)
+            with np.errstate(over="ignore", under="ignore"):
+                if a > 0.0:  # an expanding cycle map: divide by its scale
+                    y[:k] = np.linalg.solve(np.exp(-a) * np.eye(k) - F, np.exp(b - a) * g[:, 0])
+                else:
+                    y[:k] = np.linalg.solve(np.eye(k) - np.exp(a) * F, np.exp(b) * g[:, 0])
         x = self.schur_vectors @ y
         return x / np.linalg.norm(x)
 
