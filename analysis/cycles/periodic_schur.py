@@ -388,7 +388,7 @@ def _periodic_qr(A, max_sweeps):
 
 
 # ============================================================================ public interface
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class PeriodicSchur:
     """The periodic real Schur form (1) of a sequence A_0 … A_{K−1} and the eigenvalues of
     the product A_{K−1} ⋯ A_0.
@@ -419,7 +419,6 @@ class PeriodicSchur:
         with np.errstate(invalid="ignore"):
             out = np.where(real, r * np.where(self.phases == 0.0, 1.0, -1.0), r * np.exp(1j * self.phases))
         return out.astype(complex)
-
 
     def eigenvector(self, k: int) -> np.ndarray:
         """Unit right eigenvector x of A_{K−1} ⋯ A_0 for the real eigenvalue number ``k`` (a 1×1
@@ -488,7 +487,9 @@ def periodic_schur(matrices, *, max_sweeps: int | None = None) -> PeriodicSchur:
 
     Each eigenvalue is accurate relative to its own modulus (not to the largest one) whenever it
     is well conditioned with respect to small relative perturbations of the individual factors.
-    ``max_sweeps`` (default 30·n) bounds the number of QR steps.
+    ``max_sweeps`` (default 30·n) bounds the number of QR steps; the result's ``converged`` and
+    ``message`` report whether the form was reached. Raises ValueError for a shape other than
+    (K, n, n) or non-finite entries.
     """
     A = _as_sequence(matrices)
     K, n, _ = A.shape
@@ -510,8 +511,9 @@ def periodic_schur(matrices, *, max_sweeps: int | None = None) -> PeriodicSchur:
     if ok:
         message = f"periodic Schur form reached in {sweeps} QR steps"
     else:
-        message = (f"the periodic QR iteration did not converge in {max_sweeps} steps; the eigenvalues of "
-                   "unreduced blocks come from their explicit product (raise max_sweeps)")
+        message = (f"the periodic QR iteration did not reach the quasi-triangular form in {max_sweeps} steps "
+                   "(or a 2×2 block did not triangularize); the eigenvalues of those blocks come from their "
+                   "explicitly formed product and may be inaccurate (raise max_sweeps)")
     return PeriodicSchur(factors=T, schur_vectors=Q0, log_moduli=np.concatenate(logm),
                          phases=np.concatenate(ph), converged=bool(ok), sweeps=int(sweeps), message=message)
 
