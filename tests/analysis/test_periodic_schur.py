@@ -348,6 +348,17 @@ def test_result_and_helpers():
     assert trivial_multiplier_error([3.0, 1.0 + 2e-9, 0.5]) == pytest.approx(2e-9, rel=1e-6)
 
 
+def test_sweep_budget_exhausted_is_reported():
+    """With no QR steps allowed the form is not reached: the result says so, and the eigenvalues
+    (from the formed product of the unreduced block) are still right for a benign product."""
+    rng = np.random.default_rng(9)
+    A = rng.normal(size=(3, 4, 4))
+    ps = periodic_schur(A, max_sweeps=0)
+    assert not ps.converged and "max_sweeps" in ps.message
+    assert _match(ps.eigenvalues, _mp_eigenvalues(A)) < 1e-10
+    assert periodic_schur(A).converged
+
+
 @pytest.mark.parametrize("bad", [np.ones((3, 2, 3)), np.ones((4, 4)), np.zeros((0, 2, 2)),
                                  np.array([[[1.0, np.nan], [0.0, 1.0]]])])
 def test_bad_input_names_the_problem(bad):
