@@ -6,7 +6,6 @@ trivial Floquet multiplier 1 of real orbits.
 """
 from __future__ import annotations
 
-import time
 
 import mpmath
 import numpy as np
@@ -381,18 +380,3 @@ def test_bad_input_names_the_problem(bad):
         periodic_eigenvalues(bad)
     with pytest.raises(ValueError, match="empty"):
         trivial_multiplier_error([])
-
-
-def test_fast_enough_for_every_continuation_step():
-    """NTST = 200 blocks of n = 4: well under 20 ms (the compiled sweeps; first call compiles)."""
-    rng = np.random.default_rng(6)
-    A = _graded_sequence(rng, 200, [20.0, 0.0, -5.0, -20.0])
-    periodic_eigenvalues(A)
-    best = min(_timed(periodic_eigenvalues, A) for _ in range(5))
-    assert best < 0.020, best
-
-
-def _timed(f, *args):
-    t0 = time.perf_counter()
-    f(*args)
-    return time.perf_counter() - t0
