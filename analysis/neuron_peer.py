@@ -72,10 +72,11 @@ def _probe(python: str) -> bool:
     return done.returncode == 0
 
 
-def neuron_python() -> Path | None:
-    """The peer venv's Python if it exists and imports NEURON, else None."""
+def neuron_python(check_import: bool = True) -> Path | None:
+    """The peer venv's Python if it exists (and, with ``check_import``, imports NEURON — one
+    short subprocess, cached), else None."""
     python = _default_env() / "bin" / "python"
-    if python.is_file() and _probe(str(python)):
+    if python.is_file() and (not check_import or _probe(str(python))):
         return python
     return None
 

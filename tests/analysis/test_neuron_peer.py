@@ -95,3 +95,35 @@ def test_missing_peer_is_a_clear_error(monkeypatch, tmp_path):
     assert neuron_peer.neuron_python() is None
     with pytest.raises(neuron_peer.NeuronPeerError, match="setup_neuron.sh"):
         neuron_peer.simulate_neuron(ball_and_stick_cell(), "cn", DT, 1.0)
+
+
+def test_gallery_figure_of_neuron_vs_hhdyn(peer):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from hhdyn.app.gallery import registry
+
+    fig = registry()["neuron_vs_hhdyn_reconstruction"].make()
+    assert len(fig.axes) == 2 and len(fig.axes[0].lines) == 4
+    plt.close(fig)
+
+
+def test_gallery_registers_no_neuron_figure_without_the_peer(monkeypatch, tmp_path):
+    import importlib
+
+    import hhdyn.app.gallery as gallery
+    from hhdyn.app.gallery import neuron_peer as module
+
+    monkeypatch.setenv(neuron_peer.ENV_VAR, str(tmp_path / "nowhere"))
+    saved = dict(gallery._REGISTRY)
+    gallery._REGISTRY.pop("neuron_vs_hhdyn_reconstruction", None)
+    gallery._REGISTRY.pop("axon_velocity_convergence", None)
+    try:
+        importlib.reload(module)
+        assert "neuron_vs_hhdyn_reconstruction" not in gallery._REGISTRY
+        assert "axon_velocity_convergence" in gallery._REGISTRY
+    finally:
+        gallery._REGISTRY.clear()
+        gallery._REGISTRY.update(saved)

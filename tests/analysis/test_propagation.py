@@ -192,6 +192,20 @@ def test_gallery_axon_figures():
         plt.close(fig)
 
 
+@pytest.mark.slow
+def test_gallery_velocity_convergence_figure():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from hhdyn.app.gallery import neuron_peer
+
+    fig = neuron_peer.axon_velocity_convergence()
+    assert len(fig.axes) == 2
+    plt.close(fig)
+
+
 def test_results_plot_and_export(tmp_path):
     import matplotlib
 
