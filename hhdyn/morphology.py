@@ -42,7 +42,7 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 from .frustum import frustum_area_um2, frustum_axial_per_cm
-from .swc import SWC_REGIONS, SWCData, SWCError, read_swc
+from .swc import COINCIDENT_UM, SWC_REGIONS, SWCData, SWCError, read_swc
 from .validation import check_number
 
 __all__ = [
@@ -398,7 +398,12 @@ def from_swc(source, Ra_ohm_cm: float = 100.0, *, nseg: int | None = None, d_lam
         from .sections import discretize, morphology_from_sections, sections_from_swc
 
         secs = discretize(sections_from_swc(data), Ra_ohm_cm, nseg=nseg, d_lambda=d_lambda, cm_uF_per_cm2=cm_uF_per_cm2)
-        return morphology_from_sections(secs, Ra_ohm_cm)
+        try:
+            return morphology_from_sections(secs, Ra_ohm_cm)
+        except SWCError:
+            raise
+        except ValueError as err:  # geometry too degenerate to discretize (names the section)
+            raise SWCError(f"{data.source}: cannot discretize the sections: {err}") from None
     return _points_morphology(data, Ra_ohm_cm)
 
 
@@ -417,7 +422,7 @@ def _points_morphology(data: SWCData, Ra_ohm_cm: float) -> Morphology:
     seg_len = np.zeros(n)
     has_parent = par >= 0
     seg_len[has_parent] = np.linalg.norm(xyz[has_parent] - xyz[par[has_parent]], axis=1)
-    merged |= has_parent & (seg_len == 0.0)
+    merged |= has_parent & (seg_len < COINCIDENT_UM)
     merged[root] = False
     for row in data.order[1:]:  # parents come first, so comp[parent] is final
         if merged[row]:

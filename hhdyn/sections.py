@@ -41,7 +41,7 @@ import numpy as np
 
 from .frustum import path_integrals
 from .morphology import Morphology
-from .swc import SWCData, SWCError
+from .swc import COINCIDENT_UM, SWCData, SWCError
 from .validation import check_number
 
 __all__ = [
@@ -337,10 +337,14 @@ def sections_from_swc(data: SWCData) -> tuple[Section, ...]:
             pname, px = (None, 1.0) if root_sec is None else (root_sec.name, 0.0)
         try:
             sec = Section(name, pts, pname, px, region, 1)
+            if sec.length_um < COINCIDENT_UM * len(rows):
+                raise ValueError(f"section {name!r} has zero length (all its points coincide)")
         except ValueError as err:
             raise SWCError(f"{data.where(start)} to line {int(data.lines[run[-1]])}: {err}") from None
         sections.append(sec)
         for row in run:
             owner[row] = (name, 1.0)
         stack.extend(int(k) for k in reversed(kids[run[-1]]))
+    if not sections:
+        raise SWCError(f"{data.where(data.root)}: the tree is a single point that is not a soma; it has no section")
     return tuple(sections)

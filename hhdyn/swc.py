@@ -41,6 +41,12 @@ __all__ = ["SWCError", "SWCData", "read_swc", "SWC_REGIONS"]
 SWC_REGIONS = {0: "undefined", 1: "soma", 2: "axon", 3: "dend", 4: "apic"}
 
 _MAX_INT = 2.0**53  # integers beyond this are not exactly representable as float64
+#: Coordinates and radii beyond ±1e12 µm (1000 km) are refused as wrong units; so are radii
+#: below 1e-6 µm. Within these bounds every derived length, area and resistance is finite.
+MAX_MAGNITUDE_UM = 1e12
+MIN_RADIUS_UM = 1e-6
+#: Points closer than this to their parent (µm) count as the same point.
+COINCIDENT_UM = 1e-9
 
 
 class SWCError(ValueError):
@@ -209,10 +215,20 @@ def read_swc(source, *, require_soma: bool = True) -> SWCData:
         k = int(np.flatnonzero(bad)[0])
         raise SWCError(f"{where}, line {line_no[k]}: coordinates and radius must be finite, got "
                        f"{table[k, 2:6].tolist()}")
+    bad = np.abs(table[:, 2:6]).max(axis=1) > MAX_MAGNITUDE_UM
+    if bad.any():
+        k = int(np.flatnonzero(bad)[0])
+        raise SWCError(f"{where}, line {line_no[k]}: coordinates and radius must be below {MAX_MAGNITUDE_UM:g} µm "
+                       f"in magnitude, got {table[k, 2:6].tolist()} (wrong units?)")
     bad = radius <= 0
     if bad.any():
         k = int(np.flatnonzero(bad)[0])
         raise SWCError(f"{where}, line {line_no[k]}: radius must be positive, got {radius[k]:g}")
+    bad = radius < MIN_RADIUS_UM
+    if bad.any():
+        k = int(np.flatnonzero(bad)[0])
+        raise SWCError(f"{where}, line {line_no[k]}: radius {radius[k]:g} µm is below {MIN_RADIUS_UM:g} µm "
+                       "(wrong units?)")
     bad = ids < 0
     if bad.any():
         k = int(np.flatnonzero(bad)[0])
