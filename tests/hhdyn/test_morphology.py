@@ -413,3 +413,14 @@ def test_reader_raises_only_swc_errors_on_garbage(lines, raw, nseg, tmp_path_fac
         except SWCError:
             continue
         assert isinstance(m, Morphology) and np.all(np.isfinite(m.area_cm2)) and np.all(m.g_parent_mS[1:] > 0)
+
+
+def test_morphio_reader_agrees_with_the_builtin_one():
+    pytest.importorskip("morphio", reason="MorphIO is optional (pip install morphio)")
+    path = DATA / "test_neuron.swc"
+    ours, theirs = from_swc(path, nseg=1), from_swc(path, nseg=1, reader="morphio")
+    assert theirs.total_area_cm2 == pytest.approx(ours.total_area_cm2, rel=1e-12)
+    assert len(theirs) == len(ours)
+    assert read_swc(path).soma_kind == "three-point"
+    with pytest.raises(ValueError, match="reads files only"):
+        from_swc(THREE_POINT, reader="morphio")
