@@ -87,6 +87,9 @@ class Morphology:
     root : node, optional
         The compartment at the root of the tree (ordering starts there); default the first
         node with region ``"soma"``, else the first node.
+    copy : bool
+        False takes the graph over without copying it (its attributes are normalized in
+        place) — for builders that made the graph for this morphology only.
 
     The compartments are kept in *Hines order* (``self.nodes``): every compartment comes after
     its parent, so the tree's linear system can be solved in O(N) by eliminating from the
@@ -94,13 +97,14 @@ class Morphology:
     compartment ``i`` (−1 for the root).
     """
 
-    def __init__(self, graph: nx.Graph, Ra_ohm_cm: float = 35.4, root: Hashable | None = None):
+    def __init__(self, graph: nx.Graph, Ra_ohm_cm: float = 35.4, root: Hashable | None = None, *,
+                 copy: bool = True):
         if not isinstance(graph, nx.Graph) or graph.is_directed() or graph.is_multigraph():
             raise ValueError("a morphology must be an undirected networkx.Graph (not directed, not a multigraph)")
         if graph.number_of_nodes() == 0:
             raise ValueError("a morphology needs at least one compartment")
         self.Ra_ohm_cm = check_number("Ra_ohm_cm (axial resistivity, Ω·cm)", Ra_ohm_cm, positive=True)
-        g = nx.Graph()
+        g = nx.Graph() if copy else graph
         for node, data in graph.nodes(data=True):
             for key in ("length_um", "diameter_um"):
                 if key not in data:
@@ -123,7 +127,10 @@ class Morphology:
             attrs["area_cm2"] = area_um2 * _UM_TO_CM**2
             attrs.setdefault("region", "default")
             attrs.setdefault("mechanism", attrs["region"])
-            g.add_node(node, **attrs)
+            if copy:
+                g.add_node(node, **attrs)
+            else:
+                data.update(attrs)
         for u, v, data in graph.edges(data=True):
             if u == v:
                 raise ValueError(f"compartment {u!r} is connected to itself (a cycle of length 1)")
@@ -132,8 +139,10 @@ class Morphology:
                                         data["axial_geometry_per_cm"], positive=True)
             else:
                 geometry = None
-            g.add_edge(u, v, axial_geometry_per_cm=geometry)
-        self._check_tree(g)
+            if copy:
+                g.add_edge(u, v, axial_geometry_per_cm=geometry)
+            else:
+                data["axial_geometry_per_cm"] = geometry
         for u, v, data in g.edges(data=True):
             if data["axial_geometry_per_cm"] is None:
                 # two half cylinders in series: Σ (L/2)/(π d²/4), in 1/cm
@@ -147,22 +156,27 @@ class Morphology:
             root = somata[0] if somata else next(iter(g.nodes))
         elif root not in g:
             raise ValueError(f"root compartment {root!r} is not in the morphology")
+        # one breadth-first pass gives the Hines order (parents first) and every parent; it
+        # reaches every node of a connected graph, and a connected graph is a tree iff E = N − 1
+        preds = list(nx.bfs_predecessors(g, root))
+        n = g.number_of_nodes()
+        if len(preds) != n - 1 or g.number_of_edges() != n - 1:
+            self._check_tree(g)
         self.graph = g
         self.root = root
-        order = [root] + [v for _, v in nx.bfs_edges(g, root)]
+        order = [root] + [child for child, _ in preds]
         self.nodes: tuple = tuple(order)
-        self._index = {n: i for i, n in enumerate(order)}
-        parents = nx.bfs_predecessors(g, root)
-        self.parent_index = np.full(len(order), -1, dtype=np.int64)
-        for child, parent in parents:
-            self.parent_index[self._index[child]] = self._index[parent]
-        self.length_um = np.array([g.nodes[n]["length_um"] for n in order])
-        self.diameter_um = np.array([g.nodes[n]["diameter_um"] for n in order])
-        self.area_cm2 = np.array([g.nodes[n]["area_cm2"] for n in order])
+        self._index = {node: i for i, node in enumerate(order)}
+        self.parent_index = np.full(n, -1, dtype=np.int64)
+        self.parent_index[1:] = [self._index[parent] for _, parent in preds]
+        node_data = g.nodes
+        self.length_um = np.array([node_data[v]["length_um"] for v in order])
+        self.diameter_um = np.array([node_data[v]["diameter_um"] for v in order])
+        self.area_cm2 = np.array([node_data[v]["area_cm2"] for v in order])
         #: conductance (mS) between compartment i and its parent (0 for the root)
-        self.g_parent_mS = np.zeros(len(order))
-        for i in range(1, len(order)):
-            self.g_parent_mS[i] = g.edges[order[i], order[self.parent_index[i]]]["g_axial_mS"]
+        adj = g.adj
+        self.g_parent_mS = np.zeros(n)
+        self.g_parent_mS[1:] = [adj[child][parent]["g_axial_mS"] for child, parent in preds]
         self.distance_um = self._distances()
 
     # ------------------------------------------------------------------ validation
@@ -230,10 +244,12 @@ class Morphology:
 
     def _distances(self) -> np.ndarray:
         """Path distance (µm) from the root's centre to each compartment's centre."""
-        dist = np.zeros(len(self))
-        for i in range(1, len(self)):
-            p = self.parent_index[i]
-            dist[i] = dist[p] + 0.5 * (self.length_um[i] + self.length_um[p])
+        step = np.zeros(len(self))
+        par = self.parent_index[1:]
+        step[1:] = 0.5 * (self.length_um[1:] + self.length_um[par])
+        dist = step.copy()
+        for i in range(1, len(self)):  # parents come first (Hines order)
+            dist[i] += dist[par[i - 1]]
         return dist
 
     def distance_um_of(self, node) -> float:
@@ -458,7 +474,7 @@ def _points_morphology(data: SWCData, Ra_ohm_cm: float) -> Morphology:
         # the parent compartment's distal half (none for a spherical soma: it is one point)
         up_half = 0.0 if up == root else float(distal[up])
         g.add_edge(id_list[up], id_list[row], axial_geometry_per_cm=up_half + float(proximal[row]))
-    return Morphology(g, Ra_ohm_cm, root=root_id)
+    return Morphology(g, Ra_ohm_cm, root=root_id, copy=False)
 
 
 def morphology_from_mapping(compartments: Mapping, edges: Sequence, Ra_ohm_cm: float = 35.4, root=None) -> Morphology:

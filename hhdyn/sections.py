@@ -86,6 +86,9 @@ class Section:
                              "every diameter must be positive")
         pts.setflags(write=False)
         object.__setattr__(self, "points", pts)
+        arc = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(pts[:, :3], axis=0), axis=1))])
+        arc.setflags(write=False)
+        object.__setattr__(self, "_arc", arc)
         if not self.length_um > 0:
             raise ValueError(f"section {self.name!r} has zero length (all its points coincide); remove it or give "
                              "it distinct points")
@@ -114,8 +117,7 @@ class Section:
     @property
     def arc_um(self) -> np.ndarray:
         """Arc length (µm) of each point from the first."""
-        steps = np.linalg.norm(np.diff(self.points[:, :3], axis=0), axis=1)
-        return np.concatenate([[0.0], np.cumsum(steps)])
+        return self._arc
 
     @property
     def length_um(self) -> float:
@@ -261,7 +263,7 @@ def morphology_from_sections(sections: Sequence[Section], Ra_ohm_cm: float = 100
         g.add_edge(p["names"][last], junction, axial_geometry_per_cm=half)
         for sec in secs:
             g.add_edge(junction, info[sec.name]["names"][0], axial_geometry_per_cm=info[sec.name]["left"][0])
-    return Morphology(g, Ra_ohm_cm, root=info[order[0].name]["names"][0])
+    return Morphology(g, Ra_ohm_cm, root=info[order[0].name]["names"][0], copy=False)
 
 
 # ---------------------------------------------------------------------- SWC → sections

@@ -47,6 +47,7 @@ MAX_MAGNITUDE_UM = 1e12
 MIN_RADIUS_UM = 1e-6
 #: Points closer than this to their parent (µm) count as the same point.
 COINCIDENT_UM = 1e-9
+_CHUNK = 16384  # data lines converted to numbers at a time
 
 
 class SWCError(ValueError):
@@ -144,11 +145,19 @@ def _data_lines(lines, where: str):
 
 def _parse_numbers(texts: list[str], numbers: list[int], where: str) -> np.ndarray:
     """An (n, 7) float array of the fields; a bad number is reported with its line."""
-    try:
-        values = np.array(" ".join(texts).split(), dtype=np.float64)
-    except ValueError:
-        values = None
-    if values is None or values.size != 7 * len(texts):
+    table = np.empty((len(texts), 7))
+    ok = True
+    for start in range(0, len(texts), _CHUNK):  # chunks bound the memory of the string tokens
+        try:
+            values = np.array(" ".join(texts[start:start + _CHUNK]).split(), dtype=np.float64)
+        except ValueError:
+            ok = False
+            break
+        if values.size != 7 * len(texts[start:start + _CHUNK]):
+            ok = False
+            break
+        table[start:start + _CHUNK] = values.reshape(-1, 7)
+    if not ok:
         for text, lineno in zip(texts, numbers):
             for field in text.split():
                 try:
@@ -157,7 +166,7 @@ def _parse_numbers(texts: list[str], numbers: list[int], where: str) -> np.ndarr
                     raise SWCError(f"{where}, line {lineno}: fields must be numbers (integer id, type and "
                                    f"parent), got {field[:40]!r}: {text.strip()[:80]!r}") from None
         raise SWCError(f"{where}: could not read the numbers")  # pragma: no cover - defensive
-    return values.reshape(-1, 7)
+    return table
 
 
 def _integers(column: np.ndarray, name: str, lines: np.ndarray, where: str) -> np.ndarray:
