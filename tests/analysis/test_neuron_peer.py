@@ -127,3 +127,36 @@ def test_gallery_registers_no_neuron_figure_without_the_peer(monkeypatch, tmp_pa
     finally:
         gallery._REGISTRY.clear()
         gallery._REGISTRY.update(saved)
+
+
+D_LAMBDA = """
+import json, sys
+from neuron import h
+h.load_file("stdlib.hoc")
+spec = json.load(sys.stdin)
+out = []
+for s in spec["sections"]:
+    sec = h.Section(name=s["name"])
+    for x, y, z, d in s["points"]:
+        sec.pt3dadd(x, y, z, d)
+    sec.Ra = spec["Ra"]
+    sec.cm = 1.0
+    sec.push()
+    out.append(int((sec.L / (0.1 * h.lambda_f(100)) + 0.9) / 2) * 2 + 1)
+    h.pop_section()
+print(json.dumps(out))
+"""
+
+
+def test_d_lambda_nseg_equals_neurons_lambda_f_rule(peer):
+    """NEURON's own lambda_f (stdlib.hoc) on the same 3-D points gives the same nseg per section."""
+    import json
+    import os
+
+    cell = reconstructed_cell(SWC, d_lambda=0.1)
+    spec = json.dumps({"sections": [s.to_dict() for s in cell.sections], "Ra": cell.Ra_ohm_cm})
+    env = {k: v for k, v in os.environ.items() if k != "DISPLAY"}
+    done = subprocess.run([str(peer), "-c", D_LAMBDA], input=spec, capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == [s.nseg for s in cell.sections]
+    assert max(s.nseg for s in cell.sections) > 1
