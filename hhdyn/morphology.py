@@ -389,8 +389,11 @@ def from_swc(source, Ra_ohm_cm: float = 100.0, *, nseg: int | None = None, d_lam
       area, axial resistance Ra·∫ds/(πd²/4)), placed at the midpoint. The soma is one
       compartment: a sphere of radius r (a cylinder with L = d = 2r, area 4πr²) for a single
       or three-point soma (the two outer points of the three are part of that sphere, not
-      extra membrane); the equivalent sphere of a contour; frusta for a cylinder soma. A point
-      at the same position as its parent is merged into the parent.
+      extra membrane); the equivalent sphere of a contour. A cylinder soma (a chain of soma
+      points) keeps a sphere at its root point and frusta for the others — use ``nseg`` for
+      NEURON's frusta-only reading. A point at the same position as its parent is merged into
+      the parent. Unlike NEURON's Import3d, the first point of a branch leaving the soma gets
+      the frustum from the soma centre to it (so this discretization has more membrane).
     * ``nseg=n`` (every section) or ``d_lambda=0.1`` (NEURON's d_lambda rule at 100 Hz with
       ``cm_uF_per_cm2``) — NEURON's own discretization of the unbranched sections
       (:func:`hhdyn.sections.sections_from_swc`, :func:`hhdyn.sections.morphology_from_sections`):
