@@ -30,6 +30,7 @@ A file without a soma is refused (:class:`SWCError`) unless ``require_soma=False
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -121,6 +122,11 @@ def _decode(data: bytes, where: str) -> str:
         ) from None
 
 
+def _split_lines(text: str) -> list[str]:
+    """Lines ended by LF, CR LF or a lone CR (old Mac files)."""
+    return re.split(r"\r\n?|\n", text) if "\r" in text else text.split("\n")
+
+
 def _data_lines(lines, where: str):
     """Comment-stripped data lines and their line numbers; each must hold seven ASCII fields."""
     texts: list[str] = []
@@ -196,11 +202,11 @@ def read_swc(source, *, require_soma: bool = True) -> SWCData:
             data = path.read_bytes()
         except OSError as err:
             raise ValueError(f"cannot read SWC file {where!r}: {err.strerror or err}") from None
-        lines = _decode(data, where).split("\n")
+        lines = _split_lines(_decode(data, where))
     else:
         where = "SWC input"
         if isinstance(source, bytes):
-            lines = _decode(source, where).split("\n")
+            lines = _split_lines(_decode(source, where))
         else:
             try:
                 lines = list(source)

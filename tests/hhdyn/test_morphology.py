@@ -424,3 +424,10 @@ def test_morphio_reader_agrees_with_the_builtin_one():
     assert read_swc(path).soma_kind == "three-point"
     with pytest.raises(ValueError, match="reads files only"):
         from_swc(THREE_POINT, reader="morphio")
+
+
+def test_swc_line_endings_name_the_right_line():
+    for newline in ("\n", "\r\n", "\r"):
+        with pytest.raises(SWCError, match="line 7: parent 99 of point 7 is not defined"):
+            read_swc(newline.join(THREE_POINT + ["7 3 0 0 0 1 99"]).encode())
+        assert len(read_swc(newline.join(THREE_POINT).encode())) == 6
