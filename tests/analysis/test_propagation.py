@@ -106,6 +106,15 @@ def test_default_velocity_is_converged_with_an_error_that_covers_it(celsius, exa
     assert "Richardson" in result.message and "steady wave" in result.message
 
 
+@pytest.mark.slow
+def test_converged_velocity_scales_exactly_as_root_of_d_over_Ra():
+    """The cable equation depends on x only through x·√(4Ra/d): v ∝ √(d/Ra) exactly, so a
+    quarter of the diameter halves the converged velocity, within the two error estimates."""
+    thin = measure_conduction_velocity(diameter_um=119.0)
+    assert 2 * thin.velocity_m_per_s == pytest.approx(V_WAVE_18_5, abs=2 * thin.error_m_per_s)
+    assert abs(2 * thin.velocity_m_per_s - V_WAVE_18_5) < 2e-4 * V_WAVE_18_5
+
+
 def test_converged_velocity_needs_crank_nicolson_and_short_axons_say_so():
     with pytest.raises(ValueError, match="method must be 'cn'"):
         measure_conduction_velocity(method="be")
