@@ -25,7 +25,12 @@ cylinder,
     R_axial = Ra·(L_u/2)/(π d_u²/4) + Ra·(L_v/2)/(π d_v²/4)      (Ω, with Ra in Ω·cm, L, d in cm)
 
 stored as ``R_axial_MOhm`` and the conductance ``g_axial_mS = 1/R`` (mS, so that
-g·ΔV in mV is a current in µA — the unit of every current in the solver).
+g·ΔV in mV is a current in µA — the unit of every current in the solver), with the
+Ra-free geometry factor ``axial_geometry_per_cm`` = R/Ra (1/cm). Builders of tapered or
+NEURON-style geometry (:func:`from_swc`, :mod:`hhdyn.sections`) give that factor on the edge
+(∫ds/(πd²/4) along the path, :mod:`hhdyn.frustum`) and the membrane area as the node
+attribute ``area_um2``; a *junction* node (``junction=True``, ``length_um = 0``) is a point
+without membrane where several branches meet (NEURON's zero-area node).
 
 Builders: :func:`cable` (uniform cable or axon), :func:`ball_and_stick`, :func:`y_tree`
 (a trunk splitting into two daughters of given diameters) and :func:`from_swc` (the standard
@@ -134,10 +139,10 @@ class Morphology:
         for u, v, data in graph.edges(data=True):
             if u == v:
                 raise ValueError(f"compartment {u!r} is connected to itself (a cycle of length 1)")
-            if "axial_geometry_per_cm" in data:
+            if "axial_geometry_per_cm" in data and data.get("axial_geometry_source", "given") == "given":
                 geometry = check_number(f"axial_geometry_per_cm of the edge ({u!r}, {v!r})",
                                         data["axial_geometry_per_cm"], positive=True)
-            else:
+            else:  # absent, or derived from the cylinders of an earlier morphology: recompute
                 geometry = None
             if copy:
                 g.add_edge(u, v, axial_geometry_per_cm=geometry)
@@ -148,6 +153,9 @@ class Morphology:
                 # two half cylinders in series: Σ (L/2)/(π d²/4), in 1/cm
                 data["axial_geometry_per_cm"] = sum(
                     axial_resistance_ohm(1.0, g.nodes[w]["length_um"] / 2, g.nodes[w]["diameter_um"]) for w in (u, v))
+                data["axial_geometry_source"] = "cylinders"
+            else:
+                data["axial_geometry_source"] = "given"
             R = self.Ra_ohm_cm * data["axial_geometry_per_cm"]
             data["R_axial_MOhm"] = R * 1e-6
             data["g_axial_mS"] = 1e3 / R

@@ -431,3 +431,17 @@ def test_swc_line_endings_name_the_right_line():
         with pytest.raises(SWCError, match="line 7: parent 99 of point 7 is not defined"):
             read_swc(newline.join(THREE_POINT + ["7 3 0 0 0 1 99"]).encode())
         assert len(read_swc(newline.join(THREE_POINT).encode())) == 6
+
+
+def test_geometry_from_cylinders_is_recomputed_but_given_geometry_is_kept():
+    m = cable(100.0, 2.0, 4, Ra_ohm_cm=100.0)
+    g = m.graph.copy()
+    g.nodes[1]["length_um"] = 50.0  # edit a copy: derived resistances must follow the new length
+    m2 = Morphology(g, 100.0, root=0)
+    R = axial_resistance_ohm(100.0, 25.0, 2.0) + axial_resistance_ohm(100.0, 12.5, 2.0)
+    assert 1e3 / m2.axial_conductance_mS(1, 2) == pytest.approx(R, rel=1e-12)
+    assert m.with_Ra(200.0).axial_conductance_mS(1, 2) == pytest.approx(m.axial_conductance_mS(1, 2) / 2, rel=1e-12)
+    tapered = from_swc(["1 1 0 0 0 5 -1", "2 3 5 0 0 2 1", "3 3 35 0 0 1 2"], nseg=3)
+    again = tapered.with_Ra(50.0)
+    np.testing.assert_allclose(again.g_parent_mS, tapered.g_parent_mS * 2, rtol=1e-12)
+    np.testing.assert_allclose(again.area_cm2, tapered.area_cm2, rtol=1e-15)
