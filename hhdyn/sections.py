@@ -39,7 +39,7 @@ from typing import Sequence
 import networkx as nx
 import numpy as np
 
-from .frustum import path_integrals
+from .frustum import cumulative_integrals
 from .morphology import Morphology
 from .swc import COINCIDENT_UM, SWCData, SWCError
 from .validation import check_number
@@ -225,15 +225,19 @@ def morphology_from_sections(sections: Sequence[Section], Ra_ohm_cm: float = 100
         L = float(arc[-1])
         h = L / n
         names = segment_names(sec)
-        left, right = [], []
+        # cumulative area and axial factor at every segment boundary and centre, 0, ½h, h, …, L
+        knots = np.arange(2 * n + 1) * (h / 2)
+        knots[-1] = L
+        area_c, axial_c = cumulative_integrals(arc, pts[:, 3], knots)
+        area = np.diff(area_c[::2])
+        left = (axial_c[1::2] - axial_c[0:-1:2]).tolist()
+        right = (axial_c[2::2] - axial_c[1::2]).tolist()
+        centres = knots[1::2]
+        diam = np.interp(centres, arc, pts[:, 3])
+        xyz = np.column_stack([np.interp(centres, arc, pts[:, k]) for k in range(3)])
         for j, name in enumerate(names):
-            a, c, b = j * h, (j + 0.5) * h, (j + 1) * h
-            area, _ = path_integrals(arc, pts[:, 3], a, b)
-            left.append(path_integrals(arc, pts[:, 3], a, c)[1])
-            right.append(path_integrals(arc, pts[:, 3], c, b)[1])
-            pos = tuple(float(np.interp(c, arc, pts[:, k])) for k in range(3))
-            g.add_node(name, length_um=h, diameter_um=float(np.interp(c, arc, pts[:, 3])), area_um2=area,
-                       region=sec.region, position=pos, section=sec.name, x=(j + 0.5) / n)
+            g.add_node(name, length_um=h, diameter_um=float(diam[j]), area_um2=float(area[j]), region=sec.region,
+                       position=tuple(xyz[j].tolist()), section=sec.name, x=(j + 0.5) / n)
             if j:
                 g.add_edge(names[j - 1], name, axial_geometry_per_cm=right[j - 1] + left[j])
         info[sec.name] = {"names": names, "left": left, "right": right, "sec": sec}
