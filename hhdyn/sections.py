@@ -306,6 +306,8 @@ def sections_from_swc(data: SWCData) -> tuple[Section, ...]:
     """Sections of an SWC reconstruction (see the module doc); every nseg is 1 — set it with
     :func:`discretize`. A section of zero length raises :class:`SWCError` naming its lines."""
     kids = data.children()
+    only_child = [k[0] if len(k) == 1 else -1 for k in kids]
+    types = data.types.tolist()
     soma_pts, consumed = _soma_points(data)
     has_soma = data.soma_kind != "none"
     sections: list[Section] = []
@@ -327,11 +329,12 @@ def sections_from_swc(data: SWCData) -> tuple[Section, ...]:
         start = stack.pop()
         parent = int(data.parent_index[start])
         run = [start]
-        while True:
-            nxt = kids[run[-1]]
-            if len(nxt) != 1 or data.types[nxt[0]] != data.types[run[-1]] or int(nxt[0]) in consumed:
+        while True:  # follow the only child while it has the same type (plain ints: fast)
+            last = run[-1]
+            nxt = only_child[last]
+            if nxt < 0 or types[nxt] != types[last] or nxt in consumed:
                 break
-            run.append(int(nxt[0]))
+            run.append(nxt)
         region = data.region(start)
         counts[region] = counts.get(region, 0) + 1
         name = f"{region}_{counts[region] - 1}"

@@ -92,14 +92,13 @@ class SWCData:
         """``"<file>, line <n>"`` of a row, for messages."""
         return f"{self.source}, line {int(self.lines[row])}"
 
-    def children(self) -> list[np.ndarray]:
-        """Rows of the children of every row (file order)."""
-        kids = np.flatnonzero(self.parent_index >= 0)
-        par = self.parent_index[kids]
-        order = np.argsort(par, kind="stable")
-        kids, par = kids[order], par[order]
-        bounds = np.searchsorted(par, np.arange(len(self) + 1))
-        return [kids[bounds[i]:bounds[i + 1]] for i in range(len(self))]
+    def children(self) -> list[list[int]]:
+        """Rows of the children of every row, in file order (plain lists of ints)."""
+        kids: list[list[int]] = [[] for _ in range(len(self))]
+        rows = np.flatnonzero(self.parent_index >= 0)
+        for child, parent in zip(rows.tolist(), self.parent_index[rows].tolist()):
+            kids[parent].append(child)
+        return kids
 
 
 # ---------------------------------------------------------------------- text
