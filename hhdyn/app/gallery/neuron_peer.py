@@ -7,8 +7,19 @@ from pathlib import Path
 
 from . import figure
 
-#: The synthetic reconstruction shipped with the tests (tests/data/make_test_neuron.py).
-RECONSTRUCTION = Path(__file__).resolve().parents[3] / "tests" / "data" / "test_neuron.swc"
+
+def _reconstruction() -> Path | None:
+    """The synthetic reconstruction shipped with the tests (tests/data/make_test_neuron.py): in
+    the source tree next to this package, or under the working directory (an installed package
+    rendered from a checkout, as ``pip install . && hhdyn gallery`` does)."""
+    for root in (Path(__file__).resolve().parents[3], Path.cwd()):
+        path = root / "tests" / "data" / "test_neuron.swc"
+        if path.is_file():
+            return path
+    return None
+
+
+RECONSTRUCTION = _reconstruction()
 
 
 @figure("axon_velocity_convergence", "Conduction velocity of the squid axon converged in dx and dt: the four "
@@ -48,7 +59,7 @@ def axon_velocity_convergence():
 def _register_neuron_figure() -> None:
     from analysis.neuron_peer import neuron_python
 
-    if neuron_python(check_import=False) is None or not RECONSTRUCTION.is_file():
+    if neuron_python(check_import=False) is None or RECONSTRUCTION is None:
         return
 
     @figure("neuron_vs_hhdyn_reconstruction", "The same reconstructed cell in NEURON and in hhdyn (one description, "
