@@ -25,7 +25,12 @@ cylinder,
     R_axial = Ra·(L_u/2)/(π d_u²/4) + Ra·(L_v/2)/(π d_v²/4)      (Ω, with Ra in Ω·cm, L, d in cm)
 
 stored as ``R_axial_MOhm`` and the conductance ``g_axial_mS = 1/R`` (mS, so that
-g·ΔV in mV is a current in µA — the unit of every current in the solver).
+g·ΔV in mV is a current in µA — the unit of every current in the solver), with the
+Ra-free geometry factor ``axial_geometry_per_cm`` = R/Ra (1/cm). Builders of tapered or
+NEURON-style geometry (:func:`from_swc`, :mod:`hhdyn.sections`) give that factor on the edge
+(∫ds/(πd²/4) along the path, :mod:`hhdyn.frustum`) and the membrane area as the node
+attribute ``area_um2``; a *junction* node (``junction=True``, ``length_um = 0``) is a point
+without membrane where several branches meet (NEURON's zero-area node).
 
 Builders: :func:`cable` (uniform cable or axon), :func:`ball_and_stick`, :func:`y_tree`
 (a trunk splitting into two daughters of given diameters) and :func:`from_swc` (the standard
@@ -41,6 +46,8 @@ from pathlib import Path
 
 import networkx as nx
 import numpy as np
+from .frustum import frustum_area_um2, frustum_axial_per_cm
+from .swc import COINCIDENT_UM, SWC_REGIONS, SWCData, SWCError, read_swc
 from .validation import check_number
 
 __all__ = [
@@ -54,9 +61,6 @@ __all__ = [
     "morphology_from_mapping",
     "axial_resistance_ohm",
 ]
-
-#: Region names of the standard SWC structure types.
-SWC_REGIONS = {0: "undefined", 1: "soma", 2: "axon", 3: "dend", 4: "apic"}
 
 _UM_TO_CM = 1e-4
 
@@ -88,6 +92,9 @@ class Morphology:
     root : node, optional
         The compartment at the root of the tree (ordering starts there); default the first
         node with region ``"soma"``, else the first node.
+    copy : bool
+        False takes the graph over without copying it (its attributes are normalized in
+        place) — for builders that made the graph for this morphology only.
 
     The compartments are kept in *Hines order* (``self.nodes``): every compartment comes after
     its parent, so the tree's linear system can be solved in O(N) by eliminating from the
@@ -95,57 +102,89 @@ class Morphology:
     compartment ``i`` (−1 for the root).
     """
 
-    def __init__(self, graph: nx.Graph, Ra_ohm_cm: float = 35.4, root: Hashable | None = None):
+    def __init__(self, graph: nx.Graph, Ra_ohm_cm: float = 35.4, root: Hashable | None = None, *,
+                 copy: bool = True):
         if not isinstance(graph, nx.Graph) or graph.is_directed() or graph.is_multigraph():
             raise ValueError("a morphology must be an undirected networkx.Graph (not directed, not a multigraph)")
         if graph.number_of_nodes() == 0:
             raise ValueError("a morphology needs at least one compartment")
         self.Ra_ohm_cm = check_number("Ra_ohm_cm (axial resistivity, Ω·cm)", Ra_ohm_cm, positive=True)
-        g = nx.Graph()
+        g = nx.Graph() if copy else graph
         for node, data in graph.nodes(data=True):
             for key in ("length_um", "diameter_um"):
                 if key not in data:
                     raise ValueError(f"compartment {node!r} has no {key!r}")
-            length = check_number(f"length_um of compartment {node!r}", data["length_um"], positive=True)
+            junction = bool(data.get("junction", False))
+            length = check_number(f"length_um of compartment {node!r}", data["length_um"],
+                                  positive=not junction, nonnegative=junction)
             diameter = check_number(f"diameter_um of compartment {node!r}", data["diameter_um"], positive=True)
             attrs = dict(data)
             attrs["length_um"] = length
             attrs["diameter_um"] = diameter
-            attrs["area_cm2"] = math.pi * diameter * length * _UM_TO_CM**2
+            if junction:
+                if length != 0.0:
+                    raise ValueError(f"junction {node!r} must have length_um = 0 (it is a point without membrane), "
+                                     f"got {length!r}")
+                attrs["area_um2"] = 0.0
+            elif "area_um2" in data:
+                attrs["area_um2"] = check_number(f"area_um2 of compartment {node!r}", data["area_um2"], positive=True)
+            area_um2 = attrs["area_um2"] if "area_um2" in attrs else math.pi * diameter * length
+            attrs["area_cm2"] = area_um2 * _UM_TO_CM**2
             attrs.setdefault("region", "default")
             attrs.setdefault("mechanism", attrs["region"])
-            g.add_node(node, **attrs)
-        for u, v in graph.edges():
+            if copy:
+                g.add_node(node, **attrs)
+            else:
+                data.update(attrs)
+        for u, v, data in graph.edges(data=True):
             if u == v:
                 raise ValueError(f"compartment {u!r} is connected to itself (a cycle of length 1)")
-            g.add_edge(u, v)
-        self._check_tree(g)
-        for u, v in g.edges():
-            R = axial_resistance_ohm(self.Ra_ohm_cm, g.nodes[u]["length_um"] / 2, g.nodes[u]["diameter_um"]) + \
-                axial_resistance_ohm(self.Ra_ohm_cm, g.nodes[v]["length_um"] / 2, g.nodes[v]["diameter_um"])
-            g.edges[u, v]["R_axial_MOhm"] = R * 1e-6
-            g.edges[u, v]["g_axial_mS"] = 1e3 / R
+            if "axial_geometry_per_cm" in data and data.get("axial_geometry_source", "given") == "given":
+                geometry = check_number(f"axial_geometry_per_cm of the edge ({u!r}, {v!r})",
+                                        data["axial_geometry_per_cm"], positive=True)
+            else:  # absent, or derived from the cylinders of an earlier morphology: recompute
+                geometry = None
+            if copy:
+                g.add_edge(u, v, axial_geometry_per_cm=geometry)
+            else:
+                data["axial_geometry_per_cm"] = geometry
+        for u, v, data in g.edges(data=True):
+            if data["axial_geometry_per_cm"] is None:
+                # two half cylinders in series: Σ (L/2)/(π d²/4), in 1/cm
+                data["axial_geometry_per_cm"] = sum(
+                    axial_resistance_ohm(1.0, g.nodes[w]["length_um"] / 2, g.nodes[w]["diameter_um"]) for w in (u, v))
+                data["axial_geometry_source"] = "cylinders"
+            else:
+                data["axial_geometry_source"] = "given"
+            R = self.Ra_ohm_cm * data["axial_geometry_per_cm"]
+            data["R_axial_MOhm"] = R * 1e-6
+            data["g_axial_mS"] = 1e3 / R
         if root is None:
             somata = [n for n, r in g.nodes(data="region") if r == "soma"]
             root = somata[0] if somata else next(iter(g.nodes))
         elif root not in g:
             raise ValueError(f"root compartment {root!r} is not in the morphology")
+        # one breadth-first pass gives the Hines order (parents first) and every parent; it
+        # reaches every node of a connected graph, and a connected graph is a tree iff E = N − 1
+        preds = list(nx.bfs_predecessors(g, root))
+        n = g.number_of_nodes()
+        if len(preds) != n - 1 or g.number_of_edges() != n - 1:
+            self._check_tree(g)
         self.graph = g
         self.root = root
-        order = [root] + [v for _, v in nx.bfs_edges(g, root)]
+        order = [root] + [child for child, _ in preds]
         self.nodes: tuple = tuple(order)
-        self._index = {n: i for i, n in enumerate(order)}
-        parents = nx.bfs_predecessors(g, root)
-        self.parent_index = np.full(len(order), -1, dtype=np.int64)
-        for child, parent in parents:
-            self.parent_index[self._index[child]] = self._index[parent]
-        self.length_um = np.array([g.nodes[n]["length_um"] for n in order])
-        self.diameter_um = np.array([g.nodes[n]["diameter_um"] for n in order])
-        self.area_cm2 = np.array([g.nodes[n]["area_cm2"] for n in order])
+        self._index = {node: i for i, node in enumerate(order)}
+        self.parent_index = np.full(n, -1, dtype=np.int64)
+        self.parent_index[1:] = [self._index[parent] for _, parent in preds]
+        node_data = g.nodes
+        self.length_um = np.array([node_data[v]["length_um"] for v in order])
+        self.diameter_um = np.array([node_data[v]["diameter_um"] for v in order])
+        self.area_cm2 = np.array([node_data[v]["area_cm2"] for v in order])
         #: conductance (mS) between compartment i and its parent (0 for the root)
-        self.g_parent_mS = np.zeros(len(order))
-        for i in range(1, len(order)):
-            self.g_parent_mS[i] = g.edges[order[i], order[self.parent_index[i]]]["g_axial_mS"]
+        adj = g.adj
+        self.g_parent_mS = np.zeros(n)
+        self.g_parent_mS[1:] = [adj[child][parent]["g_axial_mS"] for child, parent in preds]
         self.distance_um = self._distances()
 
     # ------------------------------------------------------------------ validation
@@ -213,10 +252,12 @@ class Morphology:
 
     def _distances(self) -> np.ndarray:
         """Path distance (µm) from the root's centre to each compartment's centre."""
-        dist = np.zeros(len(self))
-        for i in range(1, len(self)):
-            p = self.parent_index[i]
-            dist[i] = dist[p] + 0.5 * (self.length_um[i] + self.length_um[p])
+        step = np.zeros(len(self))
+        par = self.parent_index[1:]
+        step[1:] = 0.5 * (self.length_um[1:] + self.length_um[par])
+        dist = step.copy()
+        for i in range(1, len(self)):  # parents come first (Hines order)
+            dist[i] += dist[par[i - 1]]
         return dist
 
     def distance_um_of(self, node) -> float:
@@ -341,103 +382,110 @@ def y_tree(trunk_length_um: float = 200.0, trunk_diameter_um: float = 4.0,
 
 
 # ---------------------------------------------------------------------- SWC import
-class SWCError(ValueError):
-    """A malformed SWC file; the message names the file and the line number."""
-
-
-def from_swc(source, Ra_ohm_cm: float = 100.0) -> Morphology:
+def from_swc(source, Ra_ohm_cm: float = 100.0, *, nseg: int | None = None, d_lambda: float | None = None,
+             reader: str = "builtin", require_soma: bool = True, cm_uF_per_cm2: float = 1.0) -> Morphology:
     """Read a morphology in the SWC format (Cannon et al. 1998; NeuroMorpho.Org).
 
     Each non-comment line holds seven fields ``id type x y z radius parent`` (µm; parent −1
-    for the root). Every sample point except the root becomes one compartment: a cylinder
-    from its parent point to itself, of length the distance between them and diameter the
-    mean of the two points' diameters, placed at the midpoint. The root point becomes a
-    sphere (a cylinder with L = d = 2·radius). A point at the same position as its parent is
-    merged into the parent. Node ids are the SWC ids; regions follow the type column
-    (1 soma, 2 axon, 3 dend, 4 apic).
+    for the root); :func:`hhdyn.swc.read_swc` parses and checks them, and classifies the soma
+    (single point, NeuroMorpho's three-point soma, a contour, or cylinders) as NEURON and
+    NeuroMorpho do. Two discretizations:
 
-    ``source`` is a path or an iterable of lines. Any malformed line — wrong number of fields,
-    non-numeric values, a non-positive radius, a repeated id, a parent that is never defined, a
-    second root — raises :class:`SWCError` (a ValueError) naming the line number.
+    * default (``nseg`` and ``d_lambda`` both None) — one compartment per sample point: every
+      point except the soma becomes the frustum from its parent point to itself (length the
+      distance, ``diameter_um`` the mean of the two ends, membrane area the frustum's lateral
+      area, axial resistance Ra·∫ds/(πd²/4)), placed at the midpoint. The soma is one
+      compartment: a sphere of radius r (a cylinder with L = d = 2r, area 4πr²) for a single
+      or three-point soma (the two outer points of the three are part of that sphere, not
+      extra membrane); the equivalent sphere of a contour. A cylinder soma (a chain of soma
+      points) keeps a sphere at its root point and frusta for the others — use ``nseg`` for
+      NEURON's frusta-only reading. A point at the same position as its parent is merged into
+      the parent. Unlike NEURON's Import3d, the first point of a branch leaving the soma gets
+      the frustum from the soma centre to it (so this discretization has more membrane).
+    * ``nseg=n`` (every section) or ``d_lambda=0.1`` (NEURON's d_lambda rule at 100 Hz with
+      ``cm_uF_per_cm2``) — NEURON's own discretization of the unbranched sections
+      (:func:`hhdyn.sections.sections_from_swc`, :func:`hhdyn.sections.morphology_from_sections`):
+      compartments ``"<section>[j]"``, zero-area junctions where sections branch.
+
+    Node ids of the default discretization are the SWC ids; regions follow the type column
+    (1 soma, 2 axon, 3 dend, 4 apic). ``source`` is a path or an iterable of lines. Any
+    malformed input raises :class:`SWCError` (a ValueError) naming the file and line; a file
+    without a soma is refused unless ``require_soma=False``. ``reader="morphio"`` reads the
+    file with MorphIO (when installed) instead of the built-in reader.
     """
-    if isinstance(source, (str, Path)):
-        path = Path(source)
-        try:
-            lines = path.read_text().splitlines()
-        except OSError as err:
-            raise ValueError(f"cannot read SWC file {str(path)!r}: {err.strerror}") from None
-        where = str(path)
+    if reader == "builtin":
+        data = read_swc(source, require_soma=require_soma)
+    elif reader == "morphio":
+        from .swc_morphio import read_swc_morphio
+
+        data = read_swc_morphio(source, require_soma=require_soma)
     else:
-        lines = list(source)
-        where = "SWC input"
-    points: dict[int, tuple] = {}
-    line_of: dict[int, int] = {}
-    root = None
-    for lineno, raw in enumerate(lines, start=1):
-        text = raw.split("#", 1)[0].strip()
-        if not text:
-            continue
-        fields = text.split()
-        if len(fields) != 7:
-            raise SWCError(f"{where}, line {lineno}: expected 7 fields (id type x y z radius parent), got {len(fields)}: {raw.strip()!r}")
+        raise ValueError(f"reader must be 'builtin' or 'morphio', got {reader!r}")
+    if nseg is not None or d_lambda is not None:
+        from .sections import discretize, morphology_from_sections, sections_from_swc
+
+        secs = discretize(sections_from_swc(data), Ra_ohm_cm, nseg=nseg, d_lambda=d_lambda, cm_uF_per_cm2=cm_uF_per_cm2)
         try:
-            sid, stype, parent = int(fields[0]), int(float(fields[1])), int(fields[6])
-            x, y, z, radius = (float(f) for f in fields[2:6])
-        except ValueError:
-            raise SWCError(f"{where}, line {lineno}: fields must be numbers (integer id, type and parent): {raw.strip()!r}") from None
-        if not all(math.isfinite(v) for v in (x, y, z, radius)):
-            raise SWCError(f"{where}, line {lineno}: coordinates and radius must be finite: {raw.strip()!r}")
-        if radius <= 0:
-            raise SWCError(f"{where}, line {lineno}: radius must be positive, got {fields[5]}")
-        if sid in points:
-            raise SWCError(f"{where}, line {lineno}: id {sid} was already defined on line {line_of[sid]}")
-        if parent == sid:
-            raise SWCError(f"{where}, line {lineno}: point {sid} is its own parent")
-        if parent < 0:
-            if root is not None:
-                raise SWCError(f"{where}, line {lineno}: a second root (parent -1); the first is on line {line_of[root]} — a morphology must be one tree")
-            root = sid
-        points[sid] = (stype, np.array([x, y, z]), radius, parent)
-        line_of[sid] = lineno
-    if not points:
-        raise SWCError(f"{where}: no sample points")
-    for sid, (_, _, _, parent) in points.items():
-        if parent >= 0 and parent not in points:
-            raise SWCError(f"{where}, line {line_of[sid]}: parent {parent} of point {sid} is not defined in the file")
-    if root is None:
-        raise SWCError(f"{where}: no root point (parent -1); the points' parents form a cycle")
-    # Build compartments, merging zero-length points into their parent.
-    children: dict[int, list[int]] = {}
-    for sid, (_, _, _, parent) in points.items():
-        if parent >= 0:
-            children.setdefault(parent, []).append(sid)
+            return morphology_from_sections(secs, Ra_ohm_cm)
+        except SWCError:
+            raise
+        except ValueError as err:  # geometry too degenerate to discretize (names the section)
+            raise SWCError(f"{data.source}: cannot discretize the sections: {err}") from None
+    return _points_morphology(data, Ra_ohm_cm)
+
+
+def _points_morphology(data: SWCData, Ra_ohm_cm: float) -> Morphology:
+    """One compartment per sample point (see :func:`from_swc`)."""
+    n = len(data)
+    ids, lines, xyz, radius, par = data.ids, data.lines, data.xyz, data.radius, data.parent_index
+    root = data.root
+    kind = data.soma_kind
+    soma_rows = np.flatnonzero(data.types == 1)
+    # compartment row of every point (itself, or the compartment it is merged into)
+    comp = np.arange(n)
+    merged = np.zeros(n, dtype=bool)
+    if kind in ("three-point", "contour"):
+        merged[soma_rows[soma_rows != root]] = True
+    seg_len = np.zeros(n)
+    has_parent = par >= 0
+    seg_len[has_parent] = np.linalg.norm(xyz[has_parent] - xyz[par[has_parent]], axis=1)
+    merged |= has_parent & (seg_len < COINCIDENT_UM)
+    merged[root] = False
+    for row in data.order[1:]:  # parents come first, so comp[parent] is final
+        if merged[row]:
+            comp[row] = comp[par[row]]
+    d_parent = np.where(has_parent, 2 * radius[np.maximum(par, 0)], 2 * radius)
+    d_self = 2 * radius
+    d_mid = 0.5 * (d_parent + d_self)
+    area = frustum_area_um2(d_parent, d_self, seg_len)
+    proximal = frustum_axial_per_cm(d_parent, d_mid, 0.5 * seg_len)
+    distal = frustum_axial_per_cm(d_mid, d_self, 0.5 * seg_len)
+    mid = np.where(has_parent[:, None], 0.5 * (xyz + xyz[np.maximum(par, 0)]), xyz)
     g = nx.Graph()
-    rtype, rpos, rrad, _ = points[root]
-    g.add_node(root, length_um=2 * rrad, diameter_um=2 * rrad, region=SWC_REGIONS.get(rtype, f"type{rtype}"),
-               position=tuple(rpos), swc_line=line_of[root])
-    stack = [(child, root) for child in children.get(root, [])]
-    seen = {root}
-    while stack:
-        sid, attach = stack.pop()
-        if sid in seen:
-            raise SWCError(f"{where}, line {line_of[sid]}: point {sid} is reached twice — the parents form a cycle")
-        seen.add(sid)
-        stype, pos, rad, parent = points[sid]
-        ppos, prad = points[parent][1], points[parent][2]
-        length = float(np.linalg.norm(pos - ppos))
-        if length == 0.0:
-            node = attach  # merge into the parent's compartment
-        else:
-            g.add_node(sid, length_um=length, diameter_um=rad + prad, region=SWC_REGIONS.get(stype, f"type{stype}"),
-                       position=tuple((pos + ppos) / 2), swc_line=line_of[sid])
-            g.add_edge(attach, sid)
-            node = sid
-        stack.extend((child, node) for child in children.get(sid, []))
-    unreached = [s for s in points if s not in seen]
-    if unreached:
-        s = min(unreached, key=lambda k: line_of[k])
-        raise SWCError(f"{where}, line {line_of[s]}: point {s} is not connected to the root (its parents form a cycle)")
-    return Morphology(g, Ra_ohm_cm, root=root)
+    if kind == "contour":
+        centre = xyz[soma_rows].mean(axis=0)
+        r_root = float(np.linalg.norm(xyz[soma_rows] - centre, axis=1).mean())
+        root_pos = tuple(centre.tolist())
+    else:
+        r_root = float(radius[root])
+        root_pos = tuple(xyz[root].tolist())
+    region = [SWC_REGIONS.get(int(t), f"type{int(t)}") for t in data.types]
+    root_id = int(ids[root])
+    g.add_node(root_id, length_um=2 * r_root, diameter_um=2 * r_root, region=region[root], position=root_pos,
+               swc_line=int(lines[root]))
+    keep = np.flatnonzero(~merged)
+    keep = keep[keep != root]
+    id_list, line_list = ids.tolist(), lines.tolist()
+    for row, L, d, A, pos in zip(keep.tolist(), seg_len[keep].tolist(), d_mid[keep].tolist(), area[keep].tolist(),
+                                 mid[keep].tolist()):
+        g.add_node(id_list[row], length_um=L, diameter_um=d, area_um2=A, region=region[row], position=tuple(pos),
+                   swc_line=line_list[row])
+    attach = comp[par[keep]]
+    for row, up in zip(keep.tolist(), attach.tolist()):
+        # the parent compartment's distal half (none for a spherical soma: it is one point)
+        up_half = 0.0 if up == root else float(distal[up])
+        g.add_edge(id_list[up], id_list[row], axial_geometry_per_cm=up_half + float(proximal[row]))
+    return Morphology(g, Ra_ohm_cm, root=root_id, copy=False)
 
 
 def morphology_from_mapping(compartments: Mapping, edges: Sequence, Ra_ohm_cm: float = 35.4, root=None) -> Morphology:

@@ -58,7 +58,8 @@ def test_passive_sealed_cable_matches_theory(how):
 
 def test_squid_axon_velocity_at_18_5_celsius():
     """Acceptance: within 1 % of 18.73 m/s (default resolution: λ/40 ≈ 134 µm, dt = 0.01 ms)."""
-    result = measure_conduction_velocity(length_cm=5.0, diameter_um=476.0, Ra_ohm_cm=35.4, celsius=18.5)
+    result = measure_conduction_velocity(length_cm=5.0, diameter_um=476.0, Ra_ohm_cm=35.4, celsius=18.5,
+                                         converge=False)
     assert result.velocity_m_per_s == pytest.approx(V_SQUID_18_5, rel=0.01)
     assert result.x_a_um > 1e4 and result.x_b_um < 4e4  # measured away from the ends
     # arrival times are linear in x between the measuring points (a travelling wave)
@@ -70,8 +71,8 @@ def test_squid_axon_velocity_at_18_5_celsius():
 def test_squid_axon_velocity_converges():
     """Acceptance: halving segment length and dt changes the velocity by < 1 %; the converged
     value is within 1 % of 18.73 m/s (measured 18.708 → 18.719 m/s)."""
-    coarse = measure_conduction_velocity(segment_um=250.0, dt=0.01).velocity_m_per_s
-    fine = measure_conduction_velocity(segment_um=125.0, dt=0.005).velocity_m_per_s
+    coarse = measure_conduction_velocity(segment_um=250.0, dt=0.01, converge=False).velocity_m_per_s
+    fine = measure_conduction_velocity(segment_um=125.0, dt=0.005, converge=False).velocity_m_per_s
     assert abs(fine / coarse - 1) < 0.01
     assert abs(fine / coarse - 1) < 0.002
     assert fine == pytest.approx(V_SQUID_18_5, rel=0.01)
@@ -79,8 +80,50 @@ def test_squid_axon_velocity_converges():
 
 
 def test_squid_axon_velocity_at_6_3_celsius():
-    result = measure_conduction_velocity(celsius=6.3, length_cm=5.0)
+    result = measure_conduction_velocity(celsius=6.3, length_cm=5.0, converge=False)
     assert result.velocity_m_per_s == pytest.approx(V_SQUID_6_3, rel=0.01)
+
+
+# travelling-wave velocities of the squid axon (476 µm, 35.4 Ω·cm), converged to ~1e-5
+V_WAVE_18_5 = 18.7319
+V_WAVE_6_3 = 12.3138
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("celsius,exact", [(18.5, V_WAVE_18_5), (6.3, V_WAVE_6_3)])
+def test_default_velocity_is_converged_with_an_error_that_covers_it(celsius, exact):
+    """Acceptance (issue 17.2): the default call is converged in dx and dt to 0.02 % and its
+    error estimate covers the true error."""
+    result = measure_conduction_velocity(celsius=celsius)
+    assert result.velocity_m_per_s == pytest.approx(exact, rel=2e-4)
+    assert abs(result.velocity_m_per_s - exact) <= result.error_m_per_s
+    assert result.error_m_per_s < 2e-4 * exact
+    assert result.converged_by == "richardson" and len(result.refinements) == 4
+    segments, dts, velocities = np.array(result.refinements).T
+    assert result.segment_um == segments.min() and result.dt == dts.min()
+    # the scheme is second order in dt: successive dt halvings shrink the change 4-fold
+    assert (velocities[0] - velocities[1]) / (velocities[1] - velocities[2]) == pytest.approx(4.0, rel=0.15)
+    assert "Richardson" in result.message and "steady wave" in result.message
+
+
+@pytest.mark.slow
+def test_converged_velocity_scales_exactly_as_root_of_d_over_Ra():
+    """The cable equation depends on x only through x·√(4Ra/d): v ∝ √(d/Ra) exactly, so a
+    quarter of the diameter halves the converged velocity, within the two error estimates."""
+    thin = measure_conduction_velocity(diameter_um=119.0)
+    assert 2 * thin.velocity_m_per_s == pytest.approx(V_WAVE_18_5, abs=2 * thin.error_m_per_s)
+    assert abs(2 * thin.velocity_m_per_s - V_WAVE_18_5) < 2e-4 * V_WAVE_18_5
+
+
+def test_converged_velocity_needs_crank_nicolson_and_short_axons_say_so():
+    with pytest.raises(ValueError, match="method must be 'cn'"):
+        measure_conduction_velocity(method="be")
+    short = measure_conduction_velocity(length_cm=3.0, segment_um=500.0, dt=0.02)
+    assert "between ¼ and ¾" in short.message and short.length_cm == 3.0
+    assert np.isfinite(short.error_m_per_s)
+    single = measure_conduction_velocity(length_cm=3.0, segment_um=500.0, dt=0.02, converge=False)
+    assert single.converged_by == "single run" and np.isnan(single.error_m_per_s)
+    assert single.refinements == ((single.segment_um, 0.02, single.velocity_m_per_s),)
 
 
 def test_velocity_scales_as_square_root_of_diameter():
@@ -132,6 +175,9 @@ def test_cli_axon_prints_velocity_and_writes_plot(tmp_path, run_cli):
     match = re.search(r"^conduction velocity: ([0-9.]+) m/s$", proc.stdout, re.M)
     assert match and float(match.group(1)) == pytest.approx(V_SQUID_18_5, rel=0.01)
     assert out.stat().st_size > 10_000
+    assert re.search(r"^estimated error: [0-9.e-]+ m/s$", proc.stdout, re.M)
+    single = run_cli("axon", "--length-cm", "3", "--segment-um", "500", "--single-run")
+    assert single.returncode == 0 and "not extrapolated" in single.stdout and "estimated error" not in single.stdout
 
 
 def test_cli_axon_bad_input(tmp_path, run_cli):
@@ -155,6 +201,20 @@ def test_gallery_axon_figures():
         plt.close(fig)
 
 
+@pytest.mark.slow
+def test_gallery_velocity_convergence_figure():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from hhdyn.app.gallery import neuron_peer
+
+    fig = neuron_peer.axon_velocity_convergence()
+    assert len(fig.axes) == 2
+    plt.close(fig)
+
+
 def test_results_plot_and_export(tmp_path):
     import matplotlib
 
@@ -165,7 +225,7 @@ def test_results_plot_and_export(tmp_path):
     check.to_csv(tmp_path / "passive.csv")
     assert (tmp_path / "passive.csv").read_text().splitlines()[0] == "x_um,dV_mV,ratio,ratio_analytic"
     assert len(check.plot().lines) == 2
-    vel = measure_conduction_velocity(length_cm=3.0, segment_um=500.0, record_dt=0.05)
+    vel = measure_conduction_velocity(length_cm=3.0, segment_um=500.0, record_dt=0.05, converge=False)
     vel.to_csv(tmp_path / "arrival.csv")
     assert len((tmp_path / "arrival.csv").read_text().splitlines()) == 1 + len(vel.x_um)
     vel.plot()

@@ -185,3 +185,263 @@ def test_swc_cycle_and_missing_file(tmp_path):
         from_swc(tmp_path / "missing.swc")
     with pytest.raises(SWCError, match="no sample points"):
         from_swc(["# only a comment"])
+
+
+# ---------------------------------------------------------------------- SWC as NeuroMorpho and NEURON read it
+from pathlib import Path  # noqa: E402
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from hhdyn.sections import (  # noqa: E402
+    Section,
+    discretize,
+    lambda_f_um,
+    morphology_from_sections,
+    nseg_d_lambda,
+    sections_from_swc,
+)
+from hhdyn.swc import read_swc  # noqa: E402
+
+DATA = Path(__file__).parents[1] / "data"
+THREE_POINT = ["1 1 3 4 5 10 -1", "2 1 3 -6 5 10 1", "3 1 3 14 5 10 1",
+               "4 3 13 4 5 1 1", "5 3 33 4 5 1 4", "6 2 3 -26 5 0.5 2"]
+
+
+@pytest.mark.parametrize("nseg", [None, 1, 3])
+def test_three_point_soma_is_one_sphere(nseg):
+    """Issue 16.8: the NeuroMorpho three-point soma of radius 10 µm has area 4πr² = 1256.6 µm²
+    (not 2513): the outer two points describe the same sphere."""
+    assert read_swc(THREE_POINT).soma_kind == "three-point"
+    m = from_swc(THREE_POINT, nseg=nseg)
+    soma = m.regions()["soma"]
+    area = sum(m.node_data(n)["area_cm2"] for n in soma) * 1e8
+    assert area == pytest.approx(4 * math.pi * 10.0**2, rel=1e-9)
+
+
+def test_single_point_and_contour_somata():
+    single = from_swc(["1 1 0 0 0 6 -1", "2 3 6 0 0 1 1", "3 3 16 0 0 1 2"])
+    assert single.node_data(1)["area_cm2"] * 1e8 == pytest.approx(4 * math.pi * 36, rel=1e-12)
+    # a closed planar outline of radius 5 (16 points on a circle, chained) → sphere of radius 5
+    ring = [f"{k + 1} 1 {5 * math.cos(k * math.pi / 8):.12f} {5 * math.sin(k * math.pi / 8):.12f} 0 0.5 "
+            f"{k if k else -1}" for k in range(16)]
+    lines = ring + ["17 3 5 0 0 1 1", "18 3 15 0 0 1 17"]
+    assert read_swc(lines).soma_kind == "contour"
+    m = from_swc(lines)
+    assert m.node_data(1)["area_cm2"] * 1e8 == pytest.approx(4 * math.pi * 25, rel=1e-9)
+    assert m.regions()["soma"] == (1,)
+    ms = from_swc(lines, nseg=1)
+    assert ms.node_data("soma[0]")["area_cm2"] * 1e8 == pytest.approx(4 * math.pi * 25, rel=1e-9)
+
+
+def test_frustum_area_and_resistance_are_exact():
+    """A tapered compartment: lateral area π(r₁+r₂)√(L²+(r₁−r₂)²), resistance Ra·4L/(π d₁d₂)."""
+    m = from_swc(["1 1 0 0 0 5 -1", "2 3 5 0 0 2 1", "3 3 35 0 0 1 2", "4 3 65 0 0 1 3"], Ra_ohm_cm=100.0)
+    assert m.node_data(3)["area_cm2"] * 1e8 == pytest.approx(math.pi * 3 * math.sqrt(900 + 1), rel=1e-12)
+    # between the centres of 3 (d 4 → 2 over 30 µm) and 4 (cylinder d 2): d(mid of 3) = 3
+    R = 100.0 * (4 * 15e-4 / (math.pi * 3e-4 * 2e-4) + 15e-4 / (math.pi * (2e-4) ** 2 / 4))
+    assert 1 / m.axial_conductance_mS(3, 4) * 1e3 == pytest.approx(R, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    "lines,message",
+    [
+        (["1 1 0 0 0 5 -1", "2 3 1 0 0 1 -5"], r"line 2: parent -5 of point 2 is invalid"),
+        (["1 inf 0 0 0 5 -1"], r"line 1: type must be a finite integer"),
+        (["1 1 0 0 0 5 -1", "2 1e300 0 0 0 5 1"], r"line 2: type must be a finite integer"),
+        (["1 1 0 0 0 5 -1", "2.5 3 0 0 0 5 1"], r"line 2: id must be a finite integer"),
+        (["1 1 0 0 0 5 -1", "2 3 1e13 0 0 5 1"], r"line 2: .*below 1e\+12"),
+        (["1 1 0 0 0 5 -1", "2 3 0 0 0 1e-9 1"], r"line 2: radius 1e-09"),
+        (["1 1 0 0 0 5 -1", "-2 3 1 0 0 1 1"], r"line 2: id must be a non-negative"),
+        (["1 1 0 0 0 5 -1", "2 3 1 0 0 1 3", "3 3 1 0 0 1 2"], r"line 2: point 2 is not connected"),
+        (["1 1 0 0 0 5 -1", "2 3 1 0 0 1 1 # ok", "3 3 1 0 0 é 1"], r"line 3: .*(non-ASCII|numbers)"),
+    ],
+)
+def test_swc_errors_name_line_and_problem(lines, message):
+    with pytest.raises(SWCError, match=message):
+        from_swc(lines)
+
+
+def test_swc_encodings_and_missing_soma(tmp_path):
+    bom = tmp_path / "bom.swc"
+    bom.write_bytes(b"\xef\xbb\xbf" + SWC.encode())
+    assert from_swc(bom).nodes == from_swc(SWC.splitlines()).nodes  # a UTF-8 BOM is skipped
+    utf16 = tmp_path / "utf16.swc"
+    utf16.write_text(SWC, encoding="utf-16")
+    with pytest.raises(SWCError, match=rf"{utf16}: the file is UTF-16"):
+        from_swc(utf16)
+    binary = tmp_path / "bin.swc"
+    binary.write_bytes(b"1 1 0 0 0 5 -1\n\x89PNG\x00\x01")
+    with pytest.raises(SWCError, match=rf"{binary}, line 2: a NUL byte"):
+        from_swc(binary)
+    latin = tmp_path / "latin.swc"
+    latin.write_bytes(b"# Sch\xf6n\n1 1 0 0 0 5 -1\n")
+    with pytest.raises(SWCError, match=r"line 1: byte 0xf6 is not UTF-8"):
+        from_swc(latin)
+    nosoma = tmp_path / "axon_only.swc"
+    nosoma.write_text("1 2 0 0 0 1 -1\n2 2 10 0 0 1 1\n3 2 20 0 0 1 2\n")
+    with pytest.raises(SWCError, match=rf"{nosoma}: no soma .*require_soma=False"):
+        from_swc(nosoma)
+    m = from_swc(nosoma, require_soma=False)
+    assert len(m) == 3 and m.root == 1
+    ms = from_swc(nosoma, require_soma=False, nseg=2)
+    assert ms.total_area_cm2 * 1e8 == pytest.approx(math.pi * 2 * 20, rel=1e-12)
+    with pytest.raises(ValueError, match="reader must be"):
+        from_swc(nosoma, reader="magic")
+
+
+def test_shipped_reconstruction_reads_as_sections():
+    path = DATA / "test_neuron.swc"
+    data = read_swc(path)
+    assert 200 <= len(data) <= 500 and data.soma_kind == "three-point"
+    secs = sections_from_swc(data)
+    assert secs[0].name == "soma" and sum(s.parent is None for s in secs) == 1
+    assert {s.region for s in secs} == {"soma", "axon", "dend", "apic"}
+    # total membrane = the 4πr² soma + the frusta between consecutive non-soma points
+    # (children of the soma start at their own first point, as NEURON's Import3d does)
+    r = data.radius
+    area = 4 * math.pi * 8.0**2
+    for row in range(len(data)):
+        p = data.parent_index[row]
+        if data.types[row] != 1 and p >= 0 and data.types[p] != 1:
+            L = float(np.linalg.norm(data.xyz[row] - data.xyz[p]))
+            area += math.pi * (r[row] + r[p]) * math.sqrt(L * L + (r[row] - r[p]) ** 2)
+    for nseg in (1, 3):
+        m = from_swc(path, nseg=nseg)
+        assert m.total_area_cm2 * 1e8 == pytest.approx(area, rel=1e-12)
+    lam = from_swc(path, d_lambda=0.1)
+    assert len(lam) > len(secs)
+
+
+def test_d_lambda_rule_matches_neurons_formula():
+    """NEURON's geom_nseg: nseg = 2·int((L/(0.1·λ_100) + 0.9)/2) + 1, λ_f = 1e5·√(d/(4π f Ra cm))."""
+    sec = Section.cylinder("d", 1000.0, 2.0)
+    lam = 1e5 * math.sqrt(2.0 / (4 * math.pi * 100 * 100.0 * 1.0))
+    assert lambda_f_um(sec, 100.0) == pytest.approx(lam, rel=1e-12)
+    assert nseg_d_lambda(sec, 100.0) == int((1000.0 / (0.1 * lam) + 0.9) / 2) * 2 + 1 == 25
+    assert nseg_d_lambda(sec, 100.0, d_lambda=0.3) % 2 == 1
+    tapered = Section("t", [[0, 0, 0, 4], [300, 0, 0, 1]])
+    lam_t = 300.0 / (300.0 / math.sqrt(5.0) * math.sqrt(2) * 1e-5 * math.sqrt(4 * math.pi * 100 * 100.0))
+    assert lambda_f_um(tapered, 100.0) == pytest.approx(lam_t, rel=1e-12)
+    assert [s.nseg for s in discretize([sec, tapered.__class__("u", tapered.points, "d")], 100.0, nseg=4)] == [4, 4]
+
+
+def test_sections_junction_matches_series_conductances():
+    """A Y: the trunk's end is a zero-area junction joined through half segments."""
+    trunk = Section.cylinder("trunk", 100.0, 4.0, nseg=2)
+    left = Section.cylinder("left", 50.0, 2.0, parent="trunk", nseg=1)
+    right = Section.cylinder("right", 50.0, 1.0, parent="trunk", nseg=1)
+    m = morphology_from_sections([trunk, left, right], Ra_ohm_cm=100.0)
+    assert set(m.graph.neighbors("trunk(1)")) == {"trunk[1]", "left[0]", "right[0]"}
+    assert m.node_data("trunk(1)")["area_cm2"] == 0.0
+    R = axial_resistance_ohm(100.0, 25.0, 4.0)
+    assert 1e3 / m.axial_conductance_mS("trunk[1]", "trunk(1)") == pytest.approx(R, rel=1e-12)
+    assert 1e3 / m.axial_conductance_mS("trunk(1)", "right[0]") == pytest.approx(
+        axial_resistance_ohm(100.0, 25.0, 1.0), rel=1e-12)
+    # an interior attachment joins the segment centre through the child's half segment only
+    side = Section.cylinder("side", 40.0, 1.0, parent="trunk", parent_x=0.3)
+    m2 = morphology_from_sections([trunk, side], 100.0)
+    assert 1e3 / m2.axial_conductance_mS("trunk[0]", "side[0]") == pytest.approx(
+        axial_resistance_ohm(100.0, 20.0, 1.0), rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    "make,message",
+    [
+        (lambda: Section("z", [[0, 0, 0, 1], [0, 0, 0, 1]]), "section 'z' has zero length"),
+        (lambda: Section("d", [[0, 0, 0, 1], [5, 0, 0, 0]]), "section 'd' has a zero or negative diameter"),
+        (lambda: Section.cylinder("c", 10, 1, nseg=0), "nseg must be an integer >= 1"),
+        (lambda: discretize([Section.cylinder("c", 10, 1)], 100.0, d_lambda=0.0), "d_lambda must be a positive"),
+        (lambda: discretize([Section.cylinder("c", 10, 1)], 100.0, d_lambda=-1), "d_lambda must be a positive"),
+        (lambda: morphology_from_sections([Section.cylinder("a", 10, 1), Section.cylinder("b", 10, 1, parent="x")]),
+         "names parent 'x'"),
+        (lambda: morphology_from_sections([Section.cylinder("a", 10, 1), Section.cylinder("b", 10, 1)]),
+         "exactly one section"),
+        (lambda: from_swc(["1 1 0 0 0 5 -1", "2 3 9 0 0 1 1"], nseg=0), "nseg must be an integer >= 1"),
+    ],
+)
+def test_bad_sections_name_the_problem(make, message):
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
+def test_stimulus_at_a_missing_compartment_is_named():
+    from hhdyn.cable import CableModel
+    from hhdyn.squid import HodgkinHuxley
+
+    model = CableModel(from_swc(THREE_POINT, nseg=1), HodgkinHuxley())
+    with pytest.raises(ValueError, match="'dend_7\\[0\\]'"):
+        model.run(1.0, 0.025, injections={"dend_7[0]": 1.0})
+
+
+# random and garbage input: only SWCError (or a morphology), never another exception or a hang
+_number = st.one_of(st.integers(-3, 30).map(str), st.floats(allow_nan=True, allow_infinity=True).map(repr),
+                    st.sampled_from(["inf", "-inf", "nan", "1e400", "0x10", "1_0", "--1", "", "#", "\u00a0", "é"]),
+                    st.text(max_size=4))
+_row = st.lists(_number, min_size=0, max_size=9).map(" ".join)
+_tree_row = st.tuples(st.integers(0, 12), st.integers(0, 5), st.floats(-50, 50), st.floats(-50, 50),
+                      st.floats(-1e13, 1e13), st.floats(-1, 5), st.integers(-6, 12)).map(
+    lambda r: " ".join(str(v) for v in r))
+
+
+
+
+@st.composite
+def _swc_file(draw):
+    """A mostly valid tree (ids 1…n, parents earlier, coincident points likely) with a few
+    fields replaced by garbage."""
+    n = draw(st.integers(1, 15))
+    coord = st.one_of(st.sampled_from([0.0, 1.0, 5.0]), st.floats(-100, 100))
+    rows = []
+    for i in range(n):
+        rows.append([str(i + 1), str(draw(st.sampled_from([1, 1, 2, 3, 4, 7]))),
+                     *(repr(draw(coord)) for _ in range(3)), repr(draw(st.floats(0.01, 5.0))),
+                     str(-1 if i == 0 else draw(st.integers(1, i)))])
+    for _ in range(draw(st.integers(0, 2))):
+        rows[draw(st.integers(0, n - 1))][draw(st.integers(0, 6))] = draw(_number)
+    return [" ".join(r) for r in rows]
+
+
+@settings(max_examples=300, deadline=2000, suppress_health_check=[HealthCheck.too_slow])
+@given(lines=st.one_of(_swc_file(), st.lists(st.one_of(_row, _tree_row, st.text(max_size=30)), max_size=25)),
+       raw=st.binary(max_size=60), nseg=st.sampled_from([None, 1, 2]))
+def test_reader_raises_only_swc_errors_on_garbage(lines, raw, nseg, tmp_path_factory):
+    for source in (lines, "\n".join(lines).encode("utf-8", "surrogatepass") if all(
+            "\ud800" > c or c > "\udfff" for c in "".join(lines)) else raw, raw):
+        try:
+            m = from_swc(source, nseg=nseg, require_soma=False)
+        except SWCError:
+            continue
+        assert isinstance(m, Morphology) and np.all(np.isfinite(m.area_cm2)) and np.all(m.g_parent_mS[1:] > 0)
+
+
+def test_morphio_reader_agrees_with_the_builtin_one():
+    pytest.importorskip("morphio", reason="MorphIO is optional (pip install morphio)")
+    path = DATA / "test_neuron.swc"
+    ours, theirs = from_swc(path, nseg=1), from_swc(path, nseg=1, reader="morphio")
+    assert theirs.total_area_cm2 == pytest.approx(ours.total_area_cm2, rel=1e-12)
+    assert len(theirs) == len(ours)
+    assert read_swc(path).soma_kind == "three-point"
+    with pytest.raises(ValueError, match="reads files only"):
+        from_swc(THREE_POINT, reader="morphio")
+
+
+def test_swc_line_endings_name_the_right_line():
+    for newline in ("\n", "\r\n", "\r"):
+        with pytest.raises(SWCError, match="line 7: parent 99 of point 7 is not defined"):
+            read_swc(newline.join(THREE_POINT + ["7 3 0 0 0 1 99"]).encode())
+        assert len(read_swc(newline.join(THREE_POINT).encode())) == 6
+
+
+def test_geometry_from_cylinders_is_recomputed_but_given_geometry_is_kept():
+    m = cable(100.0, 2.0, 4, Ra_ohm_cm=100.0)
+    g = m.graph.copy()
+    g.nodes[1]["length_um"] = 50.0  # edit a copy: derived resistances must follow the new length
+    m2 = Morphology(g, 100.0, root=0)
+    R = axial_resistance_ohm(100.0, 25.0, 2.0) + axial_resistance_ohm(100.0, 12.5, 2.0)
+    assert 1e3 / m2.axial_conductance_mS(1, 2) == pytest.approx(R, rel=1e-12)
+    assert m.with_Ra(200.0).axial_conductance_mS(1, 2) == pytest.approx(m.axial_conductance_mS(1, 2) / 2, rel=1e-12)
+    tapered = from_swc(["1 1 0 0 0 5 -1", "2 3 5 0 0 2 1", "3 3 35 0 0 1 2"], nseg=3)
+    again = tapered.with_Ra(50.0)
+    np.testing.assert_allclose(again.g_parent_mS, tapered.g_parent_mS * 2, rtol=1e-12)
+    np.testing.assert_allclose(again.area_cm2, tapered.area_cm2, rtol=1e-15)

@@ -6,7 +6,7 @@ import math
 from ._common import bounded_float, check_params, check_work, outputs, parse_param, save_figure, working
 
 NAME = "axon"
-HELP = "simulate a spike travelling along an HH axon and print its conduction velocity"
+HELP = "simulate a spike travelling along an HH axon and print its conduction velocity (converged in dx and dt)"
 
 #: Largest compartments × time steps (the default squid axon needs ≈ 1.4e7, about 2 s).
 MAX_WORK = 3e8
@@ -17,8 +17,9 @@ MAX_DT = 0.05
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--length-cm", type=bounded_float(0.0, 1e3, "cm"), default=5.0, metavar="CM",
-                        help="axon length, cm (default 5)")
+    parser.add_argument("--length-cm", type=bounded_float(0.0, 1e3, "cm"), default=None, metavar="CM",
+                        help="axon length, cm (default 16 length constants, 8.6 cm for the squid axon; "
+                             "5 cm with --single-run)")
     parser.add_argument("--diameter-um", type=bounded_float(0.01, 1e4, "µm", lo_open=False), default=476.0,
                         metavar="UM", help="axon diameter, µm (default 476, the squid giant axon)")
     parser.add_argument("--celsius", type=bounded_float(-273.15, 100.0, "°C"), default=18.5, metavar="DEG_C",
@@ -28,7 +29,10 @@ def add_arguments(parser) -> None:
     parser.add_argument("--segment-um", type=bounded_float(0.0, 1e7, "µm"), default=None, metavar="UM",
                         help=f"compartment length, µm (default λ/40, at most {MAX_SEGMENT_LAMBDA:g} λ)")
     parser.add_argument("--dt", type=bounded_float(0.0, MAX_DT, "ms"), default=0.01, metavar="MS",
-                        help=f"time step, ms (default 0.01, at most {MAX_DT:g})")
+                        help=f"time step, ms (default 0.01, at most {MAX_DT:g}; the coarsest of the refinements "
+                             "unless --single-run)")
+    parser.add_argument("--single-run", action="store_true",
+                        help="one run at the given segment length and dt, not extrapolated to dx, dt -> 0")
     parser.add_argument("--param", action="append", default=[], type=parse_param, metavar="NAME=VALUE",
                         help="set a parameter of the HH membrane, e.g. --param gK=30 (repeatable; the "
                              "temperature is --celsius)")
@@ -61,7 +65,7 @@ def resting_length_constant_um(membrane, diameter_um: float, Ra_ohm_cm: float) -
 
 
 def run(args) -> int:
-    from analysis.propagation import measure_conduction_velocity
+    from analysis.propagation import STEADY_LENGTH_LAMBDA, measure_conduction_velocity
 
     plot, csv = outputs(plot=args.plot, csv=args.csv)
     membrane = membrane_from_args(args)
@@ -71,22 +75,35 @@ def run(args) -> int:
         raise ValueError(f"--segment-um {segment:g} is longer than {MAX_SEGMENT_LAMBDA:g} length constants "
                          f"(λ = {lam:.4g} µm here), too coarse to resolve a spike; use at most "
                          f"{MAX_SEGMENT_LAMBDA * lam:.4g} µm, or leave it out (λ/40)")
-    compartments = max(3, math.ceil(args.length_cm * 1e4 / segment))
-    steps = (args.length_cm * 2.0 + 2.0) / args.dt  # a 5 m/s spike crosses the axon, plus 2 ms
-    check_work(compartments * steps, MAX_WORK,
-               f"an axon of {compartments:.3g} compartments × {steps:.3g} time steps",
-               "use a shorter --length-cm, a larger --dt or --segment-um, or a thicker/less resistive axon "
-               "(λ grows as √(diameter/Ra))")
-    with working(f"simulating {compartments} compartments for {steps:.0f} steps"):
+    length_cm = args.length_cm
+    if length_cm is None:
+        length_cm = 5.0 if args.single_run else STEADY_LENGTH_LAMBDA * lam * 1e-4
+    compartments = max(3, math.ceil(length_cm * 1e4 / segment))
+    steps = (length_cm * 2.0 + 2.0) / args.dt  # a 5 m/s spike crosses the axon, plus 2 ms
+    # the converged measurement runs (h, τ), (h, τ/2), (h, τ/4), (h/2, τ/4): at most 15× one run
+    runs = 1 if args.single_run else 15
+    check_work(runs * compartments * steps, MAX_WORK,
+               f"an axon of {compartments:.3g} compartments × {steps:.3g} time steps"
+               + ("" if args.single_run else " × 15 (the four refinements)"),
+               "use a shorter --length-cm, a larger --dt or --segment-um, --single-run, or a thicker/less "
+               "resistive axon (λ grows as √(diameter/Ra))")
+    what = (f"simulating {compartments} compartments for {steps:.0f} steps" if args.single_run else
+            f"simulating {compartments} compartments, four refinements in dx and dt")
+    with working(what):
         result = measure_conduction_velocity(
             length_cm=args.length_cm, diameter_um=args.diameter_um, Ra_ohm_cm=args.Ra, celsius=args.celsius,
-            segment_um=args.segment_um, dt=args.dt, membrane=membrane,
+            segment_um=args.segment_um, dt=args.dt, membrane=membrane, converge=not args.single_run,
         )
     n = len(result.x_um)
-    print(f"HH axon: length {args.length_cm:g} cm, diameter {args.diameter_um:g} µm, Ra {args.Ra:g} Ω·cm, "
-          f"{args.celsius:g} °C; {n} compartments of {result.segment_um:.4g} µm, dt {args.dt:g} ms")
+    print(f"HH axon: length {result.length_cm:g} cm, diameter {args.diameter_um:g} µm, Ra {args.Ra:g} Ω·cm, "
+          f"{args.celsius:g} °C; finest run {n} compartments of {result.segment_um:.4g} µm, dt {result.dt:g} ms")
     print(f"measured between {result.x_a_um * 1e-4:.4g} cm and {result.x_b_um * 1e-4:.4g} cm")
+    print(result.message)
+    for segment, tau, v in result.refinements if len(result.refinements) > 1 else ():
+        print(f"  segments {segment:.4g} µm, dt {tau:g} ms: {v:.5f} m/s")
     print(f"conduction velocity: {result.velocity_m_per_s:.4f} m/s")
+    if result.error_m_per_s == result.error_m_per_s:  # not NaN
+        print(f"estimated error: {result.error_m_per_s:.2g} m/s")
     if csv:
         result.result.to_csv(csv)
         print(f"wrote {csv}")
