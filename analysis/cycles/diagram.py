@@ -89,7 +89,7 @@ def firing_onset(model, param: str = "I_ext", window=(0.0, 200.0), *, equilibria
     from analysis.continuation import continue_equilibria
 
     lo, hi = (float(v) for v in window)
-    eq = continue_equilibria(model, param, lo, hi) if equilibria is None else equilibria
+    eq = continue_equilibria(model, param, (lo, hi)) if equilibria is None else equilibria
     hopf = sorted(eq.points("H"), key=lambda p: p.param)
     if not hopf:
         raise ValueError(f"{model.name}: no Hopf point for {param} in [{lo:g}, {hi:g}]")

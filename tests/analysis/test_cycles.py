@@ -175,7 +175,7 @@ def hh_setup():
     import analysis
 
     hh = hhdyn.HodgkinHuxley()
-    eq = analysis.continue_equilibria(hh, param="I_ext", start=0.0, stop=200.0)
+    eq = analysis.continue_equilibria(hh, param="I_ext", window=(0.0, 200.0))
     hopf = [p for p in eq.special_points if p.kind == "H"]
     br = continue_cycles(hopf[0], hh, stop=(0.0, 200.0), values=(10.0, 20.0, 50.0))
     return hh, eq, hopf, br
@@ -292,7 +292,7 @@ def test_fhn_canard_branch_joins_both_hopf_points():
     from reductions import FitzHughNagumo
 
     fhn = FitzHughNagumo(a=0.7, b=0.8, eps=0.08)
-    eq = analysis.continue_equilibria(fhn, param="I_ext", start=0.0, stop=2.0)
+    eq = analysis.continue_equilibria(fhn, param="I_ext", window=(0.0, 2.0))
     h1, h2 = sorted((p for p in eq.special_points if p.kind == "H"), key=lambda p: p.param)
     assert h1.info["l1"] > 0 and h2.info["l1"] > 0  # both subcritical
     br = continue_cycles(h1, fhn, stop=(0.0, 2.0))

@@ -76,7 +76,8 @@ def run(args) -> int:
         start, stop = -10.0, 200.0
     else:
         start, stop = args.range
-    branch = continue_equilibria(model, args.param, start, stop, max_step=args.max_step)
+    branch = continue_equilibria(model, args.param, (min(start, stop), max(start, stop)),
+                                 direction=1 if stop > start else -1, ds_max=args.max_step)
     branches = [branch]
     print(f"{branch.model_name}: {len(branch.param)} points, {args.param} from {start:g} to {stop:g}; "
           f"{branch.message}")
@@ -91,8 +92,8 @@ def run(args) -> int:
             follow = {"H": continue_hopf, "LP": continue_fold}.get(point.kind)
             if follow is not None and not any(c.kind == point.kind and _passes_through(c, point.param, value)
                                               for c in branches[1:]):
-                branches.append(follow(model, point, args.two_param, param=args.param, bounds=(lo - span, hi + span),
-                                       bounds2=bounds2, max_step=max(span, bounds2[1] - bounds2[0]) / 40.0))
+                branches.append(follow(model, point, args.two_param, param=args.param, window=(lo - span, hi + span),
+                                       window2=bounds2, ds_max=max(span, bounds2[1] - bounds2[0]) / 40.0))
     diagram = BifurcationDiagram(branches)
     print(diagram.summary())
     if json_path:

@@ -13,7 +13,7 @@ def _diagram(model, lo, hi):
     from analysis.continuation import continue_equilibria
     from analysis.cycles import continue_cycles
 
-    eq = continue_equilibria(model, "I_ext", lo, hi)
+    eq = continue_equilibria(model, "I_ext", (lo, hi))
     hopf = sorted(eq.points("H"), key=lambda p: p.param)
     if not hopf:
         return eq, None
