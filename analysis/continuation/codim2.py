@@ -356,6 +356,9 @@ def _follow(system, U0, settings: Settings, kind_label, progress):
     if isinstance(system, _HopfSystem):
         kappa = arr[:, 2 * n]
         omega = np.where(kappa > 0, np.sqrt(np.abs(kappa)), np.nan)
+        # at a BT point κ = ω² is located as 0 (to ~1e-20): the pair is a double zero eigenvalue,
+        # not ±iω, and its eigenvalues are ±√(round-off of f_x) ≈ 1e-7 — ω is undefined there
+        omega[[sp.index for sp in sp_out if sp.kind == "BT"]] = np.nan
         l1 = np.array(final_l1, dtype=float)
     model = system.model
     return CodimTwoCurve(
@@ -424,7 +427,7 @@ def continue_hopf(model, hopf_point: SpecialPoint, param2: str, *, param: str = 
     progress : callable(n_points, param), optional.
 
     Returns a :class:`CodimTwoCurve` (kind "H") with ``omega`` (NaN on neutral-saddle parts,
-    past a BT point) and ``l1`` along the curve, and BT/GH special points whose ``info`` holds
+    past a BT point, and at the BT point itself, where ω = 0) and ``l1`` along the curve, and BT/GH special points whose ``info`` holds
     the second parameter's value. ``status``: DONE (left the window), CLOSED, MAX_POINTS or
     negative (failure; the computed part is returned).
     """
