@@ -37,7 +37,8 @@ already supplies items 2–4 and 7 from ``residual`` and ``jacobian``) and provi
 5. ``parameters(point)`` → the values of the windowed parameters; ``window`` → one
    ``(lo, hi)`` per parameter; ``boundary(a, b, i, value)`` → the point where parameter i
    equals ``value`` between a and b (default: located like an event).
-6. ``tests(point)`` → {kind: ψ} for the kinds in ``detect`` (NaN: not monitored there), and
+6. ``tests(point)`` → {kind: ψ} for the kinds in ``detect`` (NaN: not monitored there;
+   ``test(kind, point)`` may compute one alone, cheaper, for locating), and
    ``describe(kind, a, b, point, converged)`` → an :class:`Event` (or ``None`` to drop a
    false alarm, e.g. a neutral saddle). ``confirm(kind, a, b)`` may veto a sign change.
 7. ``point_at(a, b, s, warm)`` → the point on the curve at arclength s from a (for locating;
@@ -337,6 +338,10 @@ class Problem:
     def tests(self, point) -> dict:
         return {}
 
+    def test(self, kind, point) -> float:
+        """One test function at a point (used while locating; override when cheaper than ``tests``)."""
+        return self.tests(point)[kind]
+
     def confirm(self, kind, a, b) -> bool:
         return True
 
@@ -351,7 +356,7 @@ class Problem:
         """Locate the zero of test function ``kind`` between a and b, then describe it."""
         s_b = self.arclength(a, b)
         xtol, gtol = self.locate_tolerances(kind, a, b, s_b)
-        q, ok = locate_zero(lambda p: self.tests(p)[kind], lambda s, warm: self.point_at(a, b, s, warm),
+        q, ok = locate_zero(lambda p: self.test(kind, p), lambda s, warm: self.point_at(a, b, s, warm),
                             a, b, s_b, xtol=xtol, gtol=gtol, g_a=g_a, g_b=g_b)
         return self.describe(kind, a, b, q, ok)
 

@@ -4,7 +4,7 @@
 >>> hh = hhdyn.HodgkinHuxley()
 >>> eq = analysis.continue_equilibria(hh, param="I_ext", window=(0.0, 200.0))
 >>> h1 = eq.points("H")[0]
->>> cycles = analysis.continue_cycles(h1, hh, stop=(0.0, 200.0))
+>>> cycles = analysis.continue_cycles(h1, hh, window=(0.0, 200.0))
 >>> cycles.points("LPC")[0].param          # onset of repetitive firing, ≈ 6.26 µA/cm²
 """
 from .branch import CycleBranch

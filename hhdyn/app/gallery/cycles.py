@@ -17,7 +17,7 @@ def _diagram(model, lo, hi):
     hopf = sorted(eq.points("H"), key=lambda p: p.param)
     if not hopf:
         return eq, None
-    return eq, continue_cycles(hopf[0], model, stop=(lo, hi))
+    return eq, continue_cycles(hopf[0], model, window=(lo, hi))
 
 
 def _label_lpc(ax, lc):
