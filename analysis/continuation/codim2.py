@@ -116,6 +116,7 @@ class _Codim2System(_CurveHooks, DenseProblem):
     """
 
     policy = StepPolicy(grow=((3, 1.3),), min_cos=0.9)
+    tangent_while_locating = False  # the test functions depend on U only
 
     def __init__(self, model, param, param2):
         self.model, self.param, self.param2 = model, param, param2

@@ -386,7 +386,13 @@ def _bracket(problem, a, b, point):
 
 class DenseProblem(Problem):
     """A problem with a dense Jacobian: define ``residual(u)`` (N,) and ``jacobian(u)`` (N, N+1);
-    points are :class:`Point` (u, t). Corrector: :func:`moore_penrose`."""
+    points are :class:`Point` (u, t). Corrector: :func:`moore_penrose`.
+
+    Points corrected while locating get their own tangent unless ``tangent_while_locating`` is
+    False (for problems whose test functions do not use it).
+    """
+
+    tangent_while_locating = True
 
     def residual(self, u):  # pragma: no cover - contract
         raise NotImplementedError
@@ -423,7 +429,14 @@ class DenseProblem(Problem):
             s_b = self.arclength(a, b)
             guess = a.u + (s / s_b if s_b != 0 else 0.0) * (b.u - a.u)
         u = newton_on_hyperplane(self.residual, self.jacobian, guess, a.t, s, a.u)
-        return None if u is None else Point(u, a.t)
+        if u is None:
+            return None
+        if not self.tangent_while_locating:
+            return Point(u, a.t)
+        try:
+            return Point(u, tangent_of(self.jacobian(u), a.t))
+        except np.linalg.LinAlgError:
+            return None
 
     def finish(self, point, previous_t) -> Point:
         """The tangent at a corrected point (oriented along ``previous_t``); NonFinite on failure."""

@@ -176,6 +176,7 @@ class EquilibriumProblem(DenseProblem):
     """
 
     policy = StepPolicy(grow=((3, 1.3),), min_cos=0.95)
+    tangent_while_locating = False  # LP, H and BP are located on det f_x, eigenvalues, det [F_u; t_aᵀ]
 
     def __init__(self, model, param, window=(-math.inf, math.inf), *, detect=("LP", "H", "BP"), lyapunov=True,
                  u0=None, direction=1):

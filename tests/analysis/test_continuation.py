@@ -345,3 +345,87 @@ def test_invariants_at_every_special_point(model, start, stop):
             assert abs(crit.real) < 1e-9 and np.isfinite(p.info["l1"])
         else:
             assert np.min(np.abs(lam)) < 1e-8
+
+
+# ---------------------------------------------------------------------------- the core's contract
+def _circle_problem():
+    """F(x, p) = x² + p² − 1: the unit circle; its folds in p are (x, p) = (0, ±1)."""
+    from analysis.continuation.core import DenseProblem, Point, Run
+
+    class Circle(DenseProblem):
+        window = ((-2.0, 2.0),)
+        detect = ("LP",)
+
+        def residual(self, u):
+            return np.array([u[0] ** 2 + u[1] ** 2 - 1.0])
+
+        def jacobian(self, u):
+            return np.array([[2 * u[0], 2 * u[1]]])
+
+        def initial(self, settings):
+            return Point(np.array([1.0, 0.0]), np.array([0.0, 1.0]))
+
+        def parameters(self, point):
+            return (float(point.u[1]),)
+
+        def tests(self, point):
+            return {"LP": float(point.t[1])}
+
+        def result(self, run: Run):
+            return run
+
+    return Circle()
+
+
+def test_a_new_problem_needs_only_residual_jacobian_and_tests():
+    """The unit circle on the core: every point on it, both folds located at p = ±1 exactly."""
+    from analysis.continuation import Settings, Status
+    from analysis.continuation.core import continuation
+
+    run = continuation(_circle_problem(), Settings(ds=0.1, ds_min=1e-8, ds_max=0.2, max_points=80, tol=1e-12))
+    assert run.status == Status.MAX_POINTS
+    for p in run.points:
+        assert abs(p.u @ p.u - 1.0) < 1e-12
+    folds = [ev.point.u for _, ev in run.events if ev.kind == "LP"]
+    assert len(folds) >= 2
+    for u in folds[:2]:
+        assert abs(abs(u[1]) - 1.0) < 1e-12 and abs(u[0]) < 1e-6
+
+
+def test_settings_and_status_vocabulary():
+    from analysis.continuation import Settings, Status
+
+    with pytest.raises(ValueError, match="ds_min"):
+        Settings(ds_min=-1.0)
+    with pytest.raises(ValueError, match="direction"):
+        Settings(direction=2)
+    with pytest.raises(ValueError, match="max_points"):
+        Settings(max_points=1)
+    assert Status(1) is Status.MAX_POINTS and "max_points" in Status.MAX_POINTS.message
+    assert Status.CLOSED != Status.UNBOUNDED_PERIOD
+    filled = Settings(ds_max=0.5).filled(ds=1.0, ds_min=1e-6, ds_max=2.0, tol=1e-9)
+    assert (filled.ds, filled.ds_max, filled.direction) == (0.5, 0.5, 1)
+
+
+def test_every_result_exports_plots_and_reports_status(hh_branch, tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import csv
+
+    import matplotlib.pyplot as plt
+
+    from analysis.continuation import continue_hopf
+
+    curve = continue_hopf(hhdyn.HodgkinHuxley(), hh_branch.points("H")[0], "gK", window=(-50.0, 300.0),
+                          window2=(20.0, 50.0), ds_max=5.0)
+    diagram = BifurcationDiagram([hh_branch, curve])
+    for result in (hh_branch, curve, diagram):
+        assert result.plot() is not None
+        result.to_csv(tmp_path / "r.csv")
+        with open(tmp_path / "r.csv") as fh:
+            rows = list(csv.DictReader(fh))
+        assert len(rows) == sum(len(b.param) for b in getattr(result, "branches", [result]))
+        assert json.loads(result.to_json(tmp_path / "r.json")) == json.loads((tmp_path / "r.json").read_text())
+        assert result.to_dict()["status"] == result.status == 0 and isinstance(result.message, str)
+    plt.close("all")

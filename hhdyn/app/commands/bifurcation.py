@@ -76,6 +76,8 @@ def run(args) -> int:
         start, stop = -10.0, 200.0
     else:
         start, stop = args.range
+    if start == stop:
+        raise ValueError(f"--range: start == stop == {start:g}; give two different values")
     branch = continue_equilibria(model, args.param, (min(start, stop), max(start, stop)),
                                  direction=1 if stop > start else -1, ds_max=args.max_step)
     branches = [branch]
