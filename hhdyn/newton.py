@@ -5,9 +5,11 @@ equilibria next to a Hopf point when a cycle branch is started, the multi-start 
 :func:`analysis.fixed_points`) calls :func:`solve_equilibria`; every batched Jacobian comes from
 :func:`batch_jacobian`. To see that there is one of each::
 
-    grep -rn "np.linalg.solve(J\\|def .*newton\\|def .*batch_jacobian\\|def jacobians_at" hhdyn analysis reductions
+    grep -rnE "def (solve_equilibria|batch_jacobian|find_equilibrium|_equilibrium_near|jacobians_at|_batch_jacobian)" hhdyn analysis reductions
 
-finds only this module.
+lists the two definitions here and ``find_equilibrium``, the public one-start wrapper in
+:mod:`analysis.continuation.equilibria`; ``grep -rn "solve_equilibria(" analysis`` lists the
+callers (continuation start and window boundary, the Hopf start of cycles, ``fixed_points``).
 
 Damped Newton iteration (for each start k independently, all starts at once)::
 
