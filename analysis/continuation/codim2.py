@@ -46,8 +46,8 @@ from hhdyn.newton import batch_jacobian
 from ..branch import CodimTwoCurve, SpecialPoint
 from ..lyapunov import first_lyapunov_coefficient, multilinear_B
 from .core import DenseProblem, Point, StepPolicy, continuation, join_runs, tangent_of
-from .equilibria import check_model, settings_from
-from .settings import Progress, Settings, Status, window_of
+from .equilibria import check_model
+from .settings import Progress, Settings, Status, settings_from, window_of
 
 __all__ = ["continue_hopf", "continue_fold"]
 

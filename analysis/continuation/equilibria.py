@@ -33,10 +33,10 @@ from hhdyn.newton import solve_equilibria
 from ..branch import BifurcationDiagram, Branch, SpecialPoint
 from ..lyapunov import first_lyapunov_coefficient, hopf_eigenvectors, multilinear_B
 from .core import DenseProblem, Event, NonFinite, Point, Run, StepPolicy, continuation, locate_zero, tangent_of
-from .settings import Progress, Settings, Status, window_of
+from .settings import Progress, Settings, settings_from, window_of
 
 __all__ = ["continue_equilibria", "locate_hopf", "locate_fold", "find_equilibrium", "bifurcation_diagram",
-           "bialternate_test", "check_model", "settings_from"]
+           "bialternate_test", "check_model"]
 
 
 # ---------------------------------------------------------------------------- small helpers
@@ -73,21 +73,6 @@ def check_model(model, param):
     if jac is None or not callable(jac):
         raise ValueError(f"model {getattr(model, 'name', type(model).__name__)!r} has no jacobian(y, params); "
                          "continuation needs the analytic Jacobian")
-
-
-def settings_from(settings, options) -> Settings:
-    """The run's :class:`Settings`: ``settings`` or ``Settings(**options)`` (not both)."""
-    if settings is not None and options:
-        raise ValueError(f"pass either settings= or the options {sorted(options)}, not both")
-    if settings is not None:
-        if not isinstance(settings, Settings):
-            raise ValueError(f"settings must be an analysis.continuation.Settings, got {type(settings).__name__}")
-        return settings
-    try:
-        return Settings(**options)
-    except TypeError as exc:
-        raise ValueError(f"{exc}; the options are the fields of Settings: ds, ds_min, ds_max, max_points, "
-                         "direction, tol") from None
 
 
 def find_equilibrium(model, y0, params=None, *, tol=1e-11, max_iter=50):

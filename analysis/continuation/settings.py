@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from enum import IntEnum
 from typing import Callable, Optional
 
-__all__ = ["Settings", "Status", "Progress"]
+__all__ = ["Settings", "Status", "Progress", "settings_from", "window_of"]
 
 #: ``progress(n_points, param)`` — the callback every ``continue_*`` accepts.
 Progress = Optional[Callable[[int, float], None]]
@@ -105,3 +105,18 @@ def window_of(name: str, window) -> tuple:
     if math.isnan(lo) or math.isnan(hi) or not lo < hi:
         raise ValueError(f"{name} must be (low, high) with low < high, got {window!r}")
     return lo, hi
+
+
+def settings_from(settings, options) -> Settings:
+    """The run's :class:`Settings`: ``settings`` or ``Settings(**options)`` (not both)."""
+    if settings is not None and options:
+        raise ValueError(f"pass either settings= or the options {sorted(options)}, not both")
+    if settings is not None:
+        if not isinstance(settings, Settings):
+            raise ValueError(f"settings must be an analysis.continuation.Settings, got {type(settings).__name__}")
+        return settings
+    try:
+        return Settings(**options)
+    except TypeError as exc:
+        raise ValueError(f"{exc}; the options are the fields of Settings: ds, ds_min, ds_max, max_points, "
+                         "direction, tol") from None

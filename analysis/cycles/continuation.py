@@ -25,8 +25,7 @@ import math
 import numpy as np
 
 from ..continuation.core import Run, continuation
-from ..continuation.equilibria import settings_from
-from ..continuation.settings import Progress, Settings, Status, window_of
+from ..continuation.settings import Progress, Settings, Status, settings_from, window_of
 from .branch import CycleBranch
 from .problem import CycleProblem
 from .starts import cycle_from_trajectory, first_point, is_hopf_like, trajectory_parts
