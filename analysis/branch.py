@@ -17,9 +17,9 @@ LPC    fold of cycles; PD period doubling; NS Neimark–Sacker (cycle branches)
 ====== ==============================================================
 
 Every branch type shares :class:`BranchBase`: the continued parameter's values ``param``,
-``special_points``, a ``status`` (0 = reached the end of the parameter window, 1 = stopped at
-the maximum number of points, negative = failure, as in ``scipy.integrate.solve_ivp``) and a
-human ``message``. A branch type only has to say which y-values it draws (:meth:`BranchBase._curves`)
+``special_points``, a ``status`` (an :class:`analysis.continuation.Status` value: 0 = done,
+> 0 = stopped early for the reason named, < 0 = failure, as in ``scipy.integrate.solve_ivp``)
+and a human ``message``. A branch type only has to say which y-values it draws (:meth:`BranchBase._curves`)
 and which columns it exports; :class:`BifurcationDiagram` then plots and exports any mix of
 branch types (a cycle branch draws the min and max of a state over each orbit).
 """

@@ -411,9 +411,7 @@ class DenseProblem(Problem):
         u, v, iters = res
         if float(v @ point.t) < 0.0:
             v = -v
-        new = Point(u, v, iters)
-        new.data["cos"] = float(v @ point.t)
-        return new
+        return Point(u, v, iters)
 
     def cos_angle(self, a, b) -> float:
         return float(a.t @ b.t)
