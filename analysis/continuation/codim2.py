@@ -3,7 +3,7 @@
 A Hopf or fold point found on an equilibrium branch persists when a second parameter changes;
 it traces a curve in the (p₁, p₂) plane. These curves are followed with the same
 pseudo-arclength predictor and Moore–Penrose corrector as equilibria
-(:func:`analysis.continuation.moore_penrose`), applied to *standard* (fully extended)
+(:func:`analysis.continuation.core.moore_penrose`, on the one continuation loop), applied to *standard* (fully extended)
 defining systems (Kuznetsov, *Elements of Applied Bifurcation Theory*, §10.2):
 
 **Hopf curve** — unknowns U = (x, v, κ, p₁, p₂) ∈ R²ⁿ⁺³, κ = ω²:
@@ -18,6 +18,8 @@ curve passes smoothly through a Bogdanov–Takens point, where κ = 0.
 
     f(x, p) = 0,   f_x v = 0,   ⟨v, v_ref⟩ = 1.
 
+The defining systems are evaluated exactly (analytic f and f_x); only their Jacobians use
+differences, which slows Newton's convergence slightly but not the accuracy of the points.
 The derivatives of f_x·v in x are directional derivatives of the analytic Jacobian,
 D f_x[v] ≈ (f_x(x + h v̂) − f_x(x − h v̂))·|v|/(2h), and in p central differences of f_x.
 
