@@ -73,9 +73,16 @@ class _CurveHooks:
     def locate_tolerances(self, kind, a, b, s_b):
         return 1e-12 * max(1.0, abs(s_b)), 0.0
 
+    def prepare(self, U0, ds_max):
+        """Remember the start U₀ (and its references) for runs in either direction."""
+        self.U0, self._ds_max = U0, ds_max
+        self._refs0 = (self.v_ref.copy(), getattr(self, "w_ref", None))
+        self.sign = 1
+
     def initial(self, settings):
-        """The start U₀ with fresh references; tangent = the null vector of DG oriented by direction."""
-        self.v_ref, self.w_ref = self._v_ref0, self._w_ref0
+        """The start U₀ with fresh references; tangent = the null vector of DG, oriented so that
+        param2 changes with the sign ``self.sign``."""
+        self.v_ref, self.w_ref = self._refs0
         U0 = self.set_refs(self.U0)
         self.after_refs(U0)
         D = self.DG(U0)
@@ -83,7 +90,7 @@ class _CurveHooks:
         t0 = vh[-1]
         if t0[-1] < 0:
             t0 = -t0
-        t0 = self._sign * t0
+        t0 = self.sign * t0
         self._start, self._travelled, self._count = U0.copy(), 0.0, 1
         return Point(U0, tangent_of(D, t0))
 
@@ -326,12 +333,10 @@ def _codim2_point(system, kind, U, ok, bracket, index):
 
 def _follow(system, U0, settings: Settings, kind_label, progress):
     """Continue in one direction or both (direction 0) and assemble a CodimTwoCurve."""
-    system.U0 = U0
-    system._v_ref0, system._w_ref0 = system.v_ref.copy(), getattr(system, "w_ref", None)
-    system._ds_max = settings.ds_max
+    system.prepare(U0, settings.ds_max)
     runs = []
     for sgn in ((1, -1) if settings.direction == 0 else (settings.direction,)):
-        system._sign = sgn
+        system.sign = sgn
         runs.append((sgn, continuation(system, settings, progress)))
     if len(runs) == 2:
         run = join_runs(runs[1][1], runs[0][1])
