@@ -134,3 +134,49 @@ def test_bad_input(hh, hh_hopf_curve):
         continue_fold(hh, h, "gK")
     with pytest.raises(ValueError, match="window2"):
         continue_hopf(hh, h, "gK", window2=(5.0, 1.0))
+
+
+def _circle_hopf_model():
+    """x' = μx − y − x r², y' = x + μy − y r² with μ = a² + b² − 1: the origin is an equilibrium
+    for all (a, b) and has eigenvalues μ ± i, so its Hopf curve is the unit circle, ω = 1."""
+    from hhdyn.protocol import ODEModel
+
+    class CircleHopf(ODEModel):
+        state_names = ("x", "y")
+        name = "circle Hopf"
+
+        def __init__(self, **params):
+            super().__init__({"a": -2.0, "b": 0.0, **params})
+
+        def rhs(self, u, params=None):
+            p = self._resolve(params)
+            x, y = np.asarray(u, dtype=float)
+            mu, r2 = p["a"] ** 2 + p["b"] ** 2 - 1.0, x * x + y * y
+            return np.stack([mu * x - y - x * r2, x + mu * y - y * r2])
+
+        def jacobian(self, u, params=None):
+            p = self._resolve(params)
+            x, y = np.asarray(u, dtype=float)
+            mu, r2 = p["a"] ** 2 + p["b"] ** 2 - 1.0, x * x + y * y
+            return np.array([[mu - r2 - 2 * x * x, -1.0 - 2 * x * y], [1.0 - 2 * x * y, mu - r2 - 2 * y * y]])
+
+        def dfdp(self, u, name, params=None):
+            p = self._resolve(params)
+            return 2.0 * p[name] * np.asarray(u, dtype=float)
+
+    return CircleHopf()
+
+
+def test_a_closed_hopf_curve_ends_with_status_closed():
+    from analysis.continuation import Status
+
+    model = _circle_hopf_model()
+    branch = continue_equilibria(model, "a", (-2.0, 0.0), y0=[0.0, 0.0])
+    (h,) = branch.points("H")
+    assert abs(h.param + 1.0) < 1e-10 and abs(h.info["omega"] - 1.0) < 1e-10
+    curve = continue_hopf(model, h, "b", param="a", window2=(-5.0, 5.0), ds_max=0.2, direction=1)
+    assert curve.status == Status.CLOSED, curve.message
+    np.testing.assert_allclose(curve.param**2 + curve.param2**2, 1.0, atol=1e-10)
+    np.testing.assert_allclose(curve.omega, 1.0, atol=1e-10)
+    angles = np.unwrap(np.arctan2(curve.param2, curve.param))
+    assert abs(angles[-1] - angles[0]) > 1.9 * np.pi  # once around
