@@ -316,6 +316,9 @@ class Problem:
     detect: tuple = ()
     window: tuple = ()
     policy = StepPolicy()
+    #: numpy floating-point error handling while events are located (``np.errstate`` keywords);
+    #: "raise" turns overflow or invalid values into LOCATION_FAILED instead of NaN results
+    errstate = {"all": "raise"}
 
     def initial(self, settings: Settings):  # pragma: no cover - contract
         raise NotImplementedError
@@ -497,7 +500,7 @@ def continuation(problem: Problem, settings: Settings, progress=None) -> Run:
             # ---- events
             tests_b = problem.tests(b)
             k = len(points) - 1
-            with np.errstate(all="raise"):
+            with np.errstate(**problem.errstate):
                 for kind in problem.detect:
                     ga, gb = tests[-1].get(kind, math.nan), tests_b.get(kind, math.nan)
                     if not (np.isfinite(ga) and np.isfinite(gb)) or ga == 0 or np.sign(ga) == np.sign(gb):

@@ -12,13 +12,14 @@ from .continuation import continue_cycles
 __all__ = ["cycle_branches", "plot_with_period", "FiringOnset", "firing_onset"]
 
 
-def cycle_branches(model, equilibria, *, window=None, progress=None, **options) -> list:
+def cycle_branches(model, equilibria, *, window=None, progress=None, report=None, **options) -> list:
     """Continue the periodic orbits born at each Hopf point of ``equilibria`` (a ``Branch``).
 
     The window defaults to the equilibrium branch's parameter range. A Hopf point at which an
     earlier cycle branch already ended (amplitude → 0 there, e.g. HH's H2 reached from H1) is
     not started again. ``options`` go to :func:`continue_cycles` (``ntst``, ``ncol``, …);
-    ``progress(text)`` gets one line per branch.
+    ``progress(n_points, param)`` is passed on to each :func:`continue_cycles`; ``report(text)``
+    gets one line per branch.
     """
     param = equilibria.param_name
     if window is None:
@@ -28,10 +29,10 @@ def cycle_branches(model, equilibria, *, window=None, progress=None, **options) 
         tol = 1e-3 * (1.0 + abs(hopf.param))
         if any(abs(b.param[-1] - hopf.param) < tol and "Hopf" in b.message for b in out):
             continue
-        branch = continue_cycles(hopf, model, param=param, window=window, **options)
+        branch = continue_cycles(hopf, model, param=param, window=window, progress=progress, **options)
         out.append(branch)
-        if progress is not None:
-            progress(f"cycles from H at {param}={hopf.param:.6g}: {len(branch)} orbits; {branch.message}")
+        if report is not None:
+            report(f"cycles from H at {param}={hopf.param:.6g}: {len(branch)} orbits; {branch.message}")
     return out
 
 

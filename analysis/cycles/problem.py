@@ -64,6 +64,9 @@ class CyclePoint:
 class CycleProblem(Problem):
     """The collocation problem; see the module docstring."""
 
+    #: numpy's defaults: tiny multipliers may underflow to 0, the classification guards the rest
+    errstate = {}
+
     def __init__(self, model, param, ntst, ncol, *, tol, max_newton, max_angle=0.25, adapt=1, locate=True,
                  window=(-math.inf, math.inf), values=(), max_period=math.inf):
         self.model, self.param = model, param

@@ -434,7 +434,7 @@ def test_cycle_branches_from_every_hopf_point_and_lazy_export(hh_setup):
     assert analysis.continue_cycles is continue_cycles and analysis.CycleBranch is CycleBranch
     hh, eq, hopf, br = hh_setup
     lines = []
-    branches = analysis.cycle_branches(hh, eq, progress=lines.append)
+    branches = analysis.cycle_branches(hh, eq, report=lines.append)
     # H2 is where the branch from H1 ends: only one cycle branch is started
     assert len(branches) == 1 and len(lines) == 1
     assert branches[0].param[-1] == pytest.approx(hopf[1].param, abs=0.05)

@@ -86,7 +86,7 @@ def run(args) -> int:
     if args.cycles:
         from analysis.cycles import cycle_branches
 
-        branches.extend(cycle_branches(model, branch, ntst=args.ntst, ncol=args.ncol, progress=print))
+        branches.extend(cycle_branches(model, branch, ntst=args.ntst, ncol=args.ncol, report=print))
     if args.two_param:
         lo, hi = min(start, stop), max(start, stop)
         span = hi - lo
