@@ -8,9 +8,10 @@ nullcline_curves    ``nullclines`` of 2D models (and quasi-nullclines of project
 phaseplane          ``PhasePlane``: direction field, nullclines, orbits, separatrices, cycles
 iv                  ``iv_curves``: steady-state and instantaneous I–V curves
 explorer            ``Explorer``: the interactive phase-plane window
-continuation        ``continue_equilibria``: pseudo-arclength continuation with LP, H, BP
+continuation        one continuation core and its problems: ``continue_equilibria`` (LP, H, BP),
+                    ``continue_hopf``, ``continue_fold`` (BT, GH, CP); ``Settings``, ``Status``
 lyapunov            first Lyapunov coefficient of Hopf points
-codim2              ``continue_hopf``, ``continue_fold``: two-parameter curves (BT, GH, CP)
+codim2              (re-exports ``continue_hopf``, ``continue_fold`` from continuation)
 cycles              ``continue_cycles``: periodic orbits by collocation, Floquet, LPC/PD/NS
 branch              ``Branch``, ``SpecialPoint``, ``BifurcationDiagram``
 excitability        threshold, rheobase, strength–duration, refractoriness, F–I, anode break

@@ -17,9 +17,9 @@ LPC    fold of cycles; PD period doubling; NS Neimark–Sacker (cycle branches)
 ====== ==============================================================
 
 Every branch type shares :class:`BranchBase`: the continued parameter's values ``param``,
-``special_points``, a ``status`` (0 = reached the end of the parameter window, 1 = stopped at
-the maximum number of points, negative = failure, as in ``scipy.integrate.solve_ivp``) and a
-human ``message``. A branch type only has to say which y-values it draws (:meth:`BranchBase._curves`)
+``special_points``, a ``status`` (an :class:`analysis.continuation.Status` value: 0 = done,
+> 0 = stopped early for the reason named, < 0 = failure, as in ``scipy.integrate.solve_ivp``)
+and a human ``message``. A branch type only has to say which y-values it draws (:meth:`BranchBase._curves`)
 and which columns it exports; :class:`BifurcationDiagram` then plots and exports any mix of
 branch types (a cycle branch draws the min and max of a state over each orbit).
 """
@@ -204,6 +204,10 @@ class BranchBase:
         ax.set_ylabel(axis_label(y))
         return ax
 
+    def to_csv(self, path) -> None:
+        """One row per point (see :meth:`BifurcationDiagram.to_csv`)."""
+        BifurcationDiagram([self]).to_csv(path)
+
     def to_json(self, path=None) -> str:
         """The branch as JSON text (:meth:`to_dict`); also written atomically to ``path`` when given."""
         return _dump_json(self.to_dict(), path)
@@ -258,10 +262,6 @@ class Branch(BranchBase):
             cols[f"eig{i}_re"] = self.eigenvalues[:, i].real
             cols[f"eig{i}_im"] = self.eigenvalues[:, i].imag
         return cols
-
-    def to_csv(self, path) -> None:
-        """One row per point (see :meth:`BifurcationDiagram.to_csv`)."""
-        BifurcationDiagram([self]).to_csv(path)
 
     def __repr__(self):
         kinds = ", ".join(f"{p.kind}@{p.param:.6g}" for p in self.special_points)
@@ -342,6 +342,17 @@ class BifurcationDiagram:
         self.branches = branches
 
     @property
+    def status(self) -> int:
+        """The worst status of the branches: the lowest if one failed (< 0), else the highest."""
+        statuses = [int(b.status) for b in self.branches] or [0]
+        return min(statuses) if min(statuses) < 0 else max(statuses)
+
+    @property
+    def message(self) -> str:
+        """Each branch's message, prefixed by its kind and model."""
+        return "; ".join(f"{b.kind} {b.model_name}: {b.message}" for b in self.branches)
+
+    @property
     def special_points(self) -> tuple:
         """All special points of all branches, in branch order."""
         return tuple(p for b in self.branches for p in b.special_points)
@@ -359,7 +370,8 @@ class BifurcationDiagram:
         return ax
 
     def to_dict(self) -> dict:
-        return {"branches": [b.to_dict() for b in self.branches]}
+        """``{"status", "message", "branches": [branch.to_dict(), …]}``."""
+        return {"status": self.status, "message": self.message, "branches": [b.to_dict() for b in self.branches]}
 
     def to_json(self, path=None) -> str:
         """The diagram as JSON text (``{"branches": [...]}``); also written atomically to ``path``."""

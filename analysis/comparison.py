@@ -221,7 +221,7 @@ def _measure(model, *, fi_currents, refractory, hopf_range, progress, label):
     results["action_potential"] = ap
     hopf = None
     if hopf_range is not None:
-        equilibria = attempt("equilibrium continuation", lambda: continue_equilibria(model, "I_ext", *hopf_range))
+        equilibria = attempt("equilibrium continuation", lambda: continue_equilibria(model, "I_ext", hopf_range))
         hopf = _hopf_points(equilibria) if equilibria is not None else None
         onset = attempt("onset of repetitive firing",
                         lambda: firing_onset(model, window=hopf_range, equilibria=equilibria))

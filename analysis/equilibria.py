@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import brentq
 
+from hhdyn.newton import batch_jacobian, solve_equilibria
 from hhdyn.results import Record, Result, column_name, jsonable, new_axes
 
 __all__ = ["FixedPoint", "FixedPoints", "Fold", "fixed_points", "classify", "is_conductance_based"]
@@ -414,6 +415,9 @@ def _steady_state_roots(model, p, lo, hi, n_grid, fold_tol, root_tol):
 
 
 def _newton_multistart(model, p, bounds, n_starts, seed, max_iter=60):
+    """Equilibria in the box ``bounds`` by :func:`hhdyn.newton.solve_equilibria` from the box
+    centre and ``n_starts`` scrambled-Halton points; each Newton step is capped at a quarter of
+    the box in every coordinate, converged on the step size, then checked on the residual."""
     n = bounds.shape[0]
     lo, width = bounds[:, 0], bounds[:, 1] - bounds[:, 0]
     if n_starts < 1:
@@ -422,30 +426,17 @@ def _newton_multistart(model, p, bounds, n_starts, seed, max_iter=60):
 
     unit = qmc.Halton(d=n, scramble=True, seed=seed).random(n_starts)
     unit = np.vstack([np.full(n, 0.5), unit])
-    y = (lo + unit * width).T.copy()  # (n, N)
-    converged = np.zeros(y.shape[1], dtype=bool)
+    y0 = (lo + unit * width).T.copy()  # (n, N)
+    res = solve_equilibria(model, y0, p, tol=0.0, step_tol=1e-13, max_iter=max_iter, max_step=0.25 * width,
+                           line_search=False)
+    y = res.y
     with np.errstate(all="ignore"):
-        for _ in range(max_iter):
-            F = np.asarray(model.rhs(y, p), dtype=float)
-            J = _batch_jacobian(model, y, p)  # (N, n, n)
-            ok = np.all(np.isfinite(F), axis=0) & np.all(np.isfinite(J), axis=(1, 2))
-            step = np.zeros_like(y)
-            if ok.any():
-                step[:, ok] = np.einsum("kij,jk->ik", np.linalg.pinv(J[ok]), F[:, ok])
-            # limit the step to a quarter of the box in every coordinate (damping)
-            factor = np.max(np.abs(step) / (0.25 * width[:, None]), axis=0)
-            step = step / np.maximum(1.0, factor)
-            y = np.where(ok, y - step, np.nan)
-            small = np.all(np.abs(step) <= 1e-13 * (width[:, None] + np.abs(y)), axis=0)
-            converged = small & ok
-            if np.all(converged | ~ok):
-                break
         F = np.asarray(model.rhs(y, p), dtype=float)
     Fscale = np.abs(F)
-    good = converged & np.all(np.isfinite(y), axis=0)
+    good = res.converged & np.all(np.isfinite(y), axis=0)
     good &= np.all((y >= (lo - 1e-9 * width)[:, None]) & (y <= (lo + width + 1e-9 * width)[:, None]), axis=0)
     # reject points where Newton stalled on a non-root (singular Jacobian)
-    J = _batch_jacobian(model, y[:, good], p) if good.any() else np.empty((0, n, n))
+    J = batch_jacobian(model, y[:, good], p) if good.any() else np.empty((0, n, n))
     scale = 1.0 + np.abs(J).sum(axis=2).T * (width[:, None] + np.abs(y[:, good])) if good.any() else 1.0
     keep = np.flatnonzero(good)
     if keep.size:
@@ -456,10 +447,3 @@ def _newton_multistart(model, p, bounds, n_starts, seed, max_iter=60):
         if all(np.max(np.abs(s - t) / width) > 1e-6 for t in found):
             found.append(s.copy())
     return found
-
-
-def _batch_jacobian(model, y, p):
-    if hasattr(model, "jacobian"):
-        J = np.asarray(model.jacobian(y, p), dtype=float)
-        return np.moveaxis(J, -1, 0)
-    return np.array([_jacobian(model, y[:, k], p) for k in range(y.shape[1])])

@@ -68,7 +68,7 @@ def main(argv=None):
         k[0] += 1
         model = hhdyn.read_ode(ROOT / "tests" / "data" / "hh.ode", name=f"hh-{k[0]}")  # parsed anew
         fps = fixed_points(model, method="newton", box={"V": (-100, 60), "m": (0, 1), "h": (0, 1), "n": (0, 1)})
-        branch = continue_equilibria(model, "I_ext", 0.0, 200.0, y0=fps.states[0])
+        branch = continue_equilibria(model, "I_ext", (0.0, 200.0), y0=fps.states[0])
         return fps, branch
 
     t_ode, (fps, branch) = best_of(first_analysis)

@@ -27,7 +27,7 @@ def time_hhdyn(repeat: int):
     times, cpu, branch = [], [], None
     for _ in range(repeat):
         t0, c0 = time.perf_counter(), time.process_time()
-        branch = continue_equilibria(model, "I_ext", 0.0, 200.0)
+        branch = continue_equilibria(model, "I_ext", (0.0, 200.0))
         times.append(time.perf_counter() - t0)
         cpu.append(time.process_time() - c0)
     return times, cpu, branch
@@ -56,7 +56,7 @@ def main(argv=None) -> int:
     parser.add_argument("--no-pydstool", action="store_true")
     args = parser.parse_args(argv)
 
-    continue_equilibria(hhdyn.HodgkinHuxley(), "I_ext", 0.0, 20.0)  # warm-up (imports, caches)
+    continue_equilibria(hhdyn.HodgkinHuxley(), "I_ext", (0.0, 20.0))  # warm-up (imports, caches)
     times, cpu, branch = time_hhdyn(args.repeat)
     best, median, best_cpu = min(times), statistics.median(times), min(cpu)
     hopf = branch.points("H")

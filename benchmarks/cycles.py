@@ -28,9 +28,9 @@ NTST, NCOL = 50, 4
 
 
 def full_diagram(model):
-    eq = continue_equilibria(model, "I_ext", 0.0, 200.0)
+    eq = continue_equilibria(model, "I_ext", (0.0, 200.0))
     h1 = min(eq.points("H"), key=lambda p: p.param)
-    lc = continue_cycles(h1, model, stop=(0.0, 200.0), ntst=NTST, ncol=NCOL)
+    lc = continue_cycles(h1, model, window=(0.0, 200.0), ntst=NTST, ncol=NCOL)
     return eq, lc
 
 
@@ -39,10 +39,10 @@ def time_hhdyn(repeat: int):
     wall, cpu, eq_wall, result = [], [], [], None
     for _ in range(repeat):
         t0, c0 = time.perf_counter(), time.process_time()
-        eq = continue_equilibria(model, "I_ext", 0.0, 200.0)
+        eq = continue_equilibria(model, "I_ext", (0.0, 200.0))
         t1 = time.perf_counter()
         h1 = min(eq.points("H"), key=lambda p: p.param)
-        lc = continue_cycles(h1, model, stop=(0.0, 200.0), ntst=NTST, ncol=NCOL)
+        lc = continue_cycles(h1, model, window=(0.0, 200.0), ntst=NTST, ncol=NCOL)
         wall.append(time.perf_counter() - t0)
         cpu.append(time.process_time() - c0)
         eq_wall.append(t1 - t0)

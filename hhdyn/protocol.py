@@ -11,6 +11,10 @@ A model is any object with
 
 ``params`` arguments accept a full :class:`Params` or a mapping of overrides, so a continuation
 can evaluate at a trial parameter without building a new model.
+
+Built on the protocol, for every model: :func:`hhdyn.newton.solve_equilibria` (the one damped
+Newton for f(y) = 0, one start or many) and :func:`hhdyn.newton.batch_jacobian` (Jacobians at
+many states, ``Y`` (n, N) → (N, n, n)).
 """
 from __future__ import annotations
 

@@ -73,7 +73,7 @@ def _cable_run():
 
 
 def _fhn_branch(got):
-    return analysis.continue_equilibria(got["fhn"], "I_ext", 0.0, 2.0)
+    return analysis.continue_equilibria(got["fhn"], "I_ext", (0.0, 2.0))
 
 
 BUILDERS = {
@@ -131,7 +131,7 @@ BUILDERS = {
     "SpecialPoint": lambda got: got["Branch"].points("H")[0],
     "CycleBranch": lambda got: got["FiringOnset"].branch,
     "CodimTwoCurve": lambda got: analysis.continue_hopf(got["fhn"], got["Branch"].points("H")[0], "a",
-                                                        bounds=(-5.0, 5.0), bounds2=(0.0, 1.5), max_step=0.05,
+                                                        window=(-5.0, 5.0), window2=(0.0, 1.5), ds_max=0.05,
                                                         max_points=60),
     "BifurcationDiagram": lambda got: analysis.BifurcationDiagram([got["Branch"], got["CycleBranch"]]),
 }
@@ -377,9 +377,7 @@ def test_json_nan_convention_is_null_both_ways():
 
 
 # ---------------------------------------------------------------------------------- core branches
-@pytest.mark.parametrize("name", ["Branch", "CycleBranch", pytest.param("CodimTwoCurve", marks=pytest.mark.xfail(
-    reason="contract gap in analysis/branch.py (core helper): CodimTwoCurve has no to_csv", strict=True)),
-    "BifurcationDiagram"])
+@pytest.mark.parametrize("name", ["Branch", "CycleBranch", "CodimTwoCurve", "BifurcationDiagram"])
 def test_core_continuation_results(got, name, tmp_path):
     result = got[name]
     y = got["Branch"].state_names[0]

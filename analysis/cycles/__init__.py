@@ -2,9 +2,9 @@
 
 >>> import hhdyn, analysis                                           # doctest: +SKIP
 >>> hh = hhdyn.HodgkinHuxley()
->>> eq = analysis.continue_equilibria(hh, param="I_ext", start=0.0, stop=200.0)
+>>> eq = analysis.continue_equilibria(hh, param="I_ext", window=(0.0, 200.0))
 >>> h1 = eq.points("H")[0]
->>> cycles = analysis.continue_cycles(h1, hh, stop=(0.0, 200.0))
+>>> cycles = analysis.continue_cycles(h1, hh, window=(0.0, 200.0))
 >>> cycles.points("LPC")[0].param          # onset of repetitive firing, ≈ 6.26 µA/cm²
 """
 from .branch import CycleBranch

@@ -294,6 +294,38 @@ class CollocationSystem:
         """Node values of the same piecewise polynomial on ``new_mesh`` (interpolated)."""
         return self.evaluate(U, mesh, self.node_times(new_mesh))
 
+    def extrema(self, U, mesh, sub=12, fine=41):
+        """Min and max of each state of the piecewise polynomial: sampling ``sub`` points per
+        interval, then a fine grid between the neighbours of the extreme sample, then a parabola."""
+        n = self.n
+        h = np.diff(mesh)
+        key = ("_Lsub", sub)
+        Lsub = getattr(self, "_extrema_cache", {}).get(key)
+        if Lsub is None:
+            Lsub, _ = _lagrange(self.sigma, np.arange(sub) / sub)
+            self._extrema_cache = {key: Lsub}
+        Y = np.einsum("sk,jkn->jsn", Lsub, U[self.idx]).reshape(-1, n)
+        tau = (mesh[:-1, None] + h[:, None] * (np.arange(sub) / sub)[None, :]).ravel()
+        K = tau.size
+        cols = np.arange(n)
+        grid = np.linspace(-1.0, 1.0, fine)
+        ks = np.concatenate([np.argmax(Y, axis=0), np.argmin(Y, axis=0)])  # (2n,)
+        t0 = tau[ks]
+        tm = t0 - np.where(ks - 1 >= 0, tau[(ks - 1) % K], tau[(ks - 1) % K] - 1.0)
+        tp_ = np.where(ks + 1 < K, tau[(ks + 1) % K], tau[(ks + 1) % K] + 1.0) - t0
+        tt = t0[:, None] + np.where(grid[None, :] < 0, grid[None, :] * tm[:, None], grid[None, :] * tp_[:, None])
+        vals = self.evaluate(U, mesh, tt.ravel()).reshape(2 * n, fine, n)
+        c2 = np.concatenate([cols, cols])
+        v = vals[np.arange(2 * n), :, c2]  # (2n, fine)
+        sign = np.concatenate([np.ones(n), -np.ones(n)])
+        j = np.argmax(sign[:, None] * v, axis=1)
+        jj = np.clip(np.stack([j - 1, j, j + 1], axis=1), 0, fine - 1)
+        v3 = np.take_along_axis(v, jj, axis=1)
+        den = v3[:, 0] - 2 * v3[:, 1] + v3[:, 2]
+        inner = (j > 0) & (j < fine - 1) & (den != 0)
+        best = np.where(inner, v3[:, 1] - 0.125 * (v3[:, 2] - v3[:, 0]) ** 2 / np.where(den != 0, den, 1.0), v3[:, 1])
+        return best[n:], best[:n]
+
 
 class CondensedLU:
     """Factorization of the bordered collocation Jacobian by condensation of parameters.

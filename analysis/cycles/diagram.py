@@ -15,26 +15,27 @@ from .continuation import continue_cycles
 __all__ = ["cycle_branches", "plot_with_period", "FiringOnset", "firing_onset"]
 
 
-def cycle_branches(model, equilibria, *, stop=None, progress=None, **options) -> list:
+def cycle_branches(model, equilibria, *, window=None, progress=None, report=None, **options) -> list:
     """Continue the periodic orbits born at each Hopf point of ``equilibria`` (a ``Branch``).
 
     The window defaults to the equilibrium branch's parameter range. A Hopf point at which an
     earlier cycle branch already ended (amplitude → 0 there, e.g. HH's H2 reached from H1) is
     not started again. ``options`` go to :func:`continue_cycles` (``ntst``, ``ncol``, …);
-    ``progress(text)`` gets one line per branch.
+    ``progress(n_points, param)`` is passed on to each :func:`continue_cycles`; ``report(text)``
+    gets one line per branch.
     """
     param = equilibria.param_name
-    if stop is None:
-        stop = (float(np.min(equilibria.param)), float(np.max(equilibria.param)))
+    if window is None:
+        window = (float(np.min(equilibria.param)), float(np.max(equilibria.param)))
     out = []
     for hopf in sorted((p for p in equilibria.special_points if p.kind == "H"), key=lambda p: p.param):
         tol = 1e-3 * (1.0 + abs(hopf.param))
         if any(abs(b.param[-1] - hopf.param) < tol and "Hopf" in b.message for b in out):
             continue
-        branch = continue_cycles(hopf, model, param=param, stop=stop, **options)
+        branch = continue_cycles(hopf, model, param=param, window=window, progress=progress, **options)
         out.append(branch)
-        if progress is not None:
-            progress(f"cycles from H at {param}={hopf.param:.6g}: {len(branch)} orbits; {branch.message}")
+        if report is not None:
+            report(f"cycles from H at {param}={hopf.param:.6g}: {len(branch)} orbits; {branch.message}")
     return out
 
 
@@ -121,11 +122,11 @@ def firing_onset(model, param: str = "I_ext", window=(0.0, 200.0), *, equilibria
     from analysis.continuation import continue_equilibria
 
     lo, hi = (float(v) for v in window)
-    eq = continue_equilibria(model, param, lo, hi) if equilibria is None else equilibria
+    eq = continue_equilibria(model, param, (lo, hi)) if equilibria is None else equilibria
     hopf = sorted(eq.points("H"), key=lambda p: p.param)
     if not hopf:
         raise ValueError(f"{model.name}: no Hopf point for {param} in [{lo:g}, {hi:g}]")
-    lc = continue_cycles(hopf[0], model, param=param, stop=(lo, hi), **options)
+    lc = continue_cycles(hopf[0], model, param=param, window=(lo, hi), **options)
     if not lc.stable.any():
         raise ValueError(f"{model.name}: no stable cycle on the branch from the Hopf point at {hopf[0].param:.6g} "
                          f"({lc.message})")

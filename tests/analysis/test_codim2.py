@@ -20,9 +20,9 @@ def hh():
 
 @pytest.fixture(scope="module")
 def hh_hopf_curve(hh):
-    branch = continue_equilibria(hh, "I_ext", -10.0, 200.0)
-    return branch, continue_hopf(hh, branch.points("H")[0], "gK", bounds=(-100.0, 400.0), bounds2=(0.0, 100.0),
-                                 max_step=5.0)
+    branch = continue_equilibria(hh, "I_ext", (-10.0, 200.0))
+    return branch, continue_hopf(hh, branch.points("H")[0], "gK", window=(-100.0, 400.0), window2=(0.0, 100.0),
+                                 ds_max=5.0)
 
 
 def test_hh_hopf_curve_is_a_curve_of_hopf_points(hh, hh_hopf_curve):
@@ -58,8 +58,8 @@ def test_hh_hopf_curve_points_agree_with_one_parameter_continuation(hh, hh_hopf_
     ok = np.flatnonzero(np.isfinite(curve.omega))
     i = ok[int(which * (ok.size - 1))]
     I, gK = curve.param[i], curve.param2[i]
-    branch = continue_equilibria(hh.with_params(gK=gK), "I_ext", I - 3.0, I + 3.0,
-                                 y0=curve.states[i] + 0.0, max_step=0.5)
+    branch = continue_equilibria(hh.with_params(gK=gK), "I_ext", (I - 3.0, I + 3.0),
+                                 y0=curve.states[i] + 0.0, ds_max=0.5)
     hopf = branch.points("H")
     assert len(hopf) == 1
     assert abs(hopf[0].param - I) < 1e-6
@@ -87,13 +87,13 @@ def hpn1():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model = h_plus_n(hhdyn.HodgkinHuxley(), c=1.0)
-    return model, continue_equilibria(model, "I_ext", -300.0, 50.0)
+    return model, continue_equilibria(model, "I_ext", (-300.0, 50.0))
 
 
 def test_bt_point_is_shared_by_fold_and_hopf_curves(hpn1):
     model, branch = hpn1
-    fold = continue_fold(model, branch.points("LP")[0], "gK", bounds=(-400.0, 400.0), bounds2=(0.0, 100.0), max_step=5.0)
-    hopf = continue_hopf(model, branch.points("H")[0], "gK", bounds=(-400.0, 400.0), bounds2=(0.0, 100.0), max_step=5.0)
+    fold = continue_fold(model, branch.points("LP")[0], "gK", window=(-400.0, 400.0), window2=(0.0, 100.0), ds_max=5.0)
+    hopf = continue_hopf(model, branch.points("H")[0], "gK", window=(-400.0, 400.0), window2=(0.0, 100.0), ds_max=5.0)
     bt_f = [p for p in fold.special_points if p.kind == "BT"]
     bt_h = [p for p in hopf.special_points if p.kind == "BT"]
     assert len(bt_f) == 1 and len(bt_h) == 1
@@ -105,7 +105,7 @@ def test_bt_point_is_shared_by_fold_and_hopf_curves(hpn1):
 def test_fold_curve_cusp_in_c(hpn1):
     """In (I_ext, c) the two folds of the N-shaped I–V meet at a cusp; below it the I–V is monotone."""
     model, branch = hpn1
-    curve = continue_fold(model, branch.points("LP")[0], "c", bounds=(-400.0, 400.0), bounds2=(0.5, 1.5), max_step=5.0)
+    curve = continue_fold(model, branch.points("LP")[0], "c", window=(-400.0, 400.0), window2=(0.5, 1.5), ds_max=5.0)
     cps = [p for p in curve.special_points if p.kind == "CP"]
     assert len(cps) == 1
     c_cp = cps[0].info["c"]
@@ -118,7 +118,7 @@ def test_fold_curve_cusp_in_c(hpn1):
     # a point on the curve is a fold of the 1-D continuation at that c (to 1e-6)
     i = len(curve.param) // 3
     I, c = curve.param[i], curve.param2[i]
-    b = continue_equilibria(model.with_params(c=c), "I_ext", -300.0, 100.0, max_step=5.0)
+    b = continue_equilibria(model.with_params(c=c), "I_ext", (-300.0, 100.0), ds_max=5.0)
     lps = b.points("LP")
     assert len(lps) == 2 and min(abs(p.param - I) for p in lps) < 1e-6
 
@@ -132,5 +132,51 @@ def test_bad_input(hh, hh_hopf_curve):
         continue_hopf(hh, h, "gX")
     with pytest.raises(ValueError, match="kind 'LP'"):
         continue_fold(hh, h, "gK")
-    with pytest.raises(ValueError, match="bounds2"):
-        continue_hopf(hh, h, "gK", bounds2=(5.0, 1.0))
+    with pytest.raises(ValueError, match="window2"):
+        continue_hopf(hh, h, "gK", window2=(5.0, 1.0))
+
+
+def _circle_hopf_model():
+    """x' = μx − y − x r², y' = x + μy − y r² with μ = a² + b² − 1: the origin is an equilibrium
+    for all (a, b) and has eigenvalues μ ± i, so its Hopf curve is the unit circle, ω = 1."""
+    from hhdyn.protocol import ODEModel
+
+    class CircleHopf(ODEModel):
+        state_names = ("x", "y")
+        name = "circle Hopf"
+
+        def __init__(self, **params):
+            super().__init__({"a": -2.0, "b": 0.0, **params})
+
+        def rhs(self, u, params=None):
+            p = self._resolve(params)
+            x, y = np.asarray(u, dtype=float)
+            mu, r2 = p["a"] ** 2 + p["b"] ** 2 - 1.0, x * x + y * y
+            return np.stack([mu * x - y - x * r2, x + mu * y - y * r2])
+
+        def jacobian(self, u, params=None):
+            p = self._resolve(params)
+            x, y = np.asarray(u, dtype=float)
+            mu, r2 = p["a"] ** 2 + p["b"] ** 2 - 1.0, x * x + y * y
+            return np.array([[mu - r2 - 2 * x * x, -1.0 - 2 * x * y], [1.0 - 2 * x * y, mu - r2 - 2 * y * y]])
+
+        def dfdp(self, u, name, params=None):
+            p = self._resolve(params)
+            return 2.0 * p[name] * np.asarray(u, dtype=float)
+
+    return CircleHopf()
+
+
+def test_a_closed_hopf_curve_ends_with_status_closed():
+    from analysis.continuation import Status
+
+    model = _circle_hopf_model()
+    branch = continue_equilibria(model, "a", (-2.0, 0.0), y0=[0.0, 0.0])
+    (h,) = branch.points("H")
+    assert abs(h.param + 1.0) < 1e-10 and abs(h.info["omega"] - 1.0) < 1e-10
+    curve = continue_hopf(model, h, "b", param="a", window2=(-5.0, 5.0), ds_max=0.2, direction=1)
+    assert curve.status == Status.CLOSED, curve.message
+    np.testing.assert_allclose(curve.param**2 + curve.param2**2, 1.0, atol=1e-10)
+    np.testing.assert_allclose(curve.omega, 1.0, atol=1e-10)
+    angles = np.unwrap(np.arctan2(curve.param2, curve.param))
+    assert abs(angles[-1] - angles[0]) > 1.9 * np.pi  # once around

@@ -23,7 +23,7 @@ def hh():
 
 @pytest.fixture(scope="module")
 def hh_branch(hh):
-    return continue_equilibria(hh, "I_ext", -10.0, 200.0)
+    return continue_equilibria(hh, "I_ext", (-10.0, 200.0))
 
 
 def _crossing_by_bisection(model, lo, hi, tol=1e-11):
@@ -98,7 +98,7 @@ def test_hh_stability_changes_exactly_at_hopf_points(hh_branch):
 def test_fitzhugh_nagumo_hopf_points_analytic():
     """FHN Hopf points: trace 1 − v² − eps·b = 0 → v = ±√(1 − eps b), I = (v + a)/b − v + v³/3."""
     a, bb, eps = 0.7, 0.8, 0.08
-    branch = continue_equilibria(FitzHughNagumo(a, bb, eps), "I_ext", 0.0, 2.0)
+    branch = continue_equilibria(FitzHughNagumo(a, bb, eps), "I_ext", (0.0, 2.0))
     hopf = branch.points("H")
     assert len(hopf) == 2 and not branch.points("LP")
     for point, sign in zip(hopf, (-1, 1)):
@@ -114,7 +114,7 @@ def test_E_L_invariance_of_bifurcation_currents(hh, hh_branch):
     dE = 7.0
     shifted = hh.with_params(EL=hh.params.EL + dE)
     gL = hh.params.gL
-    b2 = continue_equilibria(shifted, "I_ext", -10.0 - gL * dE, 200.0 - gL * dE)
+    b2 = continue_equilibria(shifted, "I_ext", (-10.0 - gL * dE, 200.0 - gL * dE))
     assert len(b2.points("H")) == 2
     for p1, p2 in zip(hh_branch.points("H"), b2.points("H")):
         assert abs(p2.param - (p1.param - gL * dE)) < 1e-7
@@ -129,7 +129,7 @@ def hpn1():
 
 
 def test_h_plus_n_c1_two_folds_and_saddle_middle(hpn1):
-    b = continue_equilibria(hpn1, "I_ext", -300.0, 50.0)
+    b = continue_equilibria(hpn1, "I_ext", (-300.0, 50.0))
     assert b.status == 0, b.message
     folds = b.points("LP")
     assert len(folds) == 2
@@ -172,7 +172,7 @@ def test_neutral_saddle_is_not_a_hopf_point():
     lam_a = np.linalg.eigvals(model.jacobian([0.0, 0.0], {"p": -1.0}))
     lam_b = np.linalg.eigvals(model.jacobian([0.0, 0.0], {"p": 1.0}))
     assert np.sign(bialternate_test(lam_a)) != np.sign(bialternate_test(lam_b))  # the test does fire
-    b = continue_equilibria(model, "p", -1.0, 1.0, y0=[0.0, 0.0])
+    b = continue_equilibria(model, "p", (-1.0, 1.0), y0=[0.0, 0.0])
     assert b.status == 0
     assert b.special_points == ()
 
@@ -207,29 +207,29 @@ class _SqrtBranch(ODEModel):
 
 def test_bad_input(hh):
     with pytest.raises(ValueError, match="unknown parameter 'I_app'"):
-        continue_equilibria(hh, "I_app", 0.0, 10.0)
-    with pytest.raises(ValueError, match="start == stop"):
-        continue_equilibria(hh, "I_ext", 5.0, 5.0)
+        continue_equilibria(hh, "I_app", (0.0, 10.0))
+    with pytest.raises(ValueError, match="window"):
+        continue_equilibria(hh, "I_ext", (5.0, 5.0))
     with pytest.raises(ValueError, match="jacobian"):
-        continue_equilibria(_NoJacobian(), "p", 0.0, 1.0, y0=[0.0])
+        continue_equilibria(_NoJacobian(), "p", (0.0, 1.0), y0=[0.0])
     with pytest.raises(ValueError, match="not near an equilibrium"):
-        continue_equilibria(hh, "I_ext", 0.0, 10.0, y0=[500.0, 2.0, -3.0, 7.0])
-    with pytest.raises(ValueError, match="max_step"):
-        continue_equilibria(hh, "I_ext", 0.0, 10.0, max_step=-1.0)
+        continue_equilibria(hh, "I_ext", (0.0, 10.0), y0=[500.0, 2.0, -3.0, 7.0])
+    with pytest.raises(ValueError, match="ds_max"):
+        continue_equilibria(hh, "I_ext", (0.0, 10.0), ds_max=-1.0)
     with pytest.raises(ValueError, match="shape"):
-        continue_equilibria(hh, "I_ext", 0.0, 10.0, y0=[-65.0, 0.05])
+        continue_equilibria(hh, "I_ext", (0.0, 10.0), y0=[-65.0, 0.05])
 
 
 def test_start_near_equilibrium_is_corrected_with_a_message(hh):
     rest = hh.resting_state()
-    b = continue_equilibria(hh, "I_ext", 0.0, 5.0, y0=rest + np.array([0.5, 0.01, -0.01, 0.01]))
+    b = continue_equilibria(hh, "I_ext", (0.0, 5.0), y0=rest + np.array([0.5, 0.01, -0.01, 0.01]))
     assert b.status == 0
     assert "start corrected" in b.message
     assert np.max(np.abs(b.states[0] - rest)) < 1e-8
 
 
 def test_failure_returns_partial_branch():
-    b = continue_equilibria(_SqrtBranch(), "p", 1.0, -1.0, y0=[1.0])
+    b = continue_equilibria(_SqrtBranch(), "p", (-1.0, 1.0), direction=-1, y0=[1.0])
     assert b.status < 0
     assert "corrector" in b.message or "non-finite" in b.message
     assert len(b.param) > 3 and b.param[0] == 1.0
@@ -295,7 +295,7 @@ class _Transcritical(ODEModel):
 
 @pytest.mark.parametrize("y0", [[0.0, 0.0], [-1.0, 1.0]])
 def test_branch_point_on_both_crossing_branches(y0):
-    b = continue_equilibria(_Transcritical(), "p", -1.0, 1.0, y0=y0)
+    b = continue_equilibria(_Transcritical(), "p", (-1.0, 1.0), y0=y0)
     assert b.status == 0
     assert [p.kind for p in b.special_points] == ["BP"]
     bp = b.special_points[0]
@@ -306,12 +306,12 @@ def test_branch_point_on_both_crossing_branches(y0):
 
 def test_max_points_progress_and_no_lyapunov(hh):
     calls = []
-    b = continue_equilibria(hh, "I_ext", 0.0, 200.0, max_points=6, progress=lambda n, p: calls.append((n, p)))
+    b = continue_equilibria(hh, "I_ext", (0.0, 200.0), max_points=6, progress=lambda n, p: calls.append((n, p)))
     assert b.status == 1 and "max_points" in b.message
     assert len(b.param) - len(b.special_points) == 6
     assert [n for n, _ in calls] == [2, 3, 4, 5, 6]
     assert np.all(np.diff([p for _, p in calls]) > 0)
-    b = continue_equilibria(hh, "I_ext", 0.0, 20.0, lyapunov=False)
+    b = continue_equilibria(hh, "I_ext", (0.0, 20.0), lyapunov=False)
     (h,) = b.points("H")
     assert math.isnan(h.info["l1"]) and h.info["criticality"] == "unknown" and h.info["omega"] > 0
 
@@ -331,7 +331,7 @@ def _catalogue():
 def test_invariants_at_every_special_point(model, start, stop):
     """Stability changes across each special point (by 2 at H, by 1 at LP/BP); the point lies in
     its bracket; H points have a critical pair on the imaginary axis, LP points a zero eigenvalue."""
-    b = continue_equilibria(model, "I_ext", start, stop)
+    b = continue_equilibria(model, "I_ext", (start, stop))
     assert b.status == 0, b.message
     assert b.special_points
     for p in b.special_points:
@@ -345,3 +345,87 @@ def test_invariants_at_every_special_point(model, start, stop):
             assert abs(crit.real) < 1e-9 and np.isfinite(p.info["l1"])
         else:
             assert np.min(np.abs(lam)) < 1e-8
+
+
+# ---------------------------------------------------------------------------- the core's contract
+def _circle_problem():
+    """F(x, p) = x² + p² − 1: the unit circle; its folds in p are (x, p) = (0, ±1)."""
+    from analysis.continuation.core import DenseProblem, Point, Run
+
+    class Circle(DenseProblem):
+        window = ((-2.0, 2.0),)
+        detect = ("LP",)
+
+        def residual(self, u):
+            return np.array([u[0] ** 2 + u[1] ** 2 - 1.0])
+
+        def jacobian(self, u):
+            return np.array([[2 * u[0], 2 * u[1]]])
+
+        def initial(self, settings):
+            return Point(np.array([1.0, 0.0]), np.array([0.0, 1.0]))
+
+        def parameters(self, point):
+            return (float(point.u[1]),)
+
+        def tests(self, point):
+            return {"LP": float(point.t[1])}
+
+        def result(self, run: Run):
+            return run
+
+    return Circle()
+
+
+def test_a_new_problem_needs_only_residual_jacobian_and_tests():
+    """The unit circle on the core: every point on it, both folds located at p = ±1 exactly."""
+    from analysis.continuation import Settings, Status
+    from analysis.continuation.core import continuation
+
+    run = continuation(_circle_problem(), Settings(ds=0.1, ds_min=1e-8, ds_max=0.2, max_points=80, tol=1e-12))
+    assert run.status == Status.MAX_POINTS
+    for p in run.points:
+        assert abs(p.u @ p.u - 1.0) < 1e-12
+    folds = [ev.point.u for _, ev in run.events if ev.kind == "LP"]
+    assert len(folds) >= 2
+    for u in folds[:2]:
+        assert abs(abs(u[1]) - 1.0) < 1e-12 and abs(u[0]) < 1e-6
+
+
+def test_settings_and_status_vocabulary():
+    from analysis.continuation import Settings, Status
+
+    with pytest.raises(ValueError, match="ds_min"):
+        Settings(ds_min=-1.0)
+    with pytest.raises(ValueError, match="direction"):
+        Settings(direction=2)
+    with pytest.raises(ValueError, match="max_points"):
+        Settings(max_points=1)
+    assert Status(1) is Status.MAX_POINTS and "max_points" in Status.MAX_POINTS.message
+    assert Status.CLOSED != Status.UNBOUNDED_PERIOD
+    filled = Settings(ds_max=0.5).filled(ds=1.0, ds_min=1e-6, ds_max=2.0, tol=1e-9)
+    assert (filled.ds, filled.ds_max, filled.direction) == (0.5, 0.5, 1)
+
+
+def test_every_result_exports_plots_and_reports_status(hh_branch, tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import csv
+
+    import matplotlib.pyplot as plt
+
+    from analysis.continuation import continue_hopf
+
+    curve = continue_hopf(hhdyn.HodgkinHuxley(), hh_branch.points("H")[0], "gK", window=(-50.0, 300.0),
+                          window2=(20.0, 50.0), ds_max=5.0)
+    diagram = BifurcationDiagram([hh_branch, curve])
+    for result in (hh_branch, curve, diagram):
+        assert result.plot() is not None
+        result.to_csv(tmp_path / "r.csv")
+        with open(tmp_path / "r.csv") as fh:
+            rows = list(csv.DictReader(fh))
+        assert len(rows) == sum(len(b.param) for b in getattr(result, "branches", [result]))
+        assert json.loads(result.to_json(tmp_path / "r.json")) == json.loads((tmp_path / "r.json").read_text())
+        assert result.to_dict()["status"] == result.status == 0 and isinstance(result.message, str)
+    plt.close("all")

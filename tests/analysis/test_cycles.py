@@ -11,6 +11,7 @@ import scipy.sparse.linalg as spla
 import hhdyn
 from hhdyn.protocol import ODEModel
 from analysis.cycles import CollocationSystem, CycleBranch, continue_cycles
+from analysis.continuation import Status
 from analysis.cycles.collocation import CondensedLU, uniform_mesh
 
 
@@ -130,7 +131,7 @@ def test_hopf_normal_form_branch_is_exact():
     model = StuartLandau3(mu=0.0, omega=2.0, c=0.3)
     hopf = SimpleNamespace(kind="H", param=0.0, state=np.zeros(3),
                            info={"omega": 2.0, "eigenvector": np.array([1.0, -1j, 0.0]) / np.sqrt(2), "l1": -0.5})
-    br = continue_cycles(hopf, model, param="mu", stop=1.0, ntst=20, ncol=4, values=(0.25,))
+    br = continue_cycles(hopf, model, param="mu", window=(-1.0, 1.0), ntst=20, ncol=4, values=(0.25,))
     assert isinstance(br, CycleBranch) and br.kind == "LC"
     assert br.status == 0 and "window" in br.message
     assert br.param[-1] == pytest.approx(1.0, abs=1e-9)
@@ -160,8 +161,9 @@ def test_period_blows_up_at_snic_and_matches_formula():
 
     sol = solve_ivp(lambda tt, yy: model.rhs(yy), (0, 40.0), [1.0, 0.0], t_eval=np.linspace(0, 40, 8001),
                     rtol=1e-10, atol=1e-12)
-    br = continue_cycles((sol.t, sol.y), model, param="mu", stop=0.5, ntst=40, max_period=200.0)
-    assert br.status == 2, br.message
+    br = continue_cycles((sol.t, sol.y), model, param="mu", window=(0.5, 3.0), direction=-1, ntst=40,
+                         max_period=200.0)
+    assert br.status == Status.UNBOUNDED_PERIOD, br.message
     assert "homoclinic" in br.message
     expected = 2 * np.pi / np.sqrt(br.param**2 - 1)
     np.testing.assert_allclose(br.period, expected, rtol=1e-6)
@@ -175,9 +177,9 @@ def hh_setup():
     import analysis
 
     hh = hhdyn.HodgkinHuxley()
-    eq = analysis.continue_equilibria(hh, param="I_ext", start=0.0, stop=200.0)
+    eq = analysis.continue_equilibria(hh, param="I_ext", window=(0.0, 200.0))
     hopf = [p for p in eq.special_points if p.kind == "H"]
-    br = continue_cycles(hopf[0], hh, stop=(0.0, 200.0), values=(10.0, 20.0, 50.0))
+    br = continue_cycles(hopf[0], hh, window=(0.0, 200.0), values=(10.0, 20.0, 50.0))
     return hh, eq, hopf, br
 
 
@@ -277,7 +279,7 @@ def test_hh_period_converges_with_ntst():
     traj = simulate(hh, 100.0, stimulus=Constant(20.0))
     periods = []
     for ntst in (25, 50, 100):
-        br = continue_cycles(traj, ntst=ntst, max_points=2, stop=30.0)
+        br = continue_cycles(traj, ntst=ntst, max_points=2, window=(10.0, 30.0))
         assert br.param[0] == pytest.approx(20.0, abs=1e-12)
         periods.append(br.period[0])
     assert abs(periods[2] - periods[1]) / periods[2] < 1e-5
@@ -292,10 +294,10 @@ def test_fhn_canard_branch_joins_both_hopf_points():
     from reductions import FitzHughNagumo
 
     fhn = FitzHughNagumo(a=0.7, b=0.8, eps=0.08)
-    eq = analysis.continue_equilibria(fhn, param="I_ext", start=0.0, stop=2.0)
+    eq = analysis.continue_equilibria(fhn, param="I_ext", window=(0.0, 2.0))
     h1, h2 = sorted((p for p in eq.special_points if p.kind == "H"), key=lambda p: p.param)
     assert h1.info["l1"] > 0 and h2.info["l1"] > 0  # both subcritical
-    br = continue_cycles(h1, fhn, stop=(0.0, 2.0))
+    br = continue_cycles(h1, fhn, window=(0.0, 2.0))
     assert br.status == 0 and "Hopf" in br.message, br.message
     assert br.param[-1] == pytest.approx(h2.param, abs=1e-3)  # one branch joins H1 and H2
     lpc = sorted(br.points("LPC"), key=lambda p: p.param)
@@ -384,7 +386,7 @@ class BrokenAbove(StuartLandau3):
 def test_failed_continuation_returns_partial_branch():
     model = BrokenAbove(mu=0.0)
     hopf = SimpleNamespace(kind="H", param=0.0, state=np.zeros(3), info={"omega": 2.0})
-    br = continue_cycles(hopf, model, param="mu", stop=1.0, ntst=10)
+    br = continue_cycles(hopf, model, param="mu", window=(-1.0, 1.0), ntst=10)
     assert br.status == -1 and not br.success
     assert "corrector failure at mu=0.29999" in br.message
     assert len(br) >= 3 and np.all(np.isfinite(br.period))
@@ -432,7 +434,7 @@ def test_cycle_branches_from_every_hopf_point_and_lazy_export(hh_setup):
     assert analysis.continue_cycles is continue_cycles and analysis.CycleBranch is CycleBranch
     hh, eq, hopf, br = hh_setup
     lines = []
-    branches = analysis.cycle_branches(hh, eq, progress=lines.append)
+    branches = analysis.cycle_branches(hh, eq, report=lines.append)
     # H2 is where the branch from H1 ends: only one cycle branch is started
     assert len(branches) == 1 and len(lines) == 1
     assert branches[0].param[-1] == pytest.approx(hopf[1].param, abs=0.05)
@@ -475,7 +477,7 @@ def test_neimark_sacker_point_is_detected_and_located():
     model = TorusModel(nu=-0.2, Omega=0.3)
     t = np.linspace(0, 8 * np.pi, 4001)
     y = np.stack([np.cos(t), np.sin(t), 0 * t, 0 * t])
-    br = continue_cycles((t, y), model, param="nu", stop=0.2, ntst=20)
+    br = continue_cycles((t, y), model, param="nu", window=(-1.0, 0.2), ntst=20)
     assert br.status == 0
     ns = br.points("NS")
     assert len(ns) == 1 and not br.points("PD") and not br.points("LPC")

@@ -118,7 +118,7 @@ def test_hh_l1_independent_of_finite_difference_steps():
     import analysis.lyapunov as ly
 
     model = hhdyn.HodgkinHuxley()
-    branch = continue_equilibria(model, "I_ext", 0.0, 200.0)
+    branch = continue_equilibria(model, "I_ext", (0.0, 200.0))
     for h in branch.points("H"):
         ref = first_lyapunov_coefficient(model, h.state, {"I_ext": h.param}).l1
         old = ly._H_B, ly._H_C

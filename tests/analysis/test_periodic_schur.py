@@ -244,9 +244,9 @@ def hh_branch():
     from analysis.cycles import continue_cycles
 
     hh = hhdyn.HodgkinHuxley()
-    eq = analysis.continue_equilibria(hh, param="I_ext", start=0.0, stop=200.0)
+    eq = analysis.continue_equilibria(hh, param="I_ext", window=(0.0, 200.0))
     hopf = [p for p in eq.special_points if p.kind == "H"]
-    return hh, continue_cycles(hopf[0], hh, stop=(0.0, 200.0), values=(10.0, 20.0, 50.0))
+    return hh, continue_cycles(hopf[0], hh, window=(0.0, 200.0), values=(10.0, 20.0, 50.0))
 
 
 def test_hh_multipliers_match_mpmath_and_trivial_is_one(hh_branch):
@@ -281,9 +281,9 @@ def test_fast_m_orbits_with_huge_multipliers_keep_the_trivial_multiplier():
     from reductions import fast_m
 
     fm = fast_m(hhdyn.HodgkinHuxley())
-    eq = analysis.continue_equilibria(fm, param="I_ext", start=0.0, stop=200.0)
+    eq = analysis.continue_equilibria(fm, param="I_ext", window=(0.0, 200.0))
     hopf = [p for p in eq.special_points if p.kind == "H"]
-    br = continue_cycles(hopf[0], fm, stop=(0.0, 200.0), values=(5.44,))
+    br = continue_cycles(hopf[0], fm, window=(0.0, 200.0), values=(5.44,))
     checked, near_544, explicit_fails = 0, 0, 0
     for i in range(len(br)):
         M = _transfer_matrices(fm, br.profiles[i], br.period[i], br.param[i], br.meshes[i], br.ncol)
@@ -321,9 +321,9 @@ def test_fhn_canard_orbits_match_mpmath_to_the_data_sensitivity():
     from reductions import FitzHughNagumo
 
     fhn = FitzHughNagumo(a=0.7, b=0.8, eps=0.08)
-    eq = analysis.continue_equilibria(fhn, param="I_ext", start=0.0, stop=2.0)
+    eq = analysis.continue_equilibria(fhn, param="I_ext", window=(0.0, 2.0))
     h1 = min((p for p in eq.special_points if p.kind == "H"), key=lambda p: p.param)
-    br = continue_cycles(h1, fhn, stop=(0.0, 2.0))
+    br = continue_cycles(h1, fhn, window=(0.0, 2.0))
     rng = np.random.default_rng(8)
     hard = 0
     for i in range(len(br)):

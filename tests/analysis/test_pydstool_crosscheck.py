@@ -139,7 +139,7 @@ def test_env_path_override(monkeypatch, tmp_path):
 def test_exported_hh_hopf_points_match_ours(equilibria):
     """PyCont's Hopf points of the exported model agree with our continuation to 1e-4 in I_ext."""
     theirs = sorted(_params(equilibria["special_points"], "H"))
-    ours = [p.param for p in continue_equilibria(HodgkinHuxley(I_ext=-10.0), "I_ext", -10.0, 200.0).points("H")]
+    ours = [p.param for p in continue_equilibria(HodgkinHuxley(I_ext=-10.0), "I_ext", (-10.0, 200.0)).points("H")]
     assert len(theirs) == 2 and len(ours) == 2
     for a, b in zip(ours, theirs):
         assert abs(a - b) < 1e-4

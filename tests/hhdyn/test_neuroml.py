@@ -90,8 +90,8 @@ def test_libneuroml_built_file_gives_hh_rest_and_hopf_points(tmp_path, where):
     hh = hhdyn.HodgkinHuxley()
     assert model.state_names == ("V", "m", "h", "n")
     np.testing.assert_allclose(model.resting_state(), hh.resting_state(), rtol=0, atol=1e-10)
-    a = continue_equilibria(model, "I_ext", -10.0, 200.0).points("H")
-    b = continue_equilibria(hh, "I_ext", -10.0, 200.0).points("H")
+    a = continue_equilibria(model, "I_ext", (-10.0, 200.0)).points("H")
+    b = continue_equilibria(hh, "I_ext", (-10.0, 200.0)).points("H")
     assert len(a) == len(b) == 2
     for p, q in zip(a, b):
         assert abs(p.param - q.param) < 1e-8

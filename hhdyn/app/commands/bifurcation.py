@@ -87,6 +87,8 @@ def run(args) -> int:
         start, stop = -10.0, 200.0
     else:
         start, stop = args.range
+    if start == stop:
+        raise ValueError(f"--range: start == stop == {start:g}; give two different values")
     for bound in (start, stop):
         check_params({param: bound}, "--range")
     span = abs(stop - start)
@@ -97,14 +99,15 @@ def run(args) -> int:
         check_work(span / args.max_step, MAX_STEPS, f"--max-step {args.max_step:g} over a window of {span:g}",
                    f"use --max-step of at least {span / MAX_STEPS:.3g}")
     with working(f"continuing the equilibria of {model.name} in {param}"):
-        branch = continue_equilibria(model, param, start, stop, max_step=args.max_step)
+        branch = continue_equilibria(model, param, (min(start, stop), max(start, stop)),
+                                     direction=1 if stop > start else -1, ds_max=args.max_step)
     branches = [branch]
     print(f"{branch.model_name}: {len(branch.param)} points, {param} from {start:g} to {stop:g}; "
           f"{branch.message}")
     if args.cycles:
         from analysis.cycles import cycle_branches
 
-        branches.extend(cycle_branches(model, branch, ntst=args.ntst, ncol=args.ncol, progress=print))
+        branches.extend(cycle_branches(model, branch, ntst=args.ntst, ncol=args.ncol, report=print))
     if args.two_param:
         lo, hi = min(start, stop), max(start, stop)
         span = hi - lo
@@ -112,8 +115,8 @@ def run(args) -> int:
             follow = {"H": continue_hopf, "LP": continue_fold}.get(point.kind)
             if follow is not None and not any(c.kind == point.kind and _passes_through(c, point.param, value)
                                               for c in branches[1:]):
-                branches.append(follow(model, point, args.two_param, param=param, bounds=(lo - span, hi + span),
-                                       bounds2=bounds2, max_step=max(span, bounds2[1] - bounds2[0]) / 40.0))
+                branches.append(follow(model, point, args.two_param, param=param, window=(lo - span, hi + span),
+                                       window2=bounds2, ds_max=max(span, bounds2[1] - bounds2[0]) / 40.0))
     diagram = BifurcationDiagram(branches)
     print(diagram.summary())
     if json_path:

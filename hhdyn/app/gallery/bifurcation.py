@@ -35,7 +35,7 @@ def bifurcation_reductions():
     windows = [(-10.0, 200.0)] * 3 + [(0.0, 2.0)]
     fig, axes = plt.subplots(2, 2, figsize=(11, 7.5))
     for ax, model, (start, stop), color in zip(axes.flat, models, windows, ("C0", "C1", "C2", "C3")):
-        branch = continue_equilibria(model, "I_ext", start, stop)
+        branch = continue_equilibria(model, "I_ext", (start, stop))
         branch.plot(ax=ax, y=model.state_names[0], color=color)
         ax.set_title(f"{model.name}\n{_hopf_note(branch)}", fontsize=8.5)
         ax.set_xlabel("I_ext (µA/cm²)" if model.state_names[0] == "V" else "I_ext")
@@ -55,11 +55,11 @@ def bifurcation_hopf_curves_gK():
 
     fig, ax = plt.subplots(figsize=(8, 5.5))
     for model, color in zip(_models()[:3], ("C0", "C1", "C2")):
-        branch = continue_equilibria(model, "I_ext", -10.0, 200.0)
+        branch = continue_equilibria(model, "I_ext", (-10.0, 200.0))
         hopf = branch.points("H")
         if not hopf:
             continue
-        curve = continue_hopf(model, hopf[0], "gK", bounds=(-60.0, 300.0), bounds2=(0.0, 80.0), max_step=6.0)
+        curve = continue_hopf(model, hopf[0], "gK", window=(-60.0, 300.0), window2=(0.0, 80.0), ds_max=6.0)
         curve.plot(ax=ax, color=color, label=model.name)
     ax.axhline(36.0, color="0.6", lw=0.8, ls="-.")
     ax.text(ax.get_xlim()[1], 36.0, " gK = 36", va="center", ha="right", fontsize=8, color="0.4")

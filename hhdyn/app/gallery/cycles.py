@@ -13,11 +13,11 @@ def _diagram(model, lo, hi):
     from analysis.continuation import continue_equilibria
     from analysis.cycles import continue_cycles
 
-    eq = continue_equilibria(model, "I_ext", lo, hi)
+    eq = continue_equilibria(model, "I_ext", (lo, hi))
     hopf = sorted(eq.points("H"), key=lambda p: p.param)
     if not hopf:
         return eq, None
-    return eq, continue_cycles(hopf[0], model, stop=(lo, hi))
+    return eq, continue_cycles(hopf[0], model, window=(lo, hi))
 
 
 def _label_lpc(ax, lc):

@@ -22,11 +22,11 @@ def bifurcation_overlay(ax, model, I_range=I_RANGE, gK_range=GK_RANGE, n_lpc: in
     from analysis.cycles import firing_onset
 
     labels = []
-    equilibria = continue_equilibria(model, "I_ext", I_range[0] - 10.0, I_range[1] + 10.0)
+    equilibria = continue_equilibria(model, "I_ext", (I_range[0] - 10.0, I_range[1] + 10.0))
     hopf = sorted(equilibria.points("H"), key=lambda p: p.param)
     if hopf:
-        curve = continue_hopf(model, hopf[0], "gK", bounds=(I_range[0] - 20.0, I_range[1] + 20.0),
-                              bounds2=(gK_range[0] - 5.0, gK_range[1] + 5.0))
+        curve = continue_hopf(model, hopf[0], "gK", window=(I_range[0] - 20.0, I_range[1] + 20.0),
+                              window2=(gK_range[0] - 5.0, gK_range[1] + 5.0))
         ax.plot(curve.param, curve.param2, "w-", lw=2.0, label="Hopf (H): rest loses stability")
         labels.append("H")
     gks, lpcs = [], []

@@ -1,0 +1,77 @@
+"""Floquet multipliers of a collocation orbit: classification and the test functions of cycles.
+
+The multipliers μ are the eigenvalues of the monodromy matrix (from the condensed collocation
+factorization, :meth:`.collocation.CondensedLU.monodromy`). One of them is the *trivial*
+multiplier 1 (its distance from 1 is the accuracy check of MatCont/AUTO); the others decide
+stability (|μ| < 1) and the bifurcations of cycles:
+
+====  =====================================  ====================================
+LPC   a non-trivial multiplier → 1           (planar: log|μ₁|; else the tangent's dp/ds)
+PD    a real multiplier crosses −1           :func:`pd_test` = ∏(μᵢ + 1)/(|μᵢ| + 1)
+NS    a complex pair crosses |μ| = 1         :func:`ns_test` = |μ| − 1 of the pair nearest 1
+====  =====================================  ====================================
+"""
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["classify_multipliers", "pd_test", "ns_test", "n_complex_unstable"]
+
+
+def classify_multipliers(lu, U, T, p, model, param, sys=None):
+    """Multipliers (trivial first), trivial error |μ_trivial − 1|, number of unstable ones.
+
+    The multipliers are the eigenvalues of the monodromy matrix (the product of the transfer
+    matrices); the trivial one is the eigenvalue whose eigenvector is most nearly u̇(0). For a
+    planar system the non-trivial multiplier is computed exactly by Liouville's formula
+    μ = exp(T∫₀¹ tr f_x(u(τ)) dτ) — robust even on canards, where the product of transfer
+    matrices is too ill-conditioned for its eigenvalues.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        M = lu.monodromy()
+    if not np.all(np.isfinite(M)):
+        M = np.where(np.isfinite(M), M, 0.0)
+    mu, vecs = np.linalg.eig(M)
+    f0 = np.asarray(sys.model_at(p).rhs(U[0]) if sys is not None else model.rhs(U[0], {param: p}), dtype=float)
+    nf = np.linalg.norm(f0)
+    if nf > 0:
+        align = np.abs(vecs.conj().T @ f0) / (np.linalg.norm(vecs, axis=0) * nf)
+        cand = np.flatnonzero(np.abs(mu - 1.0) < 0.1)
+        k = int(cand[np.argmax(align[cand])]) if cand.size else int(np.argmax(align))
+    else:
+        k = int(np.argmin(np.abs(mu - 1)))
+    triv = mu[k]
+    rest = np.delete(mu, k)
+    if mu.size == 2 and sys is not None:
+        x, _ = sys.at_collocation(U)
+        J = np.asarray(sys.model_at(p).jacobian(x.reshape(-1, 2).T))
+        tr = (J[0, 0] + J[1, 1]).reshape(x.shape[:2])
+        h = np.diff(lu.mesh)
+        with np.errstate(over="ignore"):
+            rest = np.array([np.exp(min(T * np.sum(h[:, None] * sys.w[None, :] * tr), 700.0))], dtype=complex)
+    rest = rest[np.argsort(-np.abs(rest), kind="stable")]
+    return np.concatenate([[triv], rest]), float(abs(triv - 1.0)), int(np.sum(np.abs(rest) > 1.0 + 1e-6))
+
+
+def pd_test(mu):
+    """∏(μᵢ + 1)/(|μᵢ| + 1) over the non-trivial multipliers: changes sign (linearly) when a real
+    one crosses −1; complex pairs contribute positive factors; bounded by 1 in modulus."""
+    rest = mu[1:]
+    return float(np.real(np.prod((rest + 1.0) / (np.abs(rest) + 1.0))))
+
+
+def ns_test(mu):
+    """|μ| − 1 of the complex non-trivial multiplier nearest the unit circle (NaN: none complex):
+    changes sign where a complex pair crosses the unit circle (Neimark–Sacker)."""
+    rest = mu[1:]
+    cplx = rest[np.abs(rest.imag) > 1e-8 * np.maximum(1.0, np.abs(rest))]
+    if cplx.size == 0:
+        return np.nan
+    return float(np.abs(cplx[np.argmin(np.abs(np.abs(cplx) - 1.0))]) - 1.0)
+
+
+def n_complex_unstable(mu):
+    """Number of complex non-trivial multipliers outside the unit circle."""
+    rest = mu[1:]
+    c = np.abs(rest.imag) > 1e-8 * np.maximum(1.0, np.abs(rest))
+    return int(np.sum(c & (np.abs(rest) > 1.0)))

@@ -1,0 +1,341 @@
+"""Periodic orbits by collocation as a continuation problem (runs on :mod:`analysis.continuation.core`).
+
+Unknowns X = (u, T, p) of the collocation system of :mod:`.collocation`, in the norm
+‖X‖² = ∫₀¹‖u‖²dτ + T² + p². From a point X₀ with unit tangent t₀ the predictor is second
+order, X₀ + Δs·t₀ + ½Δs²·(t₀ − t₋₁)/Δs₋₁, and the corrector solves
+
+    F(X) = 0   (collocation and phase conditions),   ⟨X − X₀, t₀⟩ = Δs
+
+by the core's chord method (:func:`~analysis.continuation.core.chord_newton`) through this
+problem's linear solver: the condensed sparse LU of the Jacobian at X₀
+(:class:`.collocation.CondensedLU`, computed once per step and also giving the new tangent
+t₁ = J⁻¹e_last) with its last row changed from t₋₁ to t₀ by a rank-one (Sherman–Morrison)
+update; it is refactored when the residual decreases slowly. Step control: ×2 after ≤ 4 and
+×1.4 after ≤ 6 chord iterations when the tangent turned by less than ``max_angle``/2, halved
+after ≥ 10 or a failure or a turn beyond ``max_angle``. The mesh is re-equidistributed every
+``adapt`` steps.
+
+Test functions (:mod:`.multipliers`): LPC (dp/ds; in the plane log|μ₁| by Liouville's
+formula), PD and NS (only where the trivial multiplier is within 1e-5 of 1), and one per user
+value ("UZ": p − v). Stops: the window, the amplitude shrinking to zero (the branch reached a
+Hopf point; status DONE), the period exceeding ``max_period`` (UNBOUNDED_PERIOD), non-finite
+values (NON_FINITE).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..branch import SpecialPoint
+from ..continuation.core import Event, NonFinite, Problem, StepPolicy, chord_newton, locate_zero
+from ..continuation.settings import Status
+from .collocation import CollocationSystem, CondensedLU, uniform_mesh
+from .multipliers import classify_multipliers, n_complex_unstable, ns_test, pd_test
+
+__all__ = ["CycleProblem", "CyclePoint", "CycleFailure"]
+
+
+class CycleFailure(Exception):
+    """The collocation corrector or factorization failed (the step is retried smaller)."""
+
+
+@dataclass
+class CyclePoint:
+    """A converged (or interpolated) orbit with its tangent and the LU at it."""
+
+    U: np.ndarray
+    T: float
+    p: float
+    mesh: np.ndarray
+    tU: np.ndarray = None
+    tT: float = 0.0
+    tp: float = 0.0
+    lu: object = None        # the factorization of the Jacobian at this point (arc row = row)
+    z: np.ndarray = None     # lu.solve(e_last)
+    row: np.ndarray = None   # the arclength row the LU was built with (packed)
+    curv: tuple = None       # d²(U, T, p)/ds² estimated from the last two tangents, or None
+    iterations: int = 0
+    cls: tuple = None        # (multipliers, trivial error, number unstable), computed once
+    record: dict = None      # the branch row (with the extrema), computed once
+
+
+class CycleProblem(Problem):
+    """The collocation problem; see the module docstring."""
+
+    #: numpy's defaults: tiny multipliers may underflow to 0, the classification guards the rest
+    errstate = {}
+
+    def __init__(self, model, param, ntst, ncol, *, tol, max_newton, max_angle=0.25, adapt=1, locate=True,
+                 window=(-math.inf, math.inf), values=(), max_period=math.inf):
+        self.model, self.param = model, param
+        self.sys = CollocationSystem(model, param, ntst, ncol)
+        self.tol, self.max_newton = tol, max_newton
+        self.e_last = np.zeros(self.sys.size)
+        self.e_last[-1] = 1.0
+        self.initial_mesh = uniform_mesh(self.sys.ntst)
+        self.adapt, self.locating = adapt, locate
+        self.window = (tuple(window),)
+        self.values = tuple(values)
+        self.max_period = max_period
+        self.detect = ("LPC", "PD", "NS") + tuple(f"UZ{i}" for i in range(len(self.values)))
+        self.policy = StepPolicy(grow=((4, 2.0), (6, 1.4)), min_cos=math.cos(max_angle),
+                                 grow_min_cos=math.cos(0.5 * max_angle), shrink_iterations=10)
+        self.first = None
+        self.failure = ""
+        self.spurious = 0
+        self.max_amp = 0.0
+        self.prev = None
+        self.steps_since_adapt = 0
+
+    # ---------------------------------------------------------- linear algebra
+    def arc_row(self, mesh, tU, tT, tp):
+        W = self.sys.node_weights(mesh)
+        return W[:, None] * tU, tT, tp
+
+    def factor(self, U, T, p, mesh, phase_ref, arc_row):
+        try:
+            blocks, dT, dp = self.sys.jacobian_blocks(U, T, p, mesh)
+        except ValueError as exc:  # the model rejects the parameter value
+            raise CycleFailure(str(exc)) from None
+        if not (np.all(np.isfinite(blocks)) and np.all(np.isfinite(dT)) and np.all(np.isfinite(dp))):
+            raise CycleFailure("non-finite Jacobian")
+        G = self.sys.phase_gradient(phase_ref)
+        try:
+            lu = CondensedLU(self.sys, blocks, dT, dp, G, arc_row)
+            lu.mesh = mesh
+        except (RuntimeError, np.linalg.LinAlgError) as exc:  # singular
+            raise CycleFailure(f"singular Jacobian ({exc})") from None
+        return lu
+
+    def tangent_from(self, lu, mesh):
+        """Unit tangent (U, T, p) from the LU: solves J z = e_last and normalizes."""
+        z = lu.solve(self.e_last)
+        if not np.all(np.isfinite(z)):
+            raise CycleFailure("non-finite tangent")
+        U, T, p = self.sys.unpack(z)
+        W = self.sys.node_weights(mesh)
+        nrm = np.sqrt(np.sum(W[:, None] * U * U) + T * T + p * p)
+        return U / nrm, T / nrm, p / nrm, z
+
+    @staticmethod
+    def packed_row(arc_row):
+        gU, gT, gp = arc_row
+        return np.concatenate([gU.ravel(), [gT, gp]])
+
+    # ---------------------------------------------------------- predictor and corrector
+    def predict_correct(self, base: CyclePoint, ds: float, full_newton=False):
+        """Predict ``ds`` along the tangent at ``base`` and correct (core chord method) with
+        ⟨X − X_base, t_base⟩ = ds. Returns (X, iterations); CycleFailure when it fails."""
+        sys = self.sys
+        mesh = base.mesh
+        W = sys.node_weights(mesh)
+        arc = (base.U, base.T, base.p, base.tU, base.tT, base.tp, W, ds)
+        G = sys.phase_gradient(base.U)
+        X = sys.pack(base.U + ds * base.tU, base.T + ds * base.tT, base.p + ds * base.tp)
+        if base.curv is not None and ds != 0:
+            X = X + (0.5 * ds * ds) * sys.pack(*base.curv)
+        new_row = np.concatenate([(W[:, None] * base.tU).ravel(), [base.tT, base.tp]])
+        solve = None
+        lu, z, old_row = base.lu, base.z, base.row
+        if lu is not None and not full_newton:
+            c = new_row - old_row
+            denom = 1.0 + c @ z
+            if abs(denom) > 1e-8:
+                def solve(b):
+                    y = lu.solve(b)
+                    return y - z * ((c @ y) / denom)
+
+        def residual(X):
+            U, T, p = sys.unpack(X)
+            try:
+                return sys.residual(U, T, p, mesh, G, arc)
+            except ValueError as exc:  # the model rejects the parameter value
+                raise CycleFailure(str(exc)) from None
+
+        def refactor(X):
+            U, T, p = sys.unpack(X)
+            return self.factor(U, T, p, mesh, base.U, (W[:, None] * base.tU, base.tT, base.tp)).solve
+
+        try:
+            X, it = chord_newton(residual, solve, X, refactor=refactor, tol=self.tol, max_iter=self.max_newton)
+        except (NonFinite, RuntimeError) as exc:
+            raise CycleFailure(str(exc)) from None
+        if sys.unpack(X)[1] <= 0:
+            raise CycleFailure("non-positive period")
+        return X, it
+
+    def finish(self, X, mesh, prev_tangent, iterations=0) -> CyclePoint:
+        """Factorize at the converged X (phase reference X itself, arc row = previous tangent)
+        and compute its tangent (oriented like the previous one)."""
+        U, T, p = self.sys.unpack(X)
+        arc_row = self.arc_row(mesh, *prev_tangent)
+        lu = self.factor(U, T, p, mesh, U, arc_row)
+        tU, tT, tp, z = self.tangent_from(lu, mesh)
+        return CyclePoint(U, T, p, mesh, tU, tT, tp, lu, z, self.packed_row(arc_row), iterations=iterations)
+
+    # ---------------------------------------------------------- measurements
+    def multipliers(self, pt: CyclePoint) -> tuple:
+        """(multipliers (trivial first), trivial error, number unstable) — once per point."""
+        if pt.cls is None:
+            pt.cls = classify_multipliers(pt.lu, pt.U, pt.T, pt.p, self.model, self.param, self.sys)
+        return pt.cls
+
+    def measure(self, pt: CyclePoint) -> dict:
+        """The branch row of a point: multipliers and extrema of each state — once per point."""
+        if pt.record is None:
+            mu, terr, nun = self.multipliers(pt)
+            smin, smax = self.sys.extrema(pt.U, pt.mesh)
+            pt.record = dict(p=pt.p, T=pt.T, smin=smin, smax=smax, mu=mu, terr=terr, nun=nun,
+                             mesh=pt.mesh.copy(), U=pt.U.copy(), tp=pt.tp)
+        return pt.record
+
+    def amplitude(self, U, mesh):
+        W = self.sys.node_weights(mesh)
+        mean = W @ U
+        return U - mean, float(np.sqrt(np.sum(W[:, None] * (U - mean) ** 2)))
+
+    # ---------------------------------------------------------- the core's hooks
+    def initial(self, settings):
+        self.max_amp = self.amplitude(self.first.U, self.first.mesh)[1]
+        self.measure(self.first)
+        return self.first
+
+    def correct(self, point, ds, settings):
+        try:
+            X, iters = self.predict_correct(point, ds)
+            return self.finish(X, point.mesh, (point.tU, point.tT, point.tp), iters)
+        except CycleFailure as exc:
+            self.failure = (f"corrector failure at {self.param}={point.p:.8g} (period {point.T:.6g}): {exc} "
+                            f"even with the minimum step ds_min={settings.ds_min:g}")
+            return None
+
+    def inner(self, mesh, aU, aT, ap, bU, bT, bp):
+        return float(np.sum(self.sys.node_weights(mesh)[:, None] * aU * bU) + aT * bT + ap * bp)
+
+    def cos_angle(self, a, b):
+        return self.inner(a.mesh, b.tU, b.tT, b.tp, a.tU, a.tT, a.tp)
+
+    def arclength(self, a, q):
+        return self.inner(a.mesh, q.U - a.U, q.T - a.T, q.p - a.p, a.tU, a.tT, a.tp)
+
+    def parameters(self, point):
+        return (float(point.p),)
+
+    def point_at(self, a, b, s, warm):
+        try:
+            X, _ = self.predict_correct(a, s)
+            return self.finish(X, a.mesh, (a.tU, a.tT, a.tp))
+        except CycleFailure:
+            return None
+
+    def tests(self, pt):
+        r = self.measure(pt)
+        mu, n = r["mu"], self.sys.n
+        reliable = n > 2 and r["terr"] < 1e-5
+        out = {"LPC": float(np.log(abs(mu[1]))) if n == 2 else float(pt.tp),
+               "PD": pd_test(mu) if reliable else math.nan,
+               "NS": ns_test(mu) if reliable else math.nan}
+        for i, v in enumerate(self.values):
+            out[f"UZ{i}"] = float(pt.p - v)
+        return out
+
+    def test(self, kind, pt):
+        if kind.startswith("UZ"):
+            return float(pt.p - self.values[int(kind[2:])])
+        if kind == "LPC" and self.sys.n > 2:
+            return float(pt.tp)
+        mu = self.multipliers(pt)[0]
+        return {"LPC": lambda: float(np.log(abs(mu[1]))), "PD": lambda: pd_test(mu), "NS": lambda: ns_test(mu)}[kind]()
+
+    def confirm(self, kind, a, b):
+        if kind == "NS":
+            return n_complex_unstable(self.multipliers(a)[0]) != n_complex_unstable(self.multipliers(b)[0])
+        return True
+
+    def locate_tolerances(self, kind, a, b, s_b):
+        if kind.startswith("UZ"):
+            gtol = 1e-11 * max(1.0, abs(a.p))
+        elif kind == "LPC":
+            gtol = 1e-5  # |dp/ds| (or log μ) at the located fold: p is then exact to ~1e-10
+        else:
+            gtol = 1e-7
+        return 1e-12 * abs(s_b), gtol  # ends on |ψ| ≤ gtol, normally long before the bracket is that small
+
+    def locate(self, kind, a, b, g_a=None, g_b=None):
+        if not self.locating:
+            return self.describe(kind, a, b, b, False)
+        return super().locate(kind, a, b, g_a, g_b)
+
+    def describe(self, kind, a, b, q, converged):
+        r = self.measure(q)
+        if kind == "LPC" and np.min(np.abs(r["mu"][1:] - 1.0)) > 0.05:
+            # at a fold of cycles a second multiplier is 1; without one this is a
+            # wiggle of the discretization (seen on canards where NTST is too small)
+            self.spurious += 1
+            return None
+        info = {
+            "period": r["T"],
+            "multipliers": r["mu"],
+            "state_max": {s: float(v) for s, v in zip(self.model.state_names, r["smax"])},
+            "state_min": {s: float(v) for s, v in zip(self.model.state_names, r["smin"])},
+            "trivial_error": r["terr"],
+        }
+        if kind == "PD":
+            info["period_doubled"] = 2.0 * q.T
+        bracket = (min(a.p, b.p, q.p), max(a.p, b.p, q.p))
+        return Event("UZ" if kind.startswith("UZ") else kind, q, bracket, bool(converged), info)
+
+    def boundary(self, a, b, i, value):
+        if not self.locating:
+            return b
+        s_b = self.arclength(a, b)
+        q, _ = locate_zero(lambda pt: pt.p - value, lambda s, warm: self.point_at(a, b, s, warm), a, b, s_b,
+                           xtol=1e-12 * abs(s_b), gtol=1e-11 * max(1.0, abs(a.p)))
+        return q
+
+    def stop(self, a, b):
+        dev_new, amp_new = self.amplitude(b.U, b.mesh)
+        dev_old, amp_old = self.amplitude(a.U, a.mesh)
+        crossed = np.sum(self.sys.node_weights(a.mesh)[:, None] * dev_new * dev_old) < 0
+        self.max_amp = max(self.max_amp, amp_new)
+        if crossed or amp_new < 1e-3 * self.max_amp:
+            # the amplitude passed through zero (the branch folds back on itself): a Hopf point
+            if self.prev is not None:
+                a1, a2 = self.amplitude(self.prev.U, self.prev.mesh)[1] ** 2, amp_old**2
+                pH = (self.prev.p * a2 - a.p * a1) / (a2 - a1) if a2 != a1 else a.p
+            else:
+                pH = a.p
+            return (Status.DONE, f"the amplitude shrank to zero: the branch ends at a Hopf point near "
+                                 f"{self.param}={pH:.6g} (period {a.T:.6g})", False)
+        if not (np.isfinite(b.T) and np.all(np.isfinite(b.U))):
+            return Status.NON_FINITE, f"non-finite values at {self.param}={b.p}", True
+        if b.T > self.max_period:
+            return (Status.UNBOUNDED_PERIOD, f"the period grew without bound (T={b.T:.6g} > max_period="
+                    f"{self.max_period:.6g}) at {self.param}={b.p:.8g}: the cycle approaches a homoclinic orbit",
+                    True)
+        return None
+
+    def accept(self, a, b, ds):
+        self.measure(b)  # before the mesh changes
+        if ds > 0:  # curvature of the branch for the next (second-order) predictor
+            b.curv = ((b.tU - a.tU) / ds, (b.tT - a.tT) / ds, (b.tp - a.tp) / ds)
+        self.prev = a
+        self.steps_since_adapt += 1
+        if self.adapt and self.steps_since_adapt >= self.adapt:
+            self.steps_since_adapt = 0
+            new_mesh = self.sys.adapted_mesh(b.U, b.mesh)
+            if np.max(np.abs(new_mesh - b.mesh)) > 1e-3 / self.sys.ntst:
+                # interpolate the point and its tangent; the LU at the old mesh stays the chord
+                # matrix of the next step (the corrector refactorizes if it converges slowly)
+                b.U = self.sys.remesh(b.U, b.mesh, new_mesh)
+                b.tU = self.sys.remesh(b.tU, b.mesh, new_mesh)
+                if b.curv is not None:
+                    b.curv = (self.sys.remesh(b.curv[0], b.mesh, new_mesh), *b.curv[1:])
+                b.mesh = new_mesh
+
+    def special_point(self, ev: Event, index: int) -> SpecialPoint:
+        r = self.measure(ev.point)
+        return SpecialPoint(kind=ev.kind, param=float(r["p"]), state=r["U"][0].copy(), info=ev.info, index=index,
+                            bracket=ev.bracket, converged=ev.converged)
