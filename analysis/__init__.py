@@ -11,7 +11,6 @@ explorer            ``Explorer``: the interactive phase-plane window
 continuation        one continuation core and its problems: ``continue_equilibria`` (LP, H, BP),
                     ``continue_hopf``, ``continue_fold`` (BT, GH, CP); ``Settings``, ``Status``
 lyapunov            first Lyapunov coefficient of Hopf points
-codim2              (re-exports ``continue_hopf``, ``continue_fold`` from continuation)
 cycles              ``continue_cycles``: periodic orbits by collocation, Floquet, LPC/PD/NS
 branch              ``Branch``, ``SpecialPoint``, ``BifurcationDiagram``
 excitability        threshold, rheobase, strength–duration, refractoriness, F–I, anode break
@@ -29,9 +28,9 @@ Note: ``analysis.sweep`` is the function; import the module's other names from i
 ``from analysis.sweep import SweepResult, MEASURES``.
 """
 from .branch import BifurcationDiagram, Branch, BranchBase, CodimTwoCurve, SpecialPoint
-from .codim2 import continue_fold, continue_hopf
 from .comparison import Comparison, ComparisonRow, compare
-from .continuation import bifurcation_diagram, continue_equilibria, find_equilibrium, locate_fold, locate_hopf
+from .continuation import (Settings, Status, bifurcation_diagram, continue_equilibria, continue_fold, continue_hopf,
+                           find_equilibrium, locate_fold, locate_hopf)
 from .cycles import (CollocationSystem, CycleBranch, FiringOnset, continue_cycles, cycle_branches,
                      cycle_from_trajectory, firing_onset, floquet_multipliers, monodromy, plot_with_period)
 from .equilibria import FixedPoint, FixedPoints, Fold, classify, fixed_points, is_conductance_based
@@ -40,8 +39,7 @@ from .excitability import (ActionPotential, AnodeBreakResult, FICurve, FIPoint, 
                            fi_curve, refractory_periods, rheobase, strength_duration, threshold)
 from .explorer import Explorer, default_slider_range
 from .iv import IVCurves, iv_curves
-from .lyapunov import (HopfNormalForm, first_lyapunov_coefficient, hopf_eigenvectors, jacobians_at, multilinear_B,
-                       multilinear_C)
+from .lyapunov import HopfNormalForm, first_lyapunov_coefficient, hopf_eigenvectors, multilinear_B, multilinear_C
 from .nullcline_curves import Nullcline, Nullclines, Plane, default_limits, nullclines
 from .phaseplane import LimitCycle, Manifold, Orbit, PhasePlane
 from .propagation import (AxonRefractoryResult, CollisionResult, PassiveCableCheck, VelocityDiameterResult,
@@ -62,8 +60,8 @@ __all__ = [
     "SpecialPoint", "BranchBase", "Branch", "BifurcationDiagram", "CodimTwoCurve",
     "continue_equilibria", "locate_hopf", "locate_fold", "find_equilibrium", "bifurcation_diagram",
     "continue_hopf", "continue_fold",
+    "Settings", "Status",
     "HopfNormalForm", "first_lyapunov_coefficient", "multilinear_B", "multilinear_C", "hopf_eigenvectors",
-    "jacobians_at",
     "continue_cycles", "CycleBranch", "cycle_branches", "plot_with_period", "firing_onset", "FiringOnset",
     "CollocationSystem", "floquet_multipliers", "monodromy", "cycle_from_trajectory",
     # excitability and comparison

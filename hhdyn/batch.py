@@ -46,7 +46,7 @@ from . import spikes as _spikes
 from .members import member_params
 from .results import Result, new_axes
 from .simulation import METHODS as SIMULATE_METHODS
-from .simulation import MAX_SAMPLE_BYTES, Method, Outcome, Problem, SimulationError, Trajectory
+from .simulation import MAX_SAMPLE_BYTES, Method, Outcome, IVP, SimulationError, Trajectory
 from .stimuli import as_stimulus
 from .validation import check_number
 
@@ -443,7 +443,7 @@ class CompiledMethod(Method):
     def __repr__(self):
         return "CompiledMethod()"
 
-    def run(self, problem: Problem) -> Outcome:
+    def run(self, problem: IVP) -> Outcome:
         result = simulate_batch(problem.model, problem.t_end, stimulus=problem.stimulus, y0=problem.y0,
                                 rtol=problem.rtol, atol=problem.atol, record=problem.dt,
                                 max_step=None if not np.isfinite(problem.max_step) else problem.max_step)

@@ -24,7 +24,7 @@ from .stimuli import Stimulus, as_stimulus
 from .validation import check_number
 
 __all__ = ["simulate", "Trajectory", "SimulationError", "UnstableStartWarning", "METHODS", "Method",
-           "ScipyMethod", "Problem", "Outcome", "PiecewiseSolution", "STATUS_MESSAGES", "MAX_SAMPLE_BYTES"]
+           "ScipyMethod", "IVP", "Outcome", "PiecewiseSolution", "STATUS_MESSAGES", "MAX_SAMPLE_BYTES"]
 
 #: Largest size (bytes) of the sampled states :func:`simulate` agrees to allocate (1 GiB).
 MAX_SAMPLE_BYTES = 2**30
@@ -178,8 +178,8 @@ class _LeftFiniteRange(Exception):
 
 
 @dataclass(frozen=True)
-class Problem:
-    """What :func:`simulate` hands to a :class:`Method` (validated).
+class IVP:
+    """An initial-value problem as :func:`simulate` hands it to a :class:`Method` (validated).
 
     ``samples`` are the output times (ms, within [t0, t_end] up to rounding), ``events`` a list
     of solve_ivp-style event functions g(t, y) with ``terminal``/``direction`` attributes.
@@ -221,7 +221,7 @@ class Method:
     1. ``name`` is the key under which it is registered in ``METHODS``.
     2. ``supports_events``, ``supports_dense_output`` and ``supports_t0`` say what it can do;
        :func:`simulate` refuses the rest with a ValueError before running.
-    3. ``run(problem)`` integrates ``problem`` (a :class:`Problem`) and returns an
+    3. ``run(problem)`` integrates ``problem`` (a :class:`IVP`) and returns an
        :class:`Outcome` holding the states at ``problem.samples`` that were reached (samples
        after a terminal event are dropped), ``status`` 0 (reached t_end) or 1 (stopped at a
        terminal event), the final time and state, and per event the times/states of its zero
@@ -235,7 +235,7 @@ class Method:
     supports_dense_output = False
     supports_t0 = False
 
-    def run(self, problem: Problem) -> Outcome:  # pragma: no cover - interface
+    def run(self, problem: IVP) -> Outcome:  # pragma: no cover - interface
         raise NotImplementedError
 
 
@@ -281,7 +281,7 @@ class ScipyMethod(Method):
     def __repr__(self):
         return f"ScipyMethod({self.name!r})"
 
-    def run(self, problem: Problem) -> Outcome:
+    def run(self, problem: IVP) -> Outcome:
         model, stim = problem.model, problem.stimulus
         gain = model.dfdp(problem.y0, "I_ext") if stim is not None else None
         if stim is None:
@@ -547,7 +547,7 @@ def simulate(
             raise ValueError(f"method {method!r} does not support {what}; use a scipy method such as 'LSODA'")
     samples = _sample_times(t0, t_end, dt, t_eval, model.n_states)
     steps = [s for s in (max_step, stim.max_step if stim else None) if s is not None]
-    problem = Problem(model, t0, t_end, y0, stim, samples, event_functions, bool(dense_output), float(rtol),
+    problem = IVP(model, t0, t_end, y0, stim, samples, event_functions, bool(dense_output), float(rtol),
                       float(atol), min(steps) if steps else np.inf, dt)
     outcome = runner.run(problem)
     message = STATUS_MESSAGES[outcome.status]

@@ -458,9 +458,13 @@ def test_every_public_result_class_is_covered():
               "ConstantRate", "FunctionRate", "Constant", "Step", "PulseTrain", "Ramp", "Sum", "Function",
               "OrnsteinUhlenbeck", "WhiteNoise", "CurrentInjection", "CableState", "Declaration", "Equations",
               "RefractoryProtocol", "SpikeDetector", "BranchBase", "GalleryFigure",
-              "VoltageConvention", "Problem", "Outcome"}  # the last two: what simulate hands a Method and gets back
-    # a result outside this task's files (analysis/lyapunov.py): it does not follow the contract yet
-    not_yet = {"HopfNormalForm"}
+              "VoltageConvention", "IVP", "Outcome"}  # the last two: what simulate hands a Method and gets back
+    inputs |= {"Settings", "StepPolicy", "Section", "PeerCell"}
+    # values passed between numerical building blocks, not results handed to a user: the
+    # continuation core's run and points, a Newton solve, a periodic Schur form, a parsed SWC file
+    building_blocks = {"Run", "Point", "CyclePoint", "Event", "NewtonResult", "PeriodicSchur", "SWCData"}
+    # results that do not follow the contract yet (named in the closing note of issue 11)
+    not_yet = {"HopfNormalForm", "PeerComparison", "PeerTraces"} | building_blocks
     covered = set(RESULTS) | RECORDS | CORE
     missing, unclassified = set(), set()
     for _, cls in _public_classes():

@@ -8,7 +8,7 @@ import pytest
 
 import hhdyn
 from analysis.branch import CodimTwoCurve
-from analysis.codim2 import continue_fold, continue_hopf
+from analysis.continuation import continue_fold, continue_hopf
 from analysis.continuation import continue_equilibria
 from reductions import h_plus_n
 

@@ -56,7 +56,7 @@ def _passes_through(curve, p1: float, p2: float) -> bool:
 
 def run(args) -> int:
     from analysis.branch import BifurcationDiagram
-    from analysis.codim2 import continue_fold, continue_hopf
+    from analysis.continuation import continue_fold, continue_hopf
     from analysis.continuation import continue_equilibria
 
     plot, json_path, csv_path = outputs(plot=args.plot, json=args.json, csv=args.csv)

@@ -50,7 +50,7 @@ def bifurcation_reductions():
 def bifurcation_hopf_curves_gK():
     import matplotlib.pyplot as plt
 
-    from analysis.codim2 import continue_hopf
+    from analysis.continuation import continue_hopf
     from analysis.continuation import continue_equilibria
 
     fig, ax = plt.subplots(figsize=(8, 5.5))

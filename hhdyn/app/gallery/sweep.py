@@ -17,7 +17,7 @@ def bifurcation_overlay(ax, model, I_range=I_RANGE, gK_range=GK_RANGE, n_lpc: in
     (the left edge of the bistable band), is located by cycle continuation at ``n_lpc`` values
     of gK. Returns the legend labels drawn.
     """
-    from analysis.codim2 import continue_hopf
+    from analysis.continuation import continue_hopf
     from analysis.continuation import continue_equilibria
     from analysis.cycles import firing_onset
 
