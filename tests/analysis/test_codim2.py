@@ -40,6 +40,23 @@ def test_hh_hopf_curve_is_a_curve_of_hopf_points(hh, hh_hopf_curve):
     assert worst < 1e-7
 
 
+
+def test_hh_hopf_curve_bt_point_has_a_double_zero_eigenvalue(hh, hh_hopf_curve):
+    """Where the Hopf curve ends in a Bogdanov–Takens point (ω → 0), the Jacobian has a double zero
+    eigenvalue. Its computed eigenvalues split by ~√ε (a perturbed Jordan block: ±1.2e-7·i here),
+    so the point is checked through the two lowest coefficients of the characteristic polynomial,
+    det J and the sum of the principal (n−1)-minors, which are well conditioned."""
+    _, curve = hh_hopf_curve
+    bts = [p for p in curve.special_points if p.kind == "BT"]
+    assert len(bts) == 1
+    bt = bts[0]
+    J = hh.jacobian(bt.state, {"I_ext": bt.param, "gK": bt.info["gK"]})
+    n = J.shape[0]
+    c0 = np.linalg.det(J)
+    c1 = sum(np.linalg.det(np.delete(np.delete(J, i, 0), i, 1)) for i in range(n))
+    assert abs(c0) < 1e-10 and abs(c1) < 1e-10, (c0, c1)
+    assert np.max(np.abs(hh.rhs(bt.state, {"I_ext": bt.param, "gK": bt.info["gK"]}))) < 1e-8
+
 def test_hh_hopf_curve_joins_both_hopf_points(hh_hopf_curve):
     """The H curve through H1 crosses gK = 36 again at H2 (located by 1-D continuation)."""
     branch, curve = hh_hopf_curve
