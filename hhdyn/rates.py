@@ -11,6 +11,8 @@ exponential    A·exp((V − V½)/k)
 sigmoid        A / (1 + exp(−(V − V½)/k))
 exp-linear     A·x / (1 − exp(−x))                          x = (V − V½)/k
 constant       A
+tanh           (A/2)·(1 + tanh((V − V½)/k))                 (Morris–Lecar x∞, A = 1)
+sech           A / cosh((V − V½)/(2k))                      (Morris–Lecar τ, A = 1/φ)
 x∞/τ           x∞(V)/τ(V) or (1 − x∞(V))/τ(V)               (gates declared by x∞, τ)
 function       any vectorized f(V)
 ============== ==========================================  =======================
@@ -51,6 +53,8 @@ __all__ = [
     "SigmoidRate",
     "ExpLinearRate",
     "ConstantRate",
+    "TanhRate",
+    "SechRate",
     "InfTauRate",
     "FunctionRate",
     "Emitter",
@@ -319,6 +323,76 @@ class ExpLinearRate(_ShapedRate):
         x = self._x_source(V, em)
         value = em.assign(f"{literal(self.A)}*{explin_source(x, em)}")
         return value, em.assign(f"{literal(self.A / self.k)}*{explin_deriv_source(x, em)}")
+
+
+@dataclass(frozen=True)
+class TanhRate(_ShapedRate):
+    """r(V) = (A/2)·(1 + tanh(x)), x = (V − V½)/k: the Morris–Lecar steady state
+    m∞ = ½(1 + tanh((V − V₁)/V₂)) with A = 1.
+
+    Evaluated as A/(1 + e^(−2x)) (the same function, no overflow); r' = (A/(2k))·sech²(x).
+    """
+
+    def __call__(self, V):
+        return self.A * expit(2.0 * self._x(V))
+
+    def deriv(self, V):
+        """dr/dV = (A/(2k))·sech²(x) = (A/k)·2·s(2x)·s(−2x), s the logistic function."""
+        x = self._x(V)
+        return 2.0 * self.A / self.k * expit(2.0 * x) * expit(-2.0 * x)
+
+    def expression(self, var: str = "V") -> str:
+        return f"{_fmt(self.A / 2)}*(1+tanh({_shifted(var, self.V_half)}/{_fmt(self.k)}))"
+
+    def source(self, V: str, em: Emitter) -> str:
+        return f"({literal(self.A)}/(1.0 + fexp(-2.0*{self._x_source(V, em)})))"
+
+    def source_with_deriv(self, V: str, em: Emitter) -> tuple[str, str]:
+        e = em.assign(f"fexp(-2.0*{self._x_source(V, em)})")
+        s = em.assign(f"1.0/(1.0 + {e})")
+        value = em.assign(f"{literal(self.A)}*{s}")
+        return value, em.assign(f"{literal(2.0 * self.A / self.k)}*({e}*{s})*{s}")
+
+
+@dataclass(frozen=True)
+class SechRate(_ShapedRate):
+    """r(V) = A / cosh(y), y = (V − V½)/(2k): the Morris–Lecar time constant
+    τ = 1/(φ·cosh((V − V₃)/(2V₄))) with A = 1/φ (ms).
+
+    Evaluated as A·2e/(1 + e²) with e = e^(−|y|) (no overflow); r' = −r·tanh(y)/(2k).
+    """
+
+    def _parts(self, V):
+        y = 0.5 * self._x(V)
+        e = np.exp(-np.abs(y))
+        return y, e, 2.0 * e / (1.0 + e * e)
+
+    def __call__(self, V):
+        return self.A * self._parts(V)[2]
+
+    def deriv(self, V):
+        """dr/dV = −(A/(2k))·sech(y)·tanh(y), tanh(|y|) = (1 − e²)/(1 + e²)."""
+        y, e, sech = self._parts(V)
+        tanh = np.sign(y) * (1.0 - e * e) / (1.0 + e * e)
+        return -self.A / (2.0 * self.k) * sech * tanh
+
+    def expression(self, var: str = "V") -> str:
+        return f"{_fmt(self.A)}/cosh({_shifted(var, self.V_half)}/{_fmt(2 * self.k)})"
+
+    def _source_parts(self, V: str, em: Emitter):
+        y = em.assign(f"0.5*{self._x_source(V, em)}")
+        e = em.assign(f"fexp(-abs({y}))")
+        return y, e, em.assign(f"2.0*{e}/(1.0 + {e}*{e})")
+
+    def source(self, V: str, em: Emitter) -> str:
+        return f"({literal(self.A)}*{self._source_parts(V, em)[2]})"
+
+    def source_with_deriv(self, V: str, em: Emitter) -> tuple[str, str]:
+        y, e, sech = self._source_parts(V, em)
+        value = em.assign(f"{literal(self.A)}*{sech}")
+        th = em.assign(f"(1.0 - {e}*{e})/(1.0 + {e}*{e})")
+        tanh = em.assign(f"{th} if {y} >= 0.0 else -{th}")
+        return value, em.assign(f"{literal(-1.0 / (2.0 * self.k))}*{value}*{tanh}")
 
 
 @dataclass(frozen=True)
