@@ -428,8 +428,8 @@ class CableModel:
         progress : callable, optional
             Called with the fraction done (0 … 1) about a hundred times.
         backend : "auto", "numba" or "numpy"
-            "numba" runs each step as one compiled loop (membranes with dynamic gates and
-            standard rate families only); "numpy" vectorizes over compartments and works for
+            "numba" runs each step as one compiled loop generated from the membranes'
+            declarations (membranes whose gates are all dynamic, rates without FunctionRate); "numpy" vectorizes over compartments and works for
             every membrane; "auto" takes numba when it can. Both give the same numbers up to
             rounding.
         """
@@ -469,7 +469,7 @@ class CableModel:
         if backend == "numba" and kernel is None:
             raise ValueError(
                 "backend 'numba' needs numba installed and membranes whose gates are all dynamic with "
-                "standard rate families (ExpRate, SigmoidRate, ExpLinearRate, ConstantRate); use 'numpy'"
+                "compilable rates (every hhdyn.rates family except FunctionRate); use backend='numpy'"
             )
         t0 = float(state.t)
         V = state.V

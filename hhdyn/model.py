@@ -267,7 +267,7 @@ class ConductanceModel(ODEModel):
         out[0] = (p["I_ext"] - self._ionic(y, p)) / p["C"]
         for i, gname in enumerate(self.dynamic_gates, start=1):
             gate = self.gates[gname]
-            out[i] = self._phi(gate, p) * (gate.alpha(V) * (1.0 - y[i]) - gate.beta(V) * y[i])
+            out[i] = gate.derivative(V, y[i], p["T"])
         return out
 
     def jacobian(self, y, params=None):

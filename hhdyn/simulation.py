@@ -174,6 +174,8 @@ def simulate(
         raise ValueError(f"method={method!r} applies to engine='scipy'; engine='compiled' is Dormand–Prince 5(4)")
     stim = None if stimulus is None else as_stimulus(stimulus)
     y0 = model.resting_state() if y0 is None else np.asarray(y0, dtype=float)
+    if callable(getattr(model, "check_state", None)):  # shape, finiteness, gates in [0, 1]
+        y0 = model.check_state(y0)
     if y0.shape != (model.n_states,):
         raise ValueError(f"y0 must have shape ({model.n_states},) for states {model.state_names}, got {y0.shape}")
     if not np.all(np.isfinite(y0)):
