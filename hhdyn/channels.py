@@ -77,8 +77,9 @@ class Channel:
     def open_fraction(self, values):
         """Π_j x_j^p_j from ``values[gate name]`` (1 for a leak)."""
         out = 1.0
-        for gate, power in self.gates:
-            out = out * values[gate.name] ** power
+        for k, (gate, power) in enumerate(self.gates):
+            factor = values[gate.name] if power == 1.0 else values[gate.name] ** power
+            out = factor if k == 0 else out * factor
         return out
 
     def open_fraction_partials(self, values) -> dict:
@@ -93,9 +94,12 @@ class Channel:
             partials[gate.name] = partials.get(gate.name, 0.0) + term
         return partials
 
-    def current(self, V, values, g, E):
-        """I = g·Π x^p·(V − E) in µA/cm² for conductance ``g`` (mS/cm²) and reversal ``E`` (mV)."""
-        return g * self.open_fraction(values) * (V - E)
+    def current(self, V, values, g, E, with_conductance: bool = False):
+        """I = g·Π x^p·(V − E) in µA/cm² for conductance ``g`` (mS/cm²) and reversal ``E`` (mV);
+        with ``with_conductance`` the pair (I, g·Π x^p)."""
+        conductance = g * self.open_fraction(values)
+        current = conductance * (V - E)
+        return (current, conductance) if with_conductance else current
 
     def current_source(self, V: str, name_of, g: str, E: str) -> str:
         """Source text of g·Π x^p·(V − E) from the locals ``V``, ``g``, ``E`` and ``name_of(gate)``."""

@@ -221,16 +221,19 @@ class ConductanceModel(ODEModel):
         """Σ_c g_c·Π x^p·(V − E_c) and, with ``slope``, its V-derivative at fixed dynamic gates."""
         values, dV, _ = self._gates(y, p, derivatives=slope)
         V = y[0]
+        if not slope:
+            return sum(c.current(V, values, p[c.g_param], p[c.E_param]) for c in self.channels)
+        instantaneous = {g for g, form in self.gate_forms.items() if isinstance(form, Instantaneous)}
         I = G = 0.0
         for channel in self.channels:
             g, E = p[channel.g_param], p[channel.E_param]
-            I = I + channel.current(V, values, g, E)
-            if slope:
-                G = G + g * channel.open_fraction(values)
+            current, conductance = channel.current(V, values, g, E, with_conductance=True)
+            I, G = I + current, G + conductance
+            if instantaneous.intersection(gate.name for gate, _ in channel.gates):
                 for gname, d_open in channel.open_fraction_partials(values).items():
-                    if gname in self.gate_forms and isinstance(self.gate_forms[gname], Instantaneous):
+                    if gname in instantaneous:
                         G = G + g * (V - E) * d_open * dV[gname]
-        return (I, G) if slope else I
+        return I, G
 
     def ionic_current(self, y, params=None, slope: bool = False):
         """The total ionic current density I_ion = Σ_c g_c·Π x^p·(V − E_c) (µA/cm², outward positive).

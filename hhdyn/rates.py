@@ -32,9 +32,10 @@ So no other module keeps its own encoding of the families; a new family is one n
 these five methods (see :class:`Rate`).
 
 The exp-linear shape g(x) = x/(1 − e^(−x)) has a removable singularity at x = 0, where
-g = 1 and g' = 1/2. Its one series branch is defined here (:data:`EXPLIN_SERIES`, used for
-|x| < :data:`EXPLIN_SERIES_LIMIT` = 0.1 by the NumPy functions :func:`explin`/:func:`explin_deriv`
-and by the emitted source :func:`explin_source`/:func:`explin_deriv_source` alike); no
+g = 1 and g' = 1/2. NumPy evaluates g as 1/exprel(−x) (``scipy.special.exprel``,
+exact there); the one series branch of this code base is defined here (:data:`EXPLIN_SERIES`,
+used for |x| < :data:`EXPLIN_SERIES_LIMIT` = 0.1 by :func:`explin_deriv` and by the emitted
+source :func:`explin_source`/:func:`explin_deriv_source` of every compiled kernel alike); no
 warnings are raised anywhere.
 """
 from __future__ import annotations
@@ -45,7 +46,7 @@ from dataclasses import dataclass
 from typing import Callable, Protocol
 
 import numpy as np
-from scipy.special import expit
+from scipy.special import expit, exprel
 
 __all__ = [
     "Rate",
@@ -179,14 +180,9 @@ def _series_source(coeffs, x: str, x2: str) -> str:
 
 
 def explin(x):
-    """g(x) = x/(1 − e^(−x)), g(0) = 1: the series for |x| < 0.1, the closed form elsewhere."""
-    x = np.asarray(x, dtype=float)
-    small = np.abs(x) < EXPLIN_SERIES_LIMIT
-    xs = np.where(small, x, 0.0)
-    xl = np.where(small, 1.0, x)
-    with np.errstate(over="ignore"):
-        direct = xl / -np.expm1(-xl)  # x → −∞: x/(−inf) = −0, the correct limit 0
-    return np.where(small, _series(EXPLIN_SERIES, xs), direct)
+    """g(x) = x/(1 − e^(−x)) = 1/exprel(−x), g(0) = 1 (``scipy.special.exprel``, exact and
+    smooth through 0; it agrees with the series of the emitted code to rounding)."""
+    return 1.0 / exprel(-np.asarray(x, dtype=float))
 
 
 def explin_deriv(x):
