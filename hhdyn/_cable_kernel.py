@@ -173,20 +173,21 @@ class CableKernel:
         return tuple(X[row:row + len(mem.dynamic)][:, mem.index].copy() for row, mem in zip(self.rows, membranes))
 
 
-def build(model):
-    """The :class:`CableKernel` of a CableModel, or None when numba is missing or some membrane
-    cannot be compiled (algebraic gates, or a rate family without source)."""
+def build(membranes, n: int):
+    """The :class:`CableKernel` of a cable's membrane groups (objects with ``model``, the
+    compartment ``index`` array, per-compartment parameter arrays ``p``, gate ``forms`` and
+    ``dynamic`` gate names) over ``n`` compartments, or None when numba is missing or some
+    membrane cannot be compiled (algebraic gates, or a rate without source)."""
     if _numba is None:
         return None
     from .engine import UnsupportedModelError, coefficient_matrix, declare
     from .engine.codegen import load_source
 
-    n = model.n_compartments
     decls, index_of, offsets = [], {}, []
     structure = np.empty(n, dtype=np.int64)
     rows, n_rows = [], 0
     group_struct = []
-    for mem in model._membranes:
+    for mem in membranes:
         if mem.forms:
             return None
         try:
@@ -205,7 +206,7 @@ def build(model):
         rows.append(offsets[k])
         group_struct.append(k)
     K = [np.zeros((len(d.coef_names), n)) for d in decls]
-    for mem, k in zip(model._membranes, group_struct):
+    for mem, k in zip(membranes, group_struct):
         K[k][:, mem.index] = coefficient_matrix(decls[k], {p: np.asarray(v, dtype=float) for p, v in mem.p.items()})
     module = load_source(step_source(decls, offsets), "hhdyn_cable")
     return CableKernel(module.step, structure, tuple(np.ascontiguousarray(k) for k in K), rows, n_rows)

@@ -525,7 +525,7 @@ class CableModel:
 
     def _kernel(self):
         if not hasattr(self, "_compiled"):
-            self._compiled = _cable_kernel.build(self)
+            self._compiled = _cable_kernel.build(self._membranes, self.n_compartments)
         return self._compiled
 
     def _run_compiled(self, kernel, V, gates, dt, half, cap_over_h, inj_index, inj_table, n_steps, every, rec,
