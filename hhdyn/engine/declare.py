@@ -25,7 +25,6 @@ for conductance models) is the local ``stim`` and is always added to ``I_ext``.
 from __future__ import annotations
 
 import hashlib
-import math
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -122,13 +121,6 @@ def declare(model) -> Declaration:
 
 
 # --------------------------------------------------------------------------- rate expressions
-def _lit(value: float) -> str:
-    try:
-        return literal(value)
-    except NotCompilableError as exc:
-        raise UnsupportedModelError(str(exc)) from None
-
-
 def rate_source(rate, V: str, em: Emitter) -> str:
     """A vectorizable expression for ``rate`` at the voltage local ``V`` (the rate family's own
     :meth:`~hhdyn.rates.Rate.source`); helper lines go to ``em``."""

@@ -1,13 +1,15 @@
 """Rate families: exact values at the removable singularity, derivatives, expressions."""
 import warnings
 
+import mpmath
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hhdyn import squid_gates
-from hhdyn.rates import ConstantRate, ExpLinearRate, ExpRate, FunctionRate, SigmoidRate
+from hhdyn.rates import (ConstantRate, Emitter, ExpLinearRate, ExpRate, FunctionRate, InfTauRate, SechRate,
+                         SigmoidRate, TanhRate, explin, explin_deriv)
 
 GATES = squid_gates()
 
@@ -78,9 +80,6 @@ def test_function_rate_and_bad_scale():
 
 
 # --------------------------------------------------------------------------- one source per family
-import mpmath
-
-from hhdyn.rates import (Emitter, InfTauRate, SechRate, TanhRate, explin, explin_deriv)
 
 
 def _old_explin_value(A, Vh, k, V):
