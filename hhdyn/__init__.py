@@ -5,6 +5,7 @@ from .model import ConductanceModel, Instantaneous, LinearInGate
 from .params import Params
 from .protocol import ODEModel, finite_difference_jacobian
 from .rates import ConstantRate, ExpLinearRate, ExpRate, FunctionRate, InfTauRate, SechRate, SigmoidRate, TanhRate
+from .neurons import MORRIS_LECAR_SETS, MorrisLecar, WangBuzsaki
 from .squid import HodgkinHuxley, HodgkinHuxley1952, squid_gates, to_1952_voltage, to_modern_voltage
 from .simulation import SimulationError, Trajectory, simulate
 from .batch import BatchResult, simulate_batch
