@@ -16,7 +16,7 @@ branch              ``Branch``, ``SpecialPoint``, ``BifurcationDiagram``
 excitability        threshold, rheobase, strength–duration, refractoriness, F–I, anode break
 comparison          ``compare``: reduced versus full model, side by side
 propagation         cable theory and conduction velocity of multi-compartment axons
-prc                 ``phase_response``: adjoint and direct phase response curves
+prc, onset_class    ``phase_response`` (adjoint/direct PRCs), ``excitability_class`` (1 or 2)
 pydstool_export     ``to_pydstool``: specifications for PyDSTool (cross-checks)
 ==================  ==========================================================================
 """
@@ -31,16 +31,17 @@ from .explorer import *  # noqa: F401,F403
 from .iv import *  # noqa: F401,F403
 from .lyapunov import *  # noqa: F401,F403
 from .nullcline_curves import *  # noqa: F401,F403
+from .onset_class import *  # noqa: F401,F403
 from .prc import *  # noqa: F401,F403
 from .phaseplane import *  # noqa: F401,F403
 from .propagation import *  # noqa: F401,F403
 from .pydstool_export import *  # noqa: F401,F403
 from . import (branch, codim2, comparison, continuation, cycles, equilibria, excitability, explorer, iv,
-               lyapunov, nullcline_curves, phaseplane, prc, propagation, pydstool_export)
+               lyapunov, nullcline_curves, onset_class, phaseplane, prc, propagation, pydstool_export)
 
 __all__ = sorted(
     name
     for module in (branch, codim2, comparison, continuation, cycles, equilibria, excitability, explorer, iv,
-                   lyapunov, nullcline_curves, phaseplane, prc, propagation, pydstool_export)
+                   lyapunov, nullcline_curves, onset_class, phaseplane, prc, propagation, pydstool_export)
     for name in module.__all__
 )

@@ -125,14 +125,20 @@ def _refine(model, x0, T, threshold, tol=1e-10, max_iter=8):
     return x0, T, M, float(np.linalg.norm(xT - x0) / max(1.0, np.linalg.norm(x0)))
 
 
-def _settle(model, settle_ms, max_settle_ms, threshold, tol):
-    """Simulate in chunks of ``settle_ms`` from rest kicked by +40 mV until the last three
-    inter-spike intervals agree to ``tol``; returns a state near the section, T and the threshold."""
+def _settle(model, y0, settle_ms, max_settle_ms, threshold, tol):
+    """Simulate in chunks of ``settle_ms`` from ``y0`` (default: rest kicked by +40 mV) until the
+    last three inter-spike intervals agree to ``tol``; returns a state near the section, T and
+    the threshold."""
     from hhdyn.simulation import simulate
     from hhdyn.spikes import spike_times
 
-    y = np.array(model.resting_state(), dtype=float)
-    y[0] += 40.0
+    if y0 is not None:
+        y = np.array(y0, dtype=float)
+    elif callable(getattr(model, "resting_state", None)):
+        y = np.array(model.resting_state(), dtype=float)
+        y[0] += 40.0
+    else:
+        raise ValueError(f"{model.name} has no resting_state(): pass y0, a state near its limit cycle")
     elapsed, isis, chunk = 0.0, np.array([]), float(settle_ms)
     while elapsed < max_settle_ms:
         traj = simulate(model, chunk, y0=y, rtol=1e-8, atol=1e-9, dt=0.02)
@@ -160,11 +166,12 @@ def _settle(model, settle_ms, max_settle_ms, threshold, tol):
         "give a larger max_settle_ms or settle_ms, or pass cycle=(branch, i)")
 
 
-def limit_cycle(model, params=None, *, cycle=None, settle_ms: float = 300.0, max_settle_ms: float = 5000.0,
-                threshold: float | None = None, tol: float = 1e-3) -> LimitCycle:
+def limit_cycle(model, params=None, *, cycle=None, y0=None, settle_ms: float = 300.0,
+                max_settle_ms: float = 5000.0, threshold: float | None = None, tol: float = 1e-3) -> LimitCycle:
     """The stable limit cycle of ``model`` (with ``params`` overrides), refined by shooting.
 
-    By default it is reached by simulation from the resting state kicked by +40 mV, in chunks
+    By default it is reached by simulation from ``y0`` (default: the resting state kicked by
+    +40 mV in V), in chunks
     of ``settle_ms`` (at most ``max_settle_ms``) until the last three inter-spike intervals agree
     to ``tol`` (relative); shooting then refines it to ~1e-12. ``cycle=(branch, i)`` starts instead from orbit ``i`` of a
     :class:`analysis.cycles.CycleBranch` (the model is set to that point's parameter).
@@ -189,7 +196,7 @@ def limit_cycle(model, params=None, *, cycle=None, settle_ms: float = 300.0, max
         T = float(branch.period[i])
         where = f"orbit {i} of the branch ({branch.param_name} = {branch.param[i]:g})"
     else:
-        x0, T, thr = _settle(model, settle_ms, max_settle_ms, threshold, tol)
+        x0, T, thr = _settle(model, y0, settle_ms, max_settle_ms, threshold, tol)
         where = f"the simulated cycle of {model.name}"
     x0, T, M, residual = _refine(model, x0, T, thr)
     if not residual < 1e-7:
@@ -369,7 +376,7 @@ def _direct(lc: LimitCycle, phases, pulse_mV, periods):
 
 def phase_response(model, params=None, *, cycle=None, n_phases: int = 50, method: str = "adjoint",
                    pulse_mV: float = 0.2, direct_periods: int = 2, threshold: float | None = None,
-                   settle_ms: float = 300.0) -> PhaseResponse:
+                   y0=None, settle_ms: float = 300.0, max_settle_ms: float = 5000.0) -> PhaseResponse:
     """The phase response curve of the stable limit cycle of ``model`` (see module docstring).
 
     Parameters
@@ -385,6 +392,7 @@ def phase_response(model, params=None, *, cycle=None, n_phases: int = 50, method
     pulse_mV, direct_periods : the direct method's kick ΔV (mV) and the number of periods after
         which the spike-time shift is read.
     threshold : V (mV) of phase 0 (default: the mid-point of the orbit's V range).
+    y0, settle_ms, max_settle_ms : how the cycle is reached by simulation (:func:`limit_cycle`).
     """
     if method not in ("adjoint", "direct"):
         raise ValueError(f"method must be 'adjoint' or 'direct', got {method!r}")
@@ -394,8 +402,11 @@ def phase_response(model, params=None, *, cycle=None, n_phases: int = 50, method
         raise ValueError(f"pulse_mV must be > 0, got {pulse_mV!r}")
     if int(direct_periods) != direct_periods or direct_periods < 1:
         raise ValueError(f"direct_periods must be a positive integer, got {direct_periods!r}")
-    lc = cycle if isinstance(cycle, LimitCycle) else limit_cycle(model, params, cycle=cycle, threshold=threshold,
-                                                                  settle_ms=settle_ms)
+    if isinstance(cycle, LimitCycle):
+        lc = cycle
+    else:
+        lc = limit_cycle(model, params, cycle=cycle, y0=y0, threshold=threshold, settle_ms=settle_ms,
+                         max_settle_ms=max_settle_ms)
     phases = np.arange(int(n_phases)) / int(n_phases)
     p = lc.model.params
     common = dict(model_name=lc.model.name, method=method, phase=phases, period=lc.period,
