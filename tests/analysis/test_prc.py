@@ -135,3 +135,25 @@ def test_outputs(hh, tmp_path):
     direct.plot(ax=ax, form="time", marker="o", ls="none")
     assert len(ax.lines) >= 2
     assert isinstance(LimitCycle, type)
+
+
+def test_cli_prc_writes_plot_and_csv(run_cli, tmp_path):
+    result = run_cli("prc", "--model", "ml_snic", "--param", "I_ext=45", "--phases", "20",
+                     "--plot", tmp_path / "out.png", "--csv", tmp_path / "out.csv")
+    assert result.returncode == 0, result.stderr
+    assert "type I " in result.stdout
+    assert (tmp_path / "out.png").stat().st_size > 5000
+    table = np.genfromtxt(tmp_path / "out.csv", delimiter=",", names=True)
+    assert table.size == 20 and "Z_w_ms" in table.dtype.names
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["prc", "--model", "no_such_model"], "no_such_model"),
+    (["prc", "--model", "ml_snic", "--param", "I_ext=0"], "settles to rest"),
+    (["prc", "--phases", "1"], "at least 2"),
+])
+def test_cli_prc_bad_input(run_cli, args, needle):
+    result = run_cli(*args)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and needle in lines[0], result.stderr
