@@ -231,3 +231,11 @@ def test_wang_buzsaki_onset_is_class_1():
     result = excitability_class(fi)
     assert result.excitability_class == 1
     assert result.onset_bracket == (0.15, 0.162)
+
+
+def test_gallery_registers_class1_figures():
+    from hhdyn.app.gallery import registry
+
+    names = registry()
+    for name in ("ml_phase_planes", "fi_class1_vs_class2", "prc_hh_vs_wb"):
+        assert name in names
