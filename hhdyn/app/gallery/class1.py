@@ -32,22 +32,44 @@ def ml_phase_planes():
     return fig
 
 
-@figure("fi_class1_vs_class2", "F–I curves near onset: Wang–Buzsáki fires from arbitrarily low rates (class 1, "
-        "a SNIC; fitted f ∝ (I − I_c)^β with β ≈ 1/2) while HH starts at ≈ 50 Hz (class 2, a subcritical Hopf).")
+@figure("fi_class1_vs_class2", "Firing rate of the periodic orbits (collocation, stable solid, unstable dashed) "
+        "against I_ext: Wang–Buzsáki's rate falls to zero at the SNIC (class 1; fitted f ∝ (I − I_c)^β with "
+        "β ≈ 1/2) while HH's stable cycles never go below ≈ 52 Hz (class 2: fold of cycles and subcritical Hopf).")
 def fi_class1_vs_class2():
-    from analysis.excitability import fi_curve
-    from analysis.onset_class import excitability_class
+    from analysis.continuation import continue_equilibria
+    from analysis.cycles import continue_cycles
+    from analysis.onset_class import fit_onset_power_law
+    from hhdyn.simulation import simulate
 
     fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4.2), layout="constrained")
-    wb = fi_curve(WangBuzsaki(), currents=[0.15, 0.162, 0.17, 0.2, 0.3, 0.5, 1.0], sweep="up", settle_ms=200.0,
-                  measure_ms=1500.0, ramp_rate=0.001)
-    cls = excitability_class(wb)
-    wb.plot(ax=a)
-    a.set_title(f"Wang–Buzsáki: class {cls.excitability_class}, β = {cls.exponent:.2f}")
-    hh = fi_curve(HodgkinHuxley(), 5.0, 15.0, 0.5, sweep="up")
-    cls = excitability_class(hh)
-    hh.plot(ax=b)
-    b.set_title(f"Hodgkin–Huxley: class {cls.excitability_class} (lowest rate {cls.lowest_rate_hz:.0f} Hz)")
+    wb = WangBuzsaki(I_ext=1.0)
+    y0 = np.array(wb.resting_state())
+    y0[0] += 30.0
+    wb_cycles = continue_cycles(simulate(wb, 200.0, y0=y0), stop=(0.1, 1.0), direction=-1, ntst=80,
+                                max_period=2000.0)
+    fold = [sp for sp in continue_equilibria(wb, "I_ext", -1.0, 1.0).special_points if sp.kind == "LP"][0]
+    rate = wb_cycles.frequency_hz
+    near = rate < 10.0
+    I_c, beta, amp, _ = fit_onset_power_law(wb_cycles.param[near], rate[near],
+                                            (fold.param - 1e-3, wb_cycles.param[near].min()))
+    hh = HodgkinHuxley()
+    hopf = [sp for sp in continue_equilibria(hh, "I_ext", 0.0, 20.0).special_points if sp.kind == "H"][0]
+    hh_cycles = continue_cycles(hopf, hh, stop=(0.0, 20.0))
+    for ax, cycles, title in ((a, wb_cycles, f"Wang–Buzsáki: class 1, β = {beta:.3f} (I_c = {I_c:.5f})"),
+                              (b, hh_cycles, "Hodgkin–Huxley: class 2")):
+        f = cycles.frequency_hz
+        for mask, ls in ((cycles.stable, "-"), (~cycles.stable, "--")):
+            ax.plot(np.where(mask, cycles.param, np.nan), np.where(mask, f, np.nan), "k", ls=ls)
+        ax.set_xlabel("I_ext (µA/cm²)")
+        ax.set_ylabel("firing rate (Hz)")
+        ax.set_title(title)
+        ax.set_ylim(bottom=0.0)
+    I = np.linspace(I_c, 0.3, 200)
+    a.plot(I, amp * (I - I_c) ** beta, color="C3", lw=0.8, label="fit near onset (f < 10 Hz)")
+    a.axvline(fold.param, color="0.6", lw=0.8, label=f"saddle-node of rest, I = {fold.param:.5f}")
+    b.axvline(hopf.param, color="0.6", lw=0.8, label=f"subcritical Hopf, I = {hopf.param:.3f}")
+    a.legend(frameon=False, fontsize="small")
+    b.legend(frameon=False, fontsize="small")
     return fig
 
 
@@ -61,7 +83,7 @@ def prc_hh_vs_wb():
     for ax, model, I in zip(axes, (HodgkinHuxley(), WangBuzsaki()), (10.0, 0.33)):
         lc = limit_cycle(model, {"I_ext": I})
         adjoint = phase_response(model, cycle=lc, n_phases=100)
-        direct = phase_response(model, cycle=lc, n_phases=20, method="direct")
+        direct = phase_response(model, cycle=lc, n_phases=10, method="direct")
         adjoint.plot(ax=ax, color="k")
         direct.plot(ax=ax, color="C3", marker="o", ls="none", ms=4, label="direct method")
         ax.set_title(f"{model.name}, I = {I:g} µA/cm² ({adjoint.frequency_hz:.3g} Hz)")
