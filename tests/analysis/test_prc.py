@@ -157,3 +157,9 @@ def test_cli_prc_bad_input(run_cli, args, needle):
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and needle in lines[0], result.stderr
+
+
+def test_direct_method_at_50_phases_with_compiled_members(hh):
+    lc, adjoint, _ = hh
+    direct = phase_response(None, cycle=lc, n_phases=50, method="direct", engine="compiled")
+    assert np.max(np.abs(direct.Z_V - adjoint.Z_V)) < 0.02 * np.max(np.abs(adjoint.Z_V))

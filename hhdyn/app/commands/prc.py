@@ -26,6 +26,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--phases", type=_phases, default=50, metavar="N", help="number of phases (default 50)")
     parser.add_argument("--pulse", type=positive_float, default=0.2, metavar="MV",
                         help="direct method: voltage kick ΔV = Q/C, mV (default 0.2)")
+    parser.add_argument("--engine", choices=("scipy", "compiled"), default="scipy",
+                        help="direct method: scipy DOP853 runs (default) or compiled batch members")
     parser.add_argument("--threshold", type=finite_float, default=None, metavar="MV",
                         help="V at phase 0 (upward crossing); default the middle of the orbit's V range")
     parser.add_argument("--form", choices=("time", "phase", "charge"), default="time",
@@ -44,7 +46,7 @@ def run(args) -> int:
         raise ValueError(f"--model: {args.model} has no membrane potential V first (states "
                          f"{', '.join(model.state_names)})")
     prc = phase_response(model, n_phases=args.phases, method=args.method, pulse_mV=args.pulse,
-                         threshold=args.threshold)
+                         threshold=args.threshold, engine=args.engine)
     print(f"{prc.model_name}: PRC ({prc.method}) of the cycle with period {prc.period:.6g} ms "
           f"({prc.frequency_hz:.4g} Hz), phase 0 at V = {prc.threshold:.4g} mV upwards")
     print(f"type {prc.prc_type} (negative/positive area {prc.negative_fraction:.3g}); "
