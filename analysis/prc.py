@@ -125,6 +125,9 @@ def _refine(model, x0, T, threshold, tol=1e-10, max_iter=8):
         delta = np.linalg.lstsq(A, -r, rcond=None)[0]
         x0[1:] += delta[:-1]
         T += delta[-1]
+    else:
+        xT, M = _flow_with_variations(model, x0, T)
+        res = float(np.linalg.norm(xT - x0) / max(1.0, np.linalg.norm(x0)))
     return x0, T, M, res
 
 
@@ -174,9 +177,9 @@ def limit_cycle(model, params=None, *, cycle=None, y0=None, settle_ms: float = 3
     """The stable limit cycle of ``model`` (with ``params`` overrides), refined by shooting.
 
     By default it is reached by simulation from ``y0`` (default: the resting state kicked by
-    +40 mV in V), in chunks
-    of ``settle_ms`` (at most ``max_settle_ms``) until the last three inter-spike intervals agree
-    to ``tol`` (relative); shooting then refines it to ~1e-12. ``cycle=(branch, i)`` starts instead from orbit ``i`` of a
+    +40 mV in V), in chunks of ``settle_ms`` (at most ``max_settle_ms``) until the last three
+    inter-spike intervals agree to ``tol`` (relative); shooting then refines it (residual
+    ~1e-12). ``cycle=(branch, i)`` starts instead from orbit ``i`` of a
     :class:`analysis.cycles.CycleBranch` (the model is set to that point's parameter).
     ``threshold`` (mV) defines phase 0: default the mid-point of the orbit's V range.
     ValueError when no oscillation is found, the simulation does not converge, or the cycle is
@@ -425,6 +428,8 @@ def phase_response(model, params=None, *, cycle=None, n_phases: int = 50, method
     if int(direct_periods) != direct_periods or direct_periods < 1:
         raise ValueError(f"direct_periods must be a positive integer, got {direct_periods!r}")
     if isinstance(cycle, LimitCycle):
+        if params:
+            raise ValueError("params cannot change a given LimitCycle; compute a new one with limit_cycle(model, params)")
         lc = cycle
     else:
         lc = limit_cycle(model, params, cycle=cycle, y0=y0, threshold=threshold, settle_ms=settle_ms,
