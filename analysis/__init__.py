@@ -16,6 +16,7 @@ branch              ``Branch``, ``SpecialPoint``, ``BifurcationDiagram``
 excitability        threshold, rheobase, strength–duration, refractoriness, F–I, anode break
 comparison          ``compare``: reduced versus full model, side by side
 propagation         cable theory and conduction velocity of multi-compartment axons
+prc, onset_class    ``phase_response`` (adjoint/direct PRCs), ``excitability_class`` (1 or 2)
 pydstool_export     ``to_pydstool``: specifications for PyDSTool (cross-checks)
 sweep               ``sweep``: parameter grids on the batch engine (``SweepResult``)
 ==================  ==========================================================================
@@ -46,6 +47,8 @@ from .propagation import (AxonRefractoryResult, CollisionResult, PassiveCableChe
                           VelocityResult, attenuation_sealed, collision, conduction_velocity, end_stimulus, hh_axon,
                           input_resistance_sealed_MOhm, length_constant_um, measure_conduction_velocity,
                           passive_cable_check, refractoriness, velocity_vs_diameter)
+from .onset_class import OnsetClass, excitability_class, fit_onset_power_law
+from .prc import TYPE_II_FRACTION, PeriodicOrbit, PhaseResponse, limit_cycle, phase_response
 from .pydstool_export import to_pydstool, write_pydstool_script
 from .sweep import SweepResult, sweep
 
@@ -74,6 +77,9 @@ __all__ = [
     "passive_cable_check", "hh_axon", "end_stimulus", "conduction_velocity", "VelocityResult",
     "measure_conduction_velocity", "VelocityDiameterResult", "velocity_vs_diameter", "CollisionResult", "collision",
     "AxonRefractoryResult", "refractoriness",
+    # phase response and the excitability class
+    "PhaseResponse", "PeriodicOrbit", "phase_response", "limit_cycle", "TYPE_II_FRACTION",
+    "OnsetClass", "excitability_class", "fit_onset_power_law",
     # sweeps and interop
     "sweep", "SweepResult",
     "to_pydstool", "write_pydstool_script",

@@ -4,7 +4,8 @@ from .gates import Gate
 from .model import ConductanceModel, Instantaneous, LinearInGate
 from .params import Params
 from .protocol import ODEModel, finite_difference_jacobian
-from .rates import ConstantRate, ExpLinearRate, ExpRate, FunctionRate, SigmoidRate
+from .rates import ConstantRate, ExpLinearRate, ExpRate, FunctionRate, InfTauRate, SechRate, SigmoidRate, TanhRate
+from .neurons import MORRIS_LECAR_SETS, MorrisLecar, WangBuzsaki
 from .squid import HodgkinHuxley, HodgkinHuxley1952, squid_gates, to_1952_voltage, to_modern_voltage
 from .simulation import SimulationError, Trajectory, UnstableStartWarning, simulate
 from .spikes import SpikeDetector, VoltageConvention

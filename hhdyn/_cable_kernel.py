@@ -1,66 +1,41 @@
-"""A fused, compiled (numba) time step for :class:`hhdyn.cable.CableModel`.
+"""A fused, compiled (numba) time step for :class:`hhdyn.cable.CableModel`, generated from the
+membranes' declarations.
 
-Used when numba is installed and every compartment's membrane has only dynamic gates whose
-rates belong to the standard families (exponential, sigmoid, exp-linear, constant). It does
-exactly what the NumPy path of :meth:`CableModel.run` does — same equations, same order of
-operations up to rounding — in one pass over the compartments per step, so the cost per
-compartment-step no longer includes NumPy's per-call overhead. Other membranes (FunctionRate,
-gates declared by x∞/τ, reduced models with algebraic gates) use the NumPy path.
+The step is generated like the point-model kernels of :mod:`hhdyn.engine`: each distinct
+membrane structure contributes the source lines of its declaration
+(:class:`hhdyn.engine.Declaration`'s ``membrane`` — the channel products of
+:meth:`hhdyn.channels.Channel.open_fraction_source` — and ``kinetics`` — every gate's x∞ and
+φ(α + β) from the rate families' own :meth:`~hhdyn.rates.Rate.source`), so the cable keeps no
+encoding of rates or channels of its own. The module is written to the kernel cache (its name
+is a hash of its source) and imported once; numba caches the machine code next to it.
+
+One step does exactly what the NumPy path of :meth:`CableModel.run` does — same equations, same
+order of operations up to rounding — in one pass over the compartments:
+
+1. per compartment i: I_i = Σ g·Π x^p·(V − E) − I_ext (µA/cm²) and G_i = Σ g·Π x^p (mS/cm²);
+   diagonal d_i = C_i·A_i/h + G_i·A_i + Σ_j g_ij and right-hand side −I_i·A_i − (L·V)_i
+   (h = dt/2 for Crank–Nicolson, dt for backward Euler);
+2. the injected currents (µA), then the tree solve (Hines) for ΔV;
+3. V ← V + 2ΔV (CN) or V + ΔV (BE), then every gate x ← x∞(V) + (x − x∞(V))·exp(−dt·φ(α + β)).
+
+Used when numba is installed and every compartment's membrane has only dynamic gates with
+compilable rates; other membranes (FunctionRate, reduced models with algebraic gates) use the
+NumPy path.
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-from .rates import ConstantRate, ExpLinearRate, ExpRate, SigmoidRate
-
-__all__ = ["available", "rate_code", "build_step", "hines_python", "hines_solve_fast"]
+__all__ = ["available", "build", "CableKernel", "step_source", "hines_python", "hines_solve_fast", "hines_compiled"]
 
 try:
     import numba as _numba
 except ImportError:  # pragma: no cover - depends on the environment
     _numba = None
 
-#: rate family → integer code used inside the kernel
-_KINDS = {ExpRate: 0, SigmoidRate: 1, ExpLinearRate: 2, ConstantRate: 3}
-
 
 def available() -> bool:
     return _numba is not None
-
-
-def rate_code(rate):
-    """(kind, A, V_half, k) for a standard rate family, or None."""
-    kind = _KINDS.get(type(rate))
-    if kind is None:
-        return None
-    if kind == 3:
-        return (3, float(rate.A), 0.0, 1.0)
-    return (kind, float(rate.A), float(rate.V_half), float(rate.k))
-
-
-def _rate(kind, A, Vh, k, V):
-    if kind == 0:
-        return A * math.exp((V - Vh) / k)
-    if kind == 1:
-        return A / (1.0 + math.exp(-(V - Vh) / k))
-    if kind == 2:
-        x = (V - Vh) / k
-        if abs(x) < 1e-6:
-            return A * (1.0 + x / 2.0 + x * x / 12.0)
-        return A * x / (-math.expm1(-x))
-    return A
-
-
-def _power(x, p):
-    n = int(p)
-    if n == p and 0 < n <= 8:
-        out = x
-        for _ in range(n - 1):
-            out *= x
-        return out
-    return x ** p
 
 
 def _hines(d, a, parent, rhs):
@@ -84,63 +59,10 @@ def _hines(d, a, parent, rhs):
 #: the plain-Python solver (the compiled one replaces ``_hines`` below when numba is present)
 hines_python = _hines
 
-
-def _step(V, X, dt, half, cap_over_h, axial_diag, offdiag, parent, area, inj_index, inj_values,
-          comp_group, grp_row_ptr, grp_rows, grp_chan_ptr, grp_chans,
-          chan_gate_ptr, chan_gate_rows, chan_gate_pow, gmax, Erev, Iext,
-          rate_kind, rate_par, phi, d, rhs):
-    """One step in place: implicit V (BE or the CN half step + extrapolation), then gates."""
-    n = V.shape[0]
-    for i in range(n):
-        g = comp_group[i]
-        I = -Iext[i]
-        G = 0.0
-        for cc in range(grp_chan_ptr[g], grp_chan_ptr[g + 1]):
-            c = grp_chans[cc]
-            o = 1.0
-            for kk in range(chan_gate_ptr[c], chan_gate_ptr[c + 1]):
-                o *= _power(X[chan_gate_rows[kk], i], chan_gate_pow[kk])
-            gg = gmax[c, i] * o
-            I += gg * (V[i] - Erev[c, i])
-            G += gg
-        d[i] = cap_over_h[i] + G * area[i] + axial_diag[i]
-        rhs[i] = -I * area[i] - axial_diag[i] * V[i]
-    for i in range(1, n):
-        p = parent[i]
-        rhs[i] -= offdiag[i] * V[p]
-        rhs[p] -= offdiag[i] * V[i]
-    for j in range(inj_index.shape[0]):
-        rhs[inj_index[j]] += inj_values[j]
-    _hines(d, offdiag, parent, rhs)
-    finite = True
-    for i in range(n):
-        if half:
-            V[i] += 2.0 * rhs[i]
-        else:
-            V[i] += rhs[i]
-        v = V[i]
-        if not math.isfinite(v):
-            finite = False
-            continue
-        g = comp_group[i]
-        for rr in range(grp_row_ptr[g], grp_row_ptr[g + 1]):
-            r = grp_rows[rr]
-            a = _rate(int(rate_kind[r, 0]), rate_par[r, 0, 0], rate_par[r, 0, 1], rate_par[r, 0, 2], v)
-            b = _rate(int(rate_kind[r, 1]), rate_par[r, 1, 0], rate_par[r, 1, 1], rate_par[r, 1, 2], v)
-            s = a + b
-            x_inf = a / s
-            X[r, i] = x_inf + (X[r, i] - x_inf) * math.exp(-dt * phi[r, i] * s)
-    return finite
-
-
+#: the compiled solver (numba dispatcher; None without numba), called by the generated step
+hines_compiled = None
 if _numba is not None:  # njit compiles lazily, on the first call
-    _jit = _numba.njit(cache=True, nogil=True)
-    _rate = _jit(_rate)
-    _power = _jit(_power)
-    _hines = _jit(_hines)
-    _step_compiled = _jit(_step)
-else:  # pragma: no cover
-    _step_compiled = None
+    _hines = hines_compiled = _numba.njit(cache=True, nogil=True)(_hines)
 
 
 def hines_solve_fast(d, a, parent, rhs):
@@ -148,69 +70,143 @@ def hines_solve_fast(d, a, parent, rhs):
     return _hines(d, a, parent, rhs)
 
 
-def build_step():
-    """The compiled step function (compiled on first use and cached on disk), or None."""
-    return _step_compiled
+# ---------------------------------------------------------------------- generation
+_TEMPLATE = '''\
+# Generated by hhdyn._cable_kernel for one set of membrane structures; do not edit.
+import math
+
+from numba import njit
+
+from hhdyn._cable_kernel import hines_compiled as hines
+from hhdyn.engine.mathlib import fexp
 
 
-def tables(model):
-    """Flatten a CableModel's membranes into the arrays the kernel reads, or None when some
-    membrane is not supported (algebraic gates or non-standard rate families)."""
-    n = model.n_compartments
-    comp_group = np.empty(n, dtype=np.int64)
-    rows, row_ptr, chans, chan_ptr = [], [0], [], [0]
-    chan_gate_rows, chan_gate_pow, chan_gate_ptr = [], [], [0]
-    rate_kind, rate_par, phi = [], [], []
-    gmax, Erev = [], []
-    Iext = np.zeros(n)
-    for gi, mem in enumerate(model._membranes):
+@njit(cache=True, nogil=True, error_model="numpy")
+def step(V, X, dt, half, cap_over_h, axial_diag, offdiag, parent, area, inj_index, inj_values,
+         structure, {coef_args}, d, rhs):
+    """One step in place (see hhdyn._cable_kernel); False when V became non-finite."""
+    n = V.shape[0]
+    for i in range(n):
+        v = V[i]
+        s = structure[i]
+{membrane}
+        d[i] = cap_over_h[i] + G_*area[i] + axial_diag[i]
+        rhs[i] = -I_*area[i] - axial_diag[i]*v
+    for i in range(1, n):
+        p = parent[i]
+        rhs[i] -= offdiag[i]*V[p]
+        rhs[p] -= offdiag[i]*V[i]
+    for j in range(inj_index.shape[0]):
+        rhs[inj_index[j]] += inj_values[j]
+    hines(d, offdiag, parent, rhs)
+    finite = True
+    for i in range(n):
+        if half:
+            V[i] += 2.0*rhs[i]
+        else:
+            V[i] += rhs[i]
+        v = V[i]
+        if not math.isfinite(v):
+            finite = False
+            continue
+        s = structure[i]
+{kinetics}
+    return finite
+'''
+
+
+def _branches(bodies, level: int = 2) -> str:
+    """``if s == 0: … elif s == 1: …`` around each structure's lines (no test for one)."""
+    pad = "    " * level
+    if len(bodies) == 1:
+        return "\n".join(pad + line for line in bodies[0])
+    out = []
+    for k, body in enumerate(bodies):
+        out.append(f"{pad}{'if' if k == 0 else 'elif'} s == {k}:")
+        out += [pad + "    " + line for line in body]
+    return "\n".join(out)
+
+
+def step_source(decls, row_offsets) -> str:
+    """The module source of the step for the membrane declarations ``decls`` (one per structure),
+    whose dynamic gates occupy rows ``row_offsets[k] + j`` of the gate array X."""
+    membrane, kinetics = [], []
+    for k, (decl, row0) in enumerate(zip(decls, row_offsets)):
+        gates = decl.state_names[1:]
+        loads = [f"c_{name} = K{k}[{j}, i]" for j, name in enumerate(decl.coef_names)]
+        states = {"V": "v"}
+        states.update({g: f"X[{row0 + j}, i]" for j, g in enumerate(gates)})
+        membrane.append(loads + decl.membrane(states, "I_", "G_") + ["I_ = I_ - c_I_ext"])
+        inf = {g: f"inf_{g}" for g in gates}
+        rate = {g: f"rate_{g}" for g in gates}
+        body = loads + decl.kinetics("v", inf, rate)
+        body += [f"X[{row0 + j}, i] = inf_{g} + (X[{row0 + j}, i] - inf_{g})*fexp(-dt*rate_{g})"
+                 for j, g in enumerate(gates)]
+        kinetics.append(body)
+    return _TEMPLATE.format(coef_args=", ".join(f"K{k}" for k in range(len(decls))),
+                            membrane=_branches(membrane), kinetics=_branches(kinetics))
+
+
+class CableKernel:
+    """The compiled step of one :class:`~hhdyn.cable.CableModel` and the arrays it reads.
+
+    ``structure`` (n,) is each compartment's membrane structure, ``K`` one coefficient matrix
+    (n_coef, n) per structure (the declaration's coefficients, zero in other compartments),
+    ``rows[g]`` the first row of membrane group g's gates in the gate array X (n_rows, n).
+    """
+
+    def __init__(self, step, structure, K, rows, n_rows):
+        self.step = step
+        self.structure = structure
+        self.K = K
+        self.rows = rows
+        self.n_rows = n_rows
+
+    def pack(self, membranes, gates, n):
+        """The gate array X (n_rows, n) from each membrane group's gates (n_gates, n_group)."""
+        X = np.zeros((self.n_rows, n))
+        for row, mem, x in zip(self.rows, membranes, gates):
+            X[row:row + len(mem.dynamic), mem.index] = x
+        return X
+
+    def unpack(self, membranes, X):
+        return tuple(X[row:row + len(mem.dynamic)][:, mem.index].copy() for row, mem in zip(self.rows, membranes))
+
+
+def build(membranes, n: int):
+    """The :class:`CableKernel` of a cable's membrane groups (objects with ``model``, the
+    compartment ``index`` array, per-compartment parameter arrays ``p``, gate ``forms`` and
+    ``dynamic`` gate names) over ``n`` compartments, or None when numba is missing or some
+    membrane cannot be compiled (algebraic gates, or a rate without source)."""
+    if _numba is None:
+        return None
+    from .engine import UnsupportedModelError, coefficient_matrix, declare
+    from .engine.codegen import load_source
+
+    decls, index_of, offsets = [], {}, []
+    structure = np.empty(n, dtype=np.int64)
+    rows, n_rows = [], 0
+    group_struct = []
+    for mem in membranes:
         if mem.forms:
             return None
-        comp_group[mem.index] = gi
-        Iext[mem.index] = mem.p["I_ext"]
-        row_of = {}
-        for gname in mem.dynamic:
-            gate = mem.gates[gname]
-            ca, cb = rate_code(gate.alpha), rate_code(gate.beta)
-            if ca is None or cb is None:
-                return None
-            r = len(rate_kind)
-            row_of[gname] = r
-            rows.append(r)
-            rate_kind.append((ca[0], cb[0]))
-            rate_par.append((ca[1:], cb[1:]))
-            full = np.zeros(n)
-            full[mem.index] = mem.phi[gname]
-            phi.append(full)
-        row_ptr.append(len(rows))
-        for g_max, E, gates in mem.channels:
-            c = len(gmax)
-            chans.append(c)
-            gfull, Efull = np.zeros(n), np.zeros(n)
-            gfull[mem.index] = g_max
-            Efull[mem.index] = E
-            gmax.append(gfull)
-            Erev.append(Efull)
-            for gname, power in gates:
-                chan_gate_rows.append(row_of[gname])
-                chan_gate_pow.append(float(power))
-            chan_gate_ptr.append(len(chan_gate_rows))
-        chan_ptr.append(len(chans))
-    as_int = lambda v: np.asarray(v, dtype=np.int64)  # noqa: E731
-    n_rows = len(rate_kind)
-    return dict(
-        comp_group=comp_group,
-        grp_row_ptr=as_int(row_ptr),
-        grp_rows=as_int(rows),
-        grp_chan_ptr=as_int(chan_ptr),
-        grp_chans=as_int(chans),
-        chan_gate_ptr=as_int(chan_gate_ptr),
-        chan_gate_rows=as_int(chan_gate_rows),
-        chan_gate_pow=np.asarray(chan_gate_pow, dtype=float),
-        gmax=np.array(gmax).reshape(len(gmax), n),
-        Erev=np.array(Erev).reshape(len(Erev), n),
-        Iext=Iext,
-        rate_kind=np.asarray(rate_kind, dtype=np.int64).reshape(n_rows, 2),
-        rate_par=np.asarray(rate_par, dtype=float).reshape(n_rows, 2, 3),
-        phi=np.array(phi).reshape(n_rows, n),
-    )
+        try:
+            decl = declare(mem.model)
+        except UnsupportedModelError:
+            return None
+        if decl.membrane is None or decl.kinetics is None:
+            return None
+        k = index_of.get(decl.key)
+        if k is None:
+            k = index_of[decl.key] = len(decls)
+            decls.append(decl)
+            offsets.append(n_rows)
+            n_rows += len(decl.state_names) - 1
+        structure[mem.index] = k
+        rows.append(offsets[k])
+        group_struct.append(k)
+    K = [np.zeros((len(d.coef_names), n)) for d in decls]
+    for mem, k in zip(membranes, group_struct):
+        K[k][:, mem.index] = coefficient_matrix(decls[k], {p: np.asarray(v, dtype=float) for p, v in mem.p.items()})
+    module = load_source(step_source(decls, offsets), "hhdyn_cable")
+    return CableKernel(module.step, structure, tuple(np.ascontiguousarray(k) for k in K), rows, n_rows)

@@ -35,7 +35,8 @@ The integrator (Hines 1984; Hines & Carnevale, *The NEURON Book*, ch. 4)
 * Injected currents are evaluated at the middle of each step (t_n + dt/2), so a step stimulus
   whose edges lie on the time grid delivers exactly its charge.
 * Two backends compute the same step: a fused loop compiled with numba
-  (:mod:`hhdyn._cable_kernel`; membranes with dynamic gates and the standard rate families)
+  (:mod:`hhdyn._cable_kernel`, generated from the membranes' declarations; membranes with
+  dynamic gates and compilable rate families)
   and a NumPy path vectorized over compartments that handles every membrane (FunctionRate,
   gates given by x∞/τ, reduced models with algebraic gates). ``backend="auto"`` takes numba
   when it can. Either way the cost per step is O(N).
@@ -57,7 +58,7 @@ import numpy as np
 from . import _cable_kernel
 from . import spikes as _spikes
 from .biophysics import passive_membrane  # re-exported: membranes for compartments
-from .model import ConductanceModel, Instantaneous, LinearInGate
+from .model import ConductanceModel
 from .morphology import Morphology
 from .results import Result, new_axes
 from .simulation import SimulationError
@@ -162,50 +163,15 @@ class _Membrane:
         self.dynamic = model.dynamic_gates
         self.forms = model.gate_forms
         self.gates = model.gates
-        self.has_instantaneous = any(isinstance(f, Instantaneous) for f in self.forms.values())
         T = params["T"]
         self.phi = {g: self.gates[g].phi(T) for g in self.dynamic}
-        self.channels = [
-            (params[c.g_param], params[c.E_param], [(gate.name, power) for gate, power in c.gates])
-            for c in model.channels
-        ]
-
-    def gate_values(self, V, x):
-        """Every gate's value and dx/dV (nonzero only for instantaneous gates)."""
-        values, dV = {}, {}
-        for k, g in enumerate(self.dynamic):
-            values[g] = x[k]
-        for g, form in self.forms.items():
-            gate = self.gates[g]
-            if isinstance(form, Instantaneous):
-                values[g] = gate.steady_state(V)
-                dV[g] = gate.steady_state_deriv(V)
-        for g, form in self.forms.items():
-            if isinstance(form, LinearInGate):
-                values[g] = self.p[form.offset_param] + self.p[form.slope_param] * values[form.of]
-        return values, dV
 
     def currents(self, V, x):
         """Net membrane current density I_ion − I_ext (µA/cm²) and its V-derivative (mS/cm²)
-        with the dynamic gates held fixed."""
-        values, dV = self.gate_values(V, x)
-        I = -self.p["I_ext"] * np.ones_like(V)
-        G = np.zeros_like(V)
-        for g_max, E, gates in self.channels:
-            open_ = np.ones_like(V)
-            for name, power in gates:
-                open_ = open_ * (values[name] if power == 1.0 else values[name] ** power)
-            drive = V - E
-            I = I + g_max * open_ * drive
-            G = G + g_max * open_
-            for j, (name, power) in enumerate(gates):
-                if name in dV:  # d(open)/dV through an instantaneous gate
-                    partial = power * values[name] ** (power - 1.0) * dV[name]
-                    for k, (other, p_other) in enumerate(gates):
-                        if k != j:
-                            partial = partial * values[other] ** p_other
-                    G = G + g_max * drive * partial
-        return I, G
+        with the dynamic gates held fixed — the point model's own channel products
+        (:meth:`hhdyn.ConductanceModel.ionic_current`) at the compartments' parameters."""
+        I, G = self.model.ionic_current(np.vstack([V[np.newaxis], x]), self.p, slope=True)
+        return I - self.p["I_ext"], G + np.zeros_like(V)
 
     def advance_gates(self, V, x, dt):
         """x ← x∞(V) + (x − x∞(V))·exp(−dt/τ(V)), τ = 1/(φ(α + β)), in place."""
@@ -461,8 +427,8 @@ class CableModel:
         progress : callable, optional
             Called with the fraction done (0 … 1) about a hundred times.
         backend : "auto", "numba" or "numpy"
-            "numba" runs each step as one compiled loop (membranes with dynamic gates and
-            standard rate families only); "numpy" vectorizes over compartments and works for
+            "numba" runs each step as one compiled loop generated from the membranes'
+            declarations (membranes whose gates are all dynamic, rates without FunctionRate); "numpy" vectorizes over compartments and works for
             every membrane; "auto" takes numba when it can. Both give the same numbers up to
             rounding.
         """
@@ -498,11 +464,11 @@ class CableModel:
             raise ValueError("initial state does not match this model's compartments")
         if backend not in ("auto", "numba", "numpy"):
             raise ValueError(f"backend must be 'auto', 'numba' or 'numpy', got {backend!r}")
-        tables = None if backend == "numpy" else self._kernel_tables()
-        if backend == "numba" and tables is None:
+        kernel = None if backend == "numpy" else self._kernel()
+        if backend == "numba" and kernel is None:
             raise ValueError(
                 "backend 'numba' needs numba installed and membranes whose gates are all dynamic with "
-                "standard rate families (ExpRate, SigmoidRate, ExpLinearRate, ConstantRate); use 'numpy'"
+                "compilable rates (every hhdyn.rates family except FunctionRate); use backend='numpy'"
             )
         t0 = float(state.t)
         V = state.V
@@ -517,8 +483,8 @@ class CableModel:
         out = np.empty((rec.size, n_rec))
         out[:, 0] = V[rec]
         report = max(1, n_steps // 100)
-        if tables is not None:
-            V, gates = self._run_compiled(tables, V, gates, dt, half, cap_over_h, inj_index, inj_table,
+        if kernel is not None:
+            V, gates = self._run_compiled(kernel, V, gates, dt, half, cap_over_h, inj_index, inj_table,
                                           n_steps, every, rec, out, t0, progress, report)
             n_steps_done = n_steps
         else:
@@ -556,31 +522,23 @@ class CableModel:
             final_state=final,
         )
 
-    def _kernel_tables(self):
-        if not hasattr(self, "_tables"):
-            self._tables = _cable_kernel.tables(self) if _cable_kernel.available() else None
-        return self._tables
+    def _kernel(self):
+        if not hasattr(self, "_compiled"):
+            self._compiled = _cable_kernel.build(self._membranes, self.n_compartments)
+        return self._compiled
 
-    def _run_compiled(self, tables, V, gates, dt, half, cap_over_h, inj_index, inj_table, n_steps, every, rec,
+    def _run_compiled(self, kernel, V, gates, dt, half, cap_over_h, inj_index, inj_table, n_steps, every, rec,
                       out, t0, progress, report):
-        step_fn = _cable_kernel.build_step()
         morph = self.morphology
         n = len(morph)
         V = V.copy()
-        X = np.zeros((tables["rate_kind"].shape[0], n))
-        row = 0
-        for mem, x in zip(self._membranes, gates):
-            X[row:row + len(mem.dynamic), mem.index] = x
-            row += len(mem.dynamic)
+        X = kernel.pack(self._membranes, gates, n)
         d, rhs = np.empty(n), np.empty(n)
         args = (cap_over_h, self._axial_diag, self._offdiag, morph.parent_index, morph.area_cm2)
-        t = tables
         inj_rows = np.ascontiguousarray(inj_table.T)
+        step_fn, structure, K = kernel.step, kernel.structure, kernel.K
         for step in range(n_steps):
-            ok = step_fn(V, X, dt, half, *args, inj_index, inj_rows[step],
-                         t["comp_group"], t["grp_row_ptr"], t["grp_rows"], t["grp_chan_ptr"], t["grp_chans"],
-                         t["chan_gate_ptr"], t["chan_gate_rows"], t["chan_gate_pow"], t["gmax"], t["Erev"],
-                         t["Iext"], t["rate_kind"], t["rate_par"], t["phi"], d, rhs)
+            ok = step_fn(V, X, dt, half, *args, inj_index, inj_rows[step], structure, *K, d, rhs)
             if not ok:
                 bad = morph.nodes[int(np.flatnonzero(~np.isfinite(V))[0])]
                 raise SimulationError(
@@ -591,12 +549,7 @@ class CableModel:
                 out[:, (step + 1) // every] = V[rec]
             if progress is not None and (step + 1) % report == 0:
                 progress((step + 1) / n_steps)
-        new_gates = []
-        row = 0
-        for mem in self._membranes:
-            new_gates.append(X[row:row + len(mem.dynamic)][:, mem.index].copy())
-            row += len(mem.dynamic)
-        return V, tuple(new_gates)
+        return V, kernel.unpack(self._membranes, X)
 
     # ------------------------------------------------------------------ linear steady state
     def steady_state_response(self, injections_nA: Mapping) -> np.ndarray:

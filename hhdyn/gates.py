@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .rates import Rate
+from .rates import InfTauRate, Rate
 
 __all__ = ["Gate"]
 
@@ -53,12 +53,13 @@ class Gate:
     def from_inf_tau(cls, name: str, x_inf: Rate, tau: Rate, q10: float = 3.0, T_ref: float = 6.3):
         """A gate given by its steady state x∞(V) (dimensionless) and time constant τ(V) (ms).
 
-        Internally α = x∞/τ and β = (1 − x∞)/τ, so both forms share one code path.
+        Internally α = x∞/τ and β = (1 − x∞)/τ (:class:`hhdyn.rates.InfTauRate`), so both forms
+        share one code path.
         ``x_inf`` and ``tau`` are rate-like objects (value, ``deriv``, ``expression``): for
         example ``SigmoidRate(1.0, V_half, k)`` for a Boltzmann x∞ and ``ConstantRate(5.0)``
         for a constant τ of 5 ms.
         """
-        return cls(name, _InfTauRate(x_inf, tau, opening=True), _InfTauRate(x_inf, tau, opening=False), q10, T_ref)
+        return cls(name, InfTauRate(x_inf, tau, opening=True), InfTauRate(x_inf, tau, opening=False), q10, T_ref)
 
     def phi(self, T):
         """Temperature factor φ(T) = q10^((T − T_ref)/10) multiplying both rates."""
@@ -84,30 +85,3 @@ class Gate:
         """dx/dt = φ(T)(α(V)(1 − x) − β(V)x) in 1/ms."""
         phi = 1.0 if T is None else self.phi(T)
         return phi * (self.alpha(V) * (1.0 - x) - self.beta(V) * x)
-
-
-@dataclass(frozen=True)
-class _InfTauRate:
-    """α = x∞/τ (opening) or β = (1 − x∞)/τ (closing) for gates declared by x∞ and τ."""
-
-    x_inf: Rate
-    tau: Rate
-    opening: bool
-
-    def _numerator(self, V):
-        x = self.x_inf(V)
-        return x if self.opening else 1.0 - x
-
-    def __call__(self, V):
-        return self._numerator(V) / self.tau(V)
-
-    def deriv(self, V):
-        dx = self.x_inf.deriv(V)
-        dnum = dx if self.opening else -dx
-        tau = self.tau(V)
-        return (dnum * tau - self._numerator(V) * self.tau.deriv(V)) / tau**2
-
-    def expression(self, var: str = "V") -> str:
-        x = self.x_inf.expression(var)
-        num = f"({x})" if self.opening else f"(1-({x}))"
-        return f"{num}/({self.tau.expression(var)})"

@@ -25,7 +25,10 @@ from .gates import Gate
 from .params import Params
 from .protocol import ODEModel
 
-__all__ = ["ConductanceModel", "Instantaneous", "LinearInGate"]
+__all__ = ["ConductanceModel", "Instantaneous", "LinearInGate", "ABSOLUTE_ZERO"]
+
+#: The lowest temperature (°C) a model accepts.
+ABSOLUTE_ZERO = -273.15
 
 
 @dataclass(frozen=True)
@@ -131,6 +134,18 @@ class ConductanceModel(ODEModel):
                 raise TypeError(f"unknown gate form for {gname!r}: {form!r}")
 
     def _validate(self, p: Params) -> None:
+        if p["T"] < ABSOLUTE_ZERO:
+            raise ValueError(f"parameter 'T' (temperature, °C) must be >= {ABSOLUTE_ZERO} (absolute zero), got {p['T']}")
+        for gname in self.dynamic_gates:
+            gate = self.gates[gname]
+            with np.errstate(over="ignore", under="ignore"):
+                phi = float(gate.phi(p["T"]))
+            if not (math.isfinite(phi) and phi > 0):
+                raise ValueError(
+                    f"parameter 'T' = {p['T']} °C makes the rates of gate {gname!r} non-finite "
+                    f"(φ = q10^((T − T_ref)/10) = {phi!r} with q10 = {gate.q10}, T_ref = {gate.T_ref} °C); "
+                    "give a temperature nearer T_ref"
+                )
         if p["C"] <= 0:
             raise ValueError(f"parameter 'C' (capacitance, µF/cm²) must be > 0, got {p['C']}")
         for channel in self.channels:
@@ -202,45 +217,65 @@ class ConductanceModel(ODEModel):
                 source[gname] = (i, slope)
         return values, dV, source
 
-    @staticmethod
-    def _open_fraction(channel: Channel, values):
-        out = 1.0
-        for gate, power in channel.gates:
-            out = out * values[gate.name] ** power
-        return out
+    def _ionic(self, y, p, slope: bool = False):
+        """Σ_c g_c·Π x^p·(V − E_c) and, with ``slope``, its V-derivative at fixed dynamic gates."""
+        values, dV, _ = self._gates(y, p, derivatives=slope)
+        V = y[0]
+        if not slope:
+            return sum(c.current(V, values, p[c.g_param], p[c.E_param]) for c in self.channels)
+        instantaneous = {g for g, form in self.gate_forms.items() if isinstance(form, Instantaneous)}
+        I = G = 0.0
+        for channel in self.channels:
+            g, E = p[channel.g_param], p[channel.E_param]
+            current, conductance = channel.current(V, values, g, E, with_conductance=True)
+            I, G = I + current, G + conductance
+            if instantaneous.intersection(gate.name for gate, _ in channel.gates):
+                for gname, d_open in channel.open_fraction_partials(values).items():
+                    if gname in instantaneous:
+                        G = G + g * (V - E) * d_open * dV[gname]
+        return I, G
 
-    @staticmethod
-    def _open_fraction_partials(channel: Channel, values):
-        """∂(Π x_j^p_j)/∂x_j for each gate of the channel (no division, safe at x = 0)."""
-        partials = {}
-        for j, (gate, power) in enumerate(channel.gates):
-            term = power * values[gate.name] ** (power - 1.0)
-            for k, (other, p_other) in enumerate(channel.gates):
-                if k != j:
-                    term = term * values[other.name] ** p_other
-            partials[gate.name] = partials.get(gate.name, 0.0) + term
-        return partials
+    def ionic_current(self, y, params=None, slope: bool = False):
+        """The total ionic current density I_ion = Σ_c g_c·Π x^p·(V − E_c) (µA/cm², outward positive).
+
+        With ``slope=True`` returns (I_ion, ∂I_ion/∂V) where the derivative (mS/cm²) holds the
+        dynamic gates fixed and includes dx∞/dV of instantaneous gates (the linearization an
+        implicit voltage step needs). ``params`` are overrides as for :meth:`rhs`, or a mapping
+        of *every* parameter to a float or an array broadcasting against ``y[0]`` (used as
+        given, e.g. one value per cable compartment; not validated).
+        """
+        y = self._check_shape(y)
+        if isinstance(params, Mapping) and not isinstance(params, Params) and set(params) == set(self.params):
+            p = params
+        else:
+            p = self._resolve(params)
+        return self._ionic(y, p, slope)
+
+    def check_state(self, y0) -> np.ndarray:
+        """A user-given state (shape (n,), finite) whose dynamic gates lie in [0, 1]; ValueError
+        naming the offending entry otherwise. :func:`hhdyn.simulate` calls it on ``y0``."""
+        y0 = super().check_state(y0)
+        for i, gname in enumerate(self.dynamic_gates, start=1):
+            if not 0.0 <= y0[i] <= 1.0:
+                raise ValueError(f"y0: gate {gname!r} must lie in [0, 1] (a fraction of open gates), got {y0[i]}")
+        return y0
 
     # ------------------------------------------------------------------ protocol
     def rhs(self, y, params=None):
         """dy/dt: dV/dt = (I_ext − Σ I_c)/C and dx/dt = φ(α(1 − x) − βx) (see module docstring)."""
-        y = np.asarray(y, dtype=float)
+        y = self._check_shape(y)
         p = self._resolve(params)
-        values = self._gates(y, p, derivatives=False)[0]
         V = y[0]
         out = np.empty(y.shape)
-        i_ion = 0.0
-        for channel in self.channels:
-            i_ion = i_ion + p[channel.g_param] * self._open_fraction(channel, values) * (V - p[channel.E_param])
-        out[0] = (p["I_ext"] - i_ion) / p["C"]
+        out[0] = (p["I_ext"] - self._ionic(y, p)) / p["C"]
         for i, gname in enumerate(self.dynamic_gates, start=1):
             gate = self.gates[gname]
-            out[i] = self._phi(gate, p) * (gate.alpha(V) * (1.0 - y[i]) - gate.beta(V) * y[i])
+            out[i] = gate.derivative(V, y[i], p["T"])
         return out
 
     def jacobian(self, y, params=None):
         """Exact ∂f/∂y, shape (n, n) for y of shape (n,) or (n, n, N) for (n, N)."""
-        y = np.asarray(y, dtype=float)
+        y = self._check_shape(y)
         p = self._resolve(params)
         n = self.n_states
         V = y[0]
@@ -250,8 +285,8 @@ class ConductanceModel(ODEModel):
         for channel in self.channels:
             g = p[channel.g_param]
             drive = V - p[channel.E_param]
-            J[0, 0] -= g * self._open_fraction(channel, values) / C
-            for gname, d_open in self._open_fraction_partials(channel, values).items():
+            J[0, 0] -= g * channel.open_fraction(values) / C
+            for gname, d_open in channel.open_fraction_partials(values).items():
                 common = g * drive * d_open / C
                 J[0, 0] -= common * dV[gname]
                 if source[gname] is not None:
@@ -286,7 +321,7 @@ class ConductanceModel(ODEModel):
         else:
             matched = False
             for channel in self.channels:
-                open_fraction = self._open_fraction(channel, values)
+                open_fraction = channel.open_fraction(values)
                 if name == channel.g_param:
                     out[0] -= open_fraction * (V - p[channel.E_param]) / C
                     matched = True
@@ -297,7 +332,7 @@ class ConductanceModel(ODEModel):
                 if isinstance(form, LinearInGate) and name in (form.offset_param, form.slope_param):
                     dx = 1.0 if name == form.offset_param else y[self.state_names.index(form.of)]
                     for channel in self.channels:
-                        partials = self._open_fraction_partials(channel, values)
+                        partials = channel.open_fraction_partials(values)
                         if gname in partials:
                             drive = V - p[channel.E_param]
                             out[0] -= p[channel.g_param] * drive * partials[gname] * dx / C
@@ -312,9 +347,7 @@ class ConductanceModel(ODEModel):
         y = np.asarray(y, dtype=float)
         p = self._resolve(params)
         values = self._gates(y, p, derivatives=False)[0]
-        return {
-            c.name: p[c.g_param] * self._open_fraction(c, values) * (y[0] - p[c.E_param]) for c in self.channels
-        }
+        return {c.name: c.current(y[0], values, p[c.g_param], p[c.E_param]) for c in self.channels}
 
     def conductances(self, y, params=None) -> dict:
         """Each channel's conductance g·Π x^p in mS/cm²."""
@@ -322,7 +355,7 @@ class ConductanceModel(ODEModel):
         p = self._resolve(params)
         values = self._gates(y, p, derivatives=False)[0]
         shape = np.shape(y[0])
-        return {c.name: np.broadcast_to(p[c.g_param] * self._open_fraction(c, values), shape).copy()
+        return {c.name: np.broadcast_to(p[c.g_param] * c.open_fraction(values), shape).copy()
                 for c in self.channels}
 
     def steady_state(self, V) -> dict:

@@ -78,6 +78,26 @@ class ODEModel:
                 f"{name!r} is not a state of {self.name}; states are {', '.join(self.state_names)}"
             ) from None
 
+    def check_state(self, y0) -> np.ndarray:
+        """A user-given initial state as a float array of shape (n_states,); ValueError naming
+        the expected shape, or the first non-finite entry, otherwise. Models refine it (a
+        :class:`~hhdyn.model.ConductanceModel` also refuses gate values outside [0, 1])."""
+        y0 = np.asarray(y0, dtype=float)
+        if y0.shape != (self.n_states,):
+            raise ValueError(f"y0 must have shape ({self.n_states},) for states {self.state_names}, got {y0.shape}")
+        bad = np.flatnonzero(~np.isfinite(y0))
+        if bad.size:
+            raise ValueError(f"y0 must be finite, got {self.state_names[bad[0]]} = {y0[bad[0]]}")
+        return y0
+
+    def _check_shape(self, y) -> np.ndarray:
+        """``y`` as floats, ValueError unless its shape is (n,) or (n, ...) for the n states."""
+        y = np.asarray(y, dtype=float)
+        if y.ndim == 0 or y.shape[0] != self.n_states:
+            raise ValueError(f"the state must have shape ({self.n_states},) or ({self.n_states}, N) for states "
+                             f"{self.state_names}, got shape {y.shape}")
+        return y
+
     def rhs(self, y, params=None):
         raise NotImplementedError
 

@@ -535,6 +535,8 @@ def simulate(
     stim = None if stimulus is None else as_stimulus(stimulus)
     default_start = y0 is None
     y0 = np.asarray(model.resting_state(), dtype=float) if default_start else np.asarray(y0, dtype=float)
+    if callable(getattr(model, "check_state", None)):  # shape, finiteness, gates in [0, 1]
+        y0 = model.check_state(y0)
     if y0.shape != (model.n_states,):
         raise ValueError(f"y0 must have shape ({model.n_states},) for states {model.state_names}, got {y0.shape}")
     if not np.all(np.isfinite(y0)):

@@ -39,6 +39,21 @@ def _fhn():
     return FitzHughNagumo()
 
 
+def _ml(which):
+    def factory():
+        from hhdyn.neurons import MorrisLecar
+
+        return MorrisLecar(which)
+
+    return factory
+
+
+def _wb():
+    from hhdyn.neurons import WangBuzsaki
+
+    return WangBuzsaki()
+
+
 #: name → (factory, description)
 MODELS: dict[str, tuple[Callable, str]] = {
     "hh": (_hh, "Hodgkin-Huxley squid axon, modern convention (V, m, h, n)"),
@@ -46,6 +61,10 @@ MODELS: dict[str, tuple[Callable, str]] = {
     "fast_m": (_fast_m, "HH with m = m_inf(V): 3D (V, h, n)"),
     "h_plus_n": (_h_plus_n, "Rinzel's 2D reduction (V, n): m = m_inf(V), h = 0.8 - n"),
     "fhn": (_fhn, "FitzHugh-Nagumo (v, w), a=0.7, b=0.8, eps=0.08"),
+    "ml_hopf": (_ml("hopf"), "Morris-Lecar (V, w), Rinzel-Ermentrout Hopf set: gCa 4.4, V3 2, V4 30, phi 0.04"),
+    "ml_snic": (_ml("snic"), "Morris-Lecar (V, w), SNIC set (class 1): gCa 4, V3 12, V4 17.4, phi 1/15"),
+    "ml_homoclinic": (_ml("homoclinic"), "Morris-Lecar (V, w), homoclinic set: gCa 4, V3 12, V4 17.4, phi 0.23"),
+    "wang_buzsaki": (_wb, "Wang-Buzsaki interneuron (V, h, n), m = m_inf(V), phi 5 (class 1)"),
 }
 
 

@@ -46,7 +46,7 @@ from pathlib import Path
 
 from .declare import Declaration
 
-__all__ = ["kernels_for", "cache_dir", "ENGINE_VERSION", "BLOCK", "STATUS"]
+__all__ = ["kernels_for", "load_source", "cache_dir", "ENGINE_VERSION", "BLOCK", "STATUS"]
 
 #: Bumped whenever the generated code changes meaning (part of every kernel module's hash).
 ENGINE_VERSION = "1"
@@ -75,15 +75,24 @@ def cache_dir() -> Path:
 
 
 def _mathlib_digest() -> str:
-    path = Path(__file__).with_name("mathlib.py")
-    return hashlib.sha256(path.read_bytes() + __file__.encode()).hexdigest()[:12]
+    """Hash of the helpers the kernels import (mathlib, and rates.py whose series mathlib
+    compiles), so a change there gives new kernel module names."""
+    here = Path(__file__)
+    data = here.with_name("mathlib.py").read_bytes() + here.parent.parent.joinpath("rates.py").read_bytes()
+    return hashlib.sha256(data + __file__.encode()).hexdigest()[:12]
 
 
 def kernels_for(decl: Declaration):
     """The imported kernel module of ``decl``'s structure (generated and cached on first use)."""
-    source = generate(decl)
+    return load_source(generate(decl), "hhdyn_kernel")
+
+
+def load_source(source: str, prefix: str):
+    """Import the generated module ``source`` from the kernel cache folder, writing it there
+    first under ``<prefix>_<hash of ENGINE_VERSION, the helpers and the source>`` (so any change
+    of the generated text gives a new name); each module is imported once per process."""
     digest = hashlib.sha256((ENGINE_VERSION + _mathlib_digest() + source).encode()).hexdigest()[:20]
-    modname = f"hhdyn_kernel_{digest}"
+    modname = f"{prefix}_{digest}"
     with _LOCK:
         if modname in _LOADED:
             return _LOADED[modname]

@@ -25,13 +25,14 @@ for conductance models) is the local ``stim`` and is always added to ``I_ext``.
 from __future__ import annotations
 
 import hashlib
-import math
 from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
 
-__all__ = ["Declaration", "declare", "register", "UnsupportedModelError"]
+from ..rates import Emitter, NotCompilableError, literal
+
+__all__ = ["Declaration", "declare", "register", "UnsupportedModelError", "rate_source", "rate_deriv_source"]
 
 
 class UnsupportedModelError(ValueError):
@@ -64,6 +65,14 @@ class Declaration:
     jacobian : callable or None
         ``jacobian(states: dict[str, str], out: dict[(int, int), str]) -> list[str]``: source
         lines setting the locals ``out[i, j]`` to the exact ∂f_i/∂y_j (all n² entries).
+    membrane : callable or None
+        Conductance models with only dynamic gates (for the compiled cable step):
+        ``membrane(states, current, conductance) -> list[str]`` setting the local ``current`` to
+        the ionic current density Σ g·Π x^p·(V − E) (µA/cm², without I_ext) and ``conductance``
+        to Σ g·Π x^p (mS/cm²).
+    kinetics : callable or None
+        ``kinetics(V, inf, rate) -> list[str]`` setting ``inf[g]`` = x∞(V) and ``rate[g]`` =
+        φ(α + β) (1/ms) of every dynamic gate from the voltage local ``V`` only.
     """
 
     name: str
@@ -75,6 +84,8 @@ class Declaration:
     key: str
     param_names: tuple = field(default=())
     jacobian: Callable | None = None
+    membrane: Callable | None = None
+    kinetics: Callable | None = None
 
     @property
     def digest(self) -> str:
@@ -110,129 +121,32 @@ def declare(model) -> Declaration:
 
 
 # --------------------------------------------------------------------------- rate expressions
-def _lit(value: float) -> str:
-    value = float(value)
-    if not math.isfinite(value):
-        raise UnsupportedModelError(f"non-finite constant {value!r} in a rate")
-    return repr(value)
-
-
-class Emitter:
-    """Collects straight-line source lines with fresh temporary names.
-
-    Rate shapes are written out inline (not as calls): LLVM does not inline the larger helpers
-    into the kernels' loops, and a call blocks vectorization of the loop over lanes.
-    """
-
-    def __init__(self, prefix: str = "t"):
-        self.lines: list[str] = []
-        self._prefix = prefix
-        self._count = 0
-
-    def tmp(self) -> str:
-        self._count += 1
-        return f"{self._prefix}{self._count}_"
-
-    def assign(self, expr: str) -> str:
-        name = self.tmp()
-        self.lines.append(f"{name} = {expr}")
-        return name
-
-
-def _explin_inline(x: str, em: Emitter) -> str:
-    """g(x) = x/(1 − e^(−x)) with its Bernoulli series for |x| < 0.1 (see mathlib.explin)."""
-    x2 = em.assign(f"{x}*{x}")
-    series = em.assign(
-        f"1.0 + 0.5*{x} + {x2}*(1.0/12.0 + {x2}*(-1.0/720.0 + {x2}*(1.0/30240.0 - {x2}/1209600.0)))"
-    )
-    direct = em.assign(f"{x}/(1.0 - fexp(-{x}))")
-    return em.assign(f"{direct} if {x2} >= 0.01 else {series}")
-
-
 def rate_source(rate, V: str, em: Emitter) -> str:
-    """A vectorizable expression for ``rate`` at the voltage local ``V``; helper lines go to ``em``."""
-    from ..gates import _InfTauRate
-    from ..rates import ConstantRate, ExpLinearRate, ExpRate, SigmoidRate
-
-    def arg():
-        return em.assign(f"({V}-({_lit(rate.V_half)}))*{_lit(1.0 / rate.k)}")
-
-    if isinstance(rate, ExpRate):
-        return f"({_lit(rate.A)}*fexp({arg()}))"
-    if isinstance(rate, SigmoidRate):
-        return f"({_lit(rate.A)}/(1.0 + fexp(-{arg()})))"
-    if isinstance(rate, ExpLinearRate):
-        return f"({_lit(rate.A)}*{_explin_inline(arg(), em)})"
-    if isinstance(rate, ConstantRate):
-        return f"({_lit(rate.A)})"
-    if isinstance(rate, _InfTauRate):
-        x_inf = em.assign(rate_source(rate.x_inf, V, em))
-        tau = em.assign(rate_source(rate.tau, V, em))
-        return f"({x_inf}/{tau})" if rate.opening else f"((1.0-{x_inf})/{tau})"
-    raise UnsupportedModelError(
-        f"rate {rate!r} cannot be compiled (only ExpRate, SigmoidRate, ExpLinearRate, "
-        "ConstantRate and Gate.from_inf_tau of these); use hhdyn.simulation.simulate for this model"
-    )
-
-
-def _explin_deriv_inline(x: str, em: Emitter) -> str:
-    """g'(x) for g(x) = x/(1 − e^(−x)), exact and smooth through x = 0 (as in hhdyn.rates).
-
-    |x| ≥ 0.1: g' = (1 − (1 + x)e)/(1 − e)² with e = e^(−x) for x > 0, and e(e − 1 − x)/(1 − e)²
-    with e = e^x for x < 0 (no overflow); |x| < 0.1: the series 1/2 + x/6 − x³/180 + x⁵/5040
-    − x⁷/151200 + x⁹/4790016 (next term < 1e-19).
-    """
-    x2 = em.assign(f"{x}*{x}")
-    series = em.assign(
-        f"0.5 + {x}*(1.0/6.0 + {x2}*(-1.0/180.0 + {x2}*(1.0/5040.0 + {x2}*(-1.0/151200.0 + {x2}/4790016.0))))"
-    )
-    e = em.assign(f"fexp(-abs({x}))")
-    ome = em.assign(f"(1.0 - {e})*(1.0 - {e})")
-    pos = em.assign(f"(1.0 - (1.0 + {x})*{e})/{ome}")
-    neg = em.assign(f"{e}*({e} - 1.0 - {x})/{ome}")
-    direct = em.assign(f"{pos} if {x} > 0.0 else {neg}")
-    return em.assign(f"{direct} if {x2} >= 0.01 else {series}")
+    """A vectorizable expression for ``rate`` at the voltage local ``V`` (the rate family's own
+    :meth:`~hhdyn.rates.Rate.source`); helper lines go to ``em``."""
+    _check_compilable(rate)
+    try:
+        return rate.source(V, em)
+    except NotCompilableError as exc:
+        raise UnsupportedModelError(str(exc)) from None
 
 
 def rate_deriv_source(rate, V: str, em: Emitter) -> tuple[str, str]:
-    """Locals holding r(V) and dr/dV (1/ms, 1/(ms·mV)) of ``rate`` at the voltage local ``V``.
-
-    ExpRate r' = r/k; SigmoidRate r' = A·e/(1 + e)²/k with e = e^(−x) (no cancellation for
-    large x); ExpLinearRate r' = (A/k)·g'(x); ConstantRate 0; x∞/τ gates by the quotient rule.
-    """
-    from ..gates import _InfTauRate
-    from ..rates import ConstantRate, ExpLinearRate, ExpRate, SigmoidRate
-
-    def arg():
-        return em.assign(f"({V}-({_lit(rate.V_half)}))*{_lit(1.0 / rate.k)}")
-
-    if isinstance(rate, ExpRate):
-        value = em.assign(f"{_lit(rate.A)}*fexp({arg()})")
-        return value, em.assign(f"{value}*{_lit(1.0 / rate.k)}")
-    if isinstance(rate, SigmoidRate):
-        e = em.assign(f"fexp(-{arg()})")
-        s = em.assign(f"1.0/(1.0 + {e})")
-        value = em.assign(f"{_lit(rate.A)}*{s}")
-        return value, em.assign(f"{_lit(rate.A / rate.k)}*({e}*{s})*{s}")
-    if isinstance(rate, ExpLinearRate):
-        x = arg()
-        value = em.assign(f"{_lit(rate.A)}*{_explin_inline(x, em)}")
-        return value, em.assign(f"{_lit(rate.A / rate.k)}*{_explin_deriv_inline(x, em)}")
-    if isinstance(rate, ConstantRate):
-        return em.assign(_lit(rate.A)), "0.0"
-    if isinstance(rate, _InfTauRate):
-        xi, dxi = rate_deriv_source(rate.x_inf, V, em)
-        tau, dtau = rate_deriv_source(rate.tau, V, em)
-        num, dnum = (xi, dxi) if rate.opening else (f"(1.0-{xi})", f"(-{dxi})")
-        value = em.assign(f"{num}/{tau}")
-        return value, em.assign(f"({dnum}*{tau} - {num}*{dtau})/({tau}*{tau})")
-    return rate_source(rate, V, em), ""  # raises UnsupportedModelError
+    """Locals holding r(V) and dr/dV (1/ms, 1/(ms·mV)) of ``rate`` at the voltage local ``V``
+    (the family's :meth:`~hhdyn.rates.Rate.source_with_deriv`)."""
+    _check_compilable(rate)
+    try:
+        return rate.source_with_deriv(V, em)
+    except NotCompilableError as exc:
+        raise UnsupportedModelError(str(exc)) from None
 
 
-def _power_source(x: str, power: float) -> str:
-    if float(power).is_integer() and 1 <= power <= 8:
-        return "*".join([x] * int(power))
-    return f"{x}**{_lit(power)}"
+def _check_compilable(rate) -> None:
+    if not (callable(getattr(rate, "source", None)) and callable(getattr(rate, "source_with_deriv", None))):
+        raise UnsupportedModelError(
+            f"rate {rate!r} has no source()/source_with_deriv() methods and cannot be compiled; give its "
+            "class the methods of hhdyn.rates.Rate or use hhdyn.simulation.simulate for this model"
+        )
 
 
 def _identifier(name: str) -> str:
@@ -242,6 +156,10 @@ def _identifier(name: str) -> str:
 
 
 # --------------------------------------------------------------------------- conductance models
+def _gate_local(name: str) -> str:
+    return f"x_{name}"
+
+
 def _conductance_declaration(model) -> Declaration:
     from ..model import Instantaneous, LinearInGate
 
@@ -252,8 +170,9 @@ def _conductance_declaration(model) -> Declaration:
     dynamic = model.dynamic_gates
     coef_names = param_names + ("invC",) + tuple(f"phi_{g}" for g in dynamic)
 
-    # rate expressions (at the local V of each stage) – built per call with the V name
     def gate_lines(V: str, states: dict, want_rates: set) -> list[str]:
+        """Locals al_/be_ (rates of ``want_rates`` and instantaneous gates), x_ (every gate's
+        value) and o_ (every channel's open fraction)."""
         em = Emitter("r")
         lines = em.lines
         for gname in gates:
@@ -273,17 +192,23 @@ def _conductance_declaration(model) -> Declaration:
             else:  # pragma: no cover - the model validates its forms
                 raise UnsupportedModelError(f"unknown gate form {form!r}")
         for channel in model.channels:
-            factors = [_power_source(f"x_{g.name}", p) for g, p in channel.gates]
-            lines.append(f"o_{channel.name} = {'*'.join(factors) if factors else '1.0'}")
+            lines.append(f"o_{channel.name} = {channel.open_fraction_source(_gate_local)}")
+        return lines
+
+    def ionic(V: str) -> str:
+        return " + ".join(f"c_{c.g_param}*o_{c.name}*({V}-c_{c.E_param})" for c in model.channels)
+
+    def kinetic_lines(states: dict, inf: dict, rate: dict) -> list[str]:
+        lines = []
+        for g in dynamic:
+            lines.append(f"{rate[g]} = c_phi_{g}*(al_{g}+be_{g})")
+            lines.append(f"{inf[g]} = al_{g}/(al_{g}+be_{g})")
         return lines
 
     def rhs(states: dict, out: dict) -> list[str]:
         V = states["V"]
         lines = gate_lines(V, states, set(dynamic))
-        currents = " + ".join(
-            f"c_{c.g_param}*o_{c.name}*({V}-c_{c.E_param})" for c in model.channels
-        )
-        lines.append(f"{out['V']} = (c_I_ext + stim - ({currents}))*c_invC")
+        lines.append(f"{out['V']} = (c_I_ext + stim - ({ionic(V)}))*c_invC")
         for g in dynamic:
             x = states[g]
             lines.append(f"{out[g]} = c_phi_{g}*(al_{g}*(1.0-{x}) - be_{g}*{x})")
@@ -297,10 +222,23 @@ def _conductance_declaration(model) -> Declaration:
         lines.append(f"gtot_ = {gsum}")
         lines.append(f"{rate['V']} = gtot_*c_invC")
         lines.append(f"{inf['V']} = (c_I_ext + stim + {esum})/gtot_")
-        for g in dynamic:
-            lines.append(f"{rate[g]} = c_phi_{g}*(al_{g}+be_{g})")
-            lines.append(f"{inf[g]} = al_{g}/(al_{g}+be_{g})")
+        return lines + kinetic_lines(states, inf, rate)
+
+    def membrane(states: dict, current: str, conductance: str) -> list[str]:
+        if model.gate_forms:
+            raise UnsupportedModelError(f"{model.name}: membrane() needs every gate dynamic")
+        V = states["V"]
+        lines = gate_lines(V, states, set())
+        lines.append(f"{current} = {ionic(V)}")
+        lines.append(f"{conductance} = " + " + ".join(f"c_{c.g_param}*o_{c.name}" for c in model.channels))
         return lines
+
+    def kinetics(V: str, inf: dict, rate: dict) -> list[str]:
+        em = Emitter("k")
+        for g in dynamic:
+            em.lines.append(f"al_{g} = {rate_source(gates[g].alpha, V, em)}")
+            em.lines.append(f"be_{g} = {rate_source(gates[g].beta, V, em)}")
+        return em.lines + kinetic_lines({}, inf, rate)
 
     index = {s: i for i, s in enumerate(model.state_names)}
 
@@ -334,23 +272,17 @@ def _conductance_declaration(model) -> Declaration:
             else:  # pragma: no cover - the model validates its forms
                 raise UnsupportedModelError(f"unknown gate form {form!r}")
         for channel in model.channels:
-            factors = [_power_source(f"x_{g.name}", p) for g, p in channel.gates]
             lines.append(f"{out[0, 0]} = {out[0, 0]} - c_{channel.g_param}*"
-                         f"({'*'.join(factors) if factors else '1.0'})*c_invC")
+                         f"({channel.open_fraction_source(_gate_local)})*c_invC")
             drive = em.assign(f"c_{channel.g_param}*({V}-c_{channel.E_param})*c_invC")
-            for j, (gate, power) in enumerate(channel.gates):
-                # ∂(Π x_k^p_k)/∂x_j = p_j·x_j^(p_j − 1)·Π_(k≠j) x_k^p_k (no division: safe at x = 0)
-                terms = [_lit(power)]
-                if power != 1.0:
-                    terms.append(_power_source(f"x_{gate.name}", power - 1.0))
-                terms += [_power_source(f"x_{g.name}", p) for k, (g, p) in enumerate(channel.gates) if k != j]
-                common = em.assign(f"{drive}*{'*'.join(terms)}")
-                form = model.gate_forms.get(gate.name)
+            for gate_name, partial in channel.partial_sources(_gate_local):
+                common = em.assign(f"{drive}*{partial}")
+                form = model.gate_forms.get(gate_name)
                 if form is None:
-                    i = index[gate.name]
+                    i = index[gate_name]
                     lines.append(f"{out[0, i]} = {out[0, i]} - {common}")
                 elif isinstance(form, Instantaneous):
-                    lines.append(f"{out[0, 0]} = {out[0, 0]} - {common}*dxv_{gate.name}")
+                    lines.append(f"{out[0, 0]} = {out[0, 0]} - {common}*dxv_{gate_name}")
                 else:
                     i = index[form.of]
                     lines.append(f"{out[0, i]} = {out[0, i]} - {common}*c_{form.slope_param}")
@@ -381,6 +313,8 @@ def _conductance_declaration(model) -> Declaration:
         key=key,
         param_names=param_names,
         jacobian=jacobian,
+        membrane=None if model.gate_forms else membrane,
+        kinetics=kinetics,
     )
 
 

@@ -40,9 +40,11 @@ _ALLOWED_NODES = (
 
 
 def _numpy_functions():
-    from scipy.special import expit, exprel
+    from scipy.special import expit
 
-    return {"fexp": np.exp, "explin": lambda x: 1.0 / exprel(-np.asarray(x, dtype=float)), "logistic": expit}
+    from ..rates import explin
+
+    return {"fexp": np.exp, "explin": explin, "logistic": expit}
 
 
 def _parse(label: str, text: str, known: set) -> ast.Expression:

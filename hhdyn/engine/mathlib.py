@@ -14,8 +14,9 @@ a high and a low part (Cody–Waite) and 2^k built from its IEEE-754 bits. The r
 The rate families of :mod:`hhdyn.rates` follow:
 
 * :func:`explin` g(x) = x/(1 − e^(−x)) with the removable singularity at 0 handled by its
-  Bernoulli series 1 + x/2 + x²/12 − x⁴/720 + x⁶/30240 − x⁸/1209600 for |x| < 0.1
-  (next term x¹⁰/47900160 < 3e-18), so g is exact and smooth through x = 0;
+  Bernoulli series for |x| < 0.1, compiled from the one source text of
+  :func:`hhdyn.rates.explin_source` (:data:`hhdyn.rates.EXPLIN_SERIES`), so g is exact and
+  smooth through x = 0;
 * :func:`logistic` s(x) = 1/(1 + e^(−x)).
 
 All functions are pure and branch-free (selects, not jumps), so they are inlined into the
@@ -27,6 +28,8 @@ import numpy as np
 from llvmlite import ir
 from numba import njit, types
 from numba.extending import intrinsic
+
+from ..rates import Emitter, explin_source
 
 __all__ = ["fexp", "explin", "logistic", "int_bits_as_float"]
 
@@ -81,13 +84,20 @@ def fexp(x):
     return out if x == x else x
 
 
-@njit(error_model="numpy")
-def explin(x):
-    """g(x) = x/(1 − e^(−x)), g(0) = 1: the exp-linear rate shape, exact through x = 0."""
-    x2 = x * x
-    series = 1.0 + 0.5 * x + x2 * (1.0 / 12.0 + x2 * (-1.0 / 720.0 + x2 * (1.0 / 30240.0 - x2 / 1209600.0)))
-    direct = x / (1.0 - fexp(-x))
-    return series if abs(x) < 0.1 else direct
+def _explin_from_rates():
+    """g(x) = x/(1 − e^(−x)), g(0) = 1, compiled from the one source text of
+    :func:`hhdyn.rates.explin_source` (the same series and switch as every rate kernel)."""
+    em = Emitter("e")
+    result = explin_source("x", em)
+    source = "def explin(x):\n" + "".join(f"    {line}\n" for line in em.lines) + f"    return {result}\n"
+    namespace = {"fexp": fexp}
+    exec(compile(source, "<hhdyn.rates.explin_source>", "exec"), namespace)
+    function = namespace["explin"]
+    function.__doc__ = "g(x) = x/(1 − e^(−x)), g(0) = 1: the exp-linear rate shape, exact through x = 0."
+    return njit(error_model="numpy")(function)
+
+
+explin = _explin_from_rates()
 
 
 @njit(error_model="numpy")

@@ -89,6 +89,20 @@ def _a_type_model():
     )
 
 
+def _morris_lecar_model():
+    """Morris–Lecar (Rinzel & Ermentrout parameters) declared with the tanh/sech families:
+    m = m∞(V) instantaneous, w with w∞ = ½(1 + tanh((V − V₃)/V₄)), τ_w = 1/(φ cosh((V − V₃)/(2V₄)))."""
+    from hhdyn.model import Instantaneous
+    from hhdyn.rates import SechRate, TanhRate
+
+    m = Gate.from_inf_tau("m", TanhRate(1.0, -1.2, 18.0), ConstantRate(1.0), q10=1.0)
+    w = Gate.from_inf_tau("w", TanhRate(1.0, 2.0, 30.0), SechRate(1.0 / 0.04, 2.0, 30.0), q10=1.0)
+    return ConductanceModel(
+        [Channel("Ca", 4.4, 120.0, ((m, 1),)), Channel("K", 8.0, -84.0, ((w, 1),)), Channel("L", 2.0, -60.0)],
+        C=20.0, I_ext=90.0, gate_forms={"m": Instantaneous()}, name="Morris–Lecar",
+    )
+
+
 MODELS = {
     "hh": lambda: hhdyn.HodgkinHuxley(T=12.0),
     "hh1952": lambda: hhdyn.HodgkinHuxley1952(),
@@ -98,6 +112,7 @@ MODELS = {
     "inf_tau": _inf_tau_model,
     "a_type": _a_type_model,
     "fhn_hh": lambda: FitzHughNagumoHH(I_ext=3.0),
+    "morris_lecar": _morris_lecar_model,
 }
 
 
@@ -204,7 +219,7 @@ def test_reduction_constants_do_not_change_the_kernel():
 
 
 # --------------------------------------------------------------------------- generated Jacobian
-JACOBIAN_MODELS = ("hh", "hh1952", "fast_m", "h_plus_n", "fhn", "fhn_hh", "inf_tau", "a_type")
+JACOBIAN_MODELS = ("hh", "hh1952", "fast_m", "h_plus_n", "fhn", "fhn_hh", "inf_tau", "a_type", "morris_lecar")
 
 
 @pytest.fixture(scope="module")

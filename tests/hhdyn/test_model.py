@@ -142,3 +142,65 @@ def test_1952_convention_rest_and_parameters():
     rest = old.resting_state()
     assert rest[0] == pytest.approx(-(HH.resting_state()[0] + 65.0), abs=1e-9)
     np.testing.assert_allclose(rest[1:], HH.resting_state()[1:], rtol=1e-9)
+
+
+# --------------------------------------------------------------------------- input checks (issue 16)
+def test_temperature_below_absolute_zero_is_refused_naming_T():
+    with pytest.raises(ValueError, match=r"'T'.*absolute zero"):
+        HodgkinHuxley(T=-300.0)
+    with pytest.raises(ValueError, match=r"'T'.*absolute zero"):
+        HH.with_params(T=-273.16)
+    HH.with_params(T=-273.15)  # absolute zero itself is a temperature
+
+
+def test_temperature_that_makes_the_rates_non_finite_is_refused_naming_T():
+    with pytest.raises(ValueError, match=r"parameter 'T' = 1000000.0 .*non-finite"):
+        HodgkinHuxley(T=1e6)
+    with pytest.raises(ValueError, match=r"parameter 'T'"):
+        HH.with_params(T=1e6)
+
+
+@pytest.mark.parametrize("shape", [(3,), (5,), (3, 7), (5, 2), ()])
+def test_rhs_and_jacobian_refuse_a_state_of_the_wrong_shape(shape):
+    y = np.zeros(shape)
+    for f in (HH.rhs, HH.jacobian, HH.ionic_current):
+        with pytest.raises(ValueError, match=r"shape \(4,\) or \(4, N\)"):
+            f(y)
+
+
+def test_check_state_refuses_gates_outside_the_unit_interval_and_bad_shapes():
+    rest = HH.resting_state()
+    np.testing.assert_array_equal(HH.check_state(rest), rest)
+    with pytest.raises(ValueError, match=r"gate 'h' must lie in \[0, 1\]"):
+        HH.check_state([-65.0, 0.05, 1.2, 0.3])
+    with pytest.raises(ValueError, match=r"gate 'm'.*-0.1"):
+        HH.check_state([-65.0, -0.1, 0.6, 0.3])
+    with pytest.raises(ValueError, match=r"shape \(4,\)"):
+        HH.check_state([-65.0, 0.05, 0.6])
+    with pytest.raises(ValueError, match="finite"):
+        HH.check_state([np.nan, 0.05, 0.6, 0.3])
+    # a reduced model checks only its dynamic gates (fast-m has states V, h, n)
+    fm = fast_m(HH)
+    fm.check_state([-65.0, 0.6, 0.3])
+    with pytest.raises(ValueError, match=r"gate 'n'"):
+        fm.check_state([-65.0, 0.6, 1.3])
+
+
+@pytest.mark.parametrize("make", [lambda: HH, lambda: fast_m(HH), lambda: h_plus_n(HH)])
+def test_ionic_current_is_the_sum_of_channel_currents_and_its_slope_a_difference_quotient(make):
+    model = make()
+    y = np.vstack([np.linspace(-90, 30, 7)] + [np.linspace(0.1, 0.9, 7)] * (model.n_states - 1))
+    I, G = model.ionic_current(y, slope=True)
+    np.testing.assert_allclose(I, sum(model.channel_currents(y).values()), rtol=1e-14, atol=1e-12)
+    h = 1e-5
+    up, down = y.copy(), y.copy()
+    up[0] += h
+    down[0] -= h
+    fd = (model.ionic_current(up) - model.ionic_current(down)) / (2 * h)
+    np.testing.assert_allclose(G, fd, rtol=1e-7, atol=1e-8)
+    # per-column parameter arrays (as a cable passes them) give the same as one column at a time
+    p = {k: np.full(7, v) for k, v in model.params.items()}
+    p["gK"] = np.linspace(10, 50, 7)
+    I_arr = model.ionic_current(y, p)
+    for j in range(7):
+        assert I_arr[j] == pytest.approx(float(model.ionic_current(y[:, j], {"gK": p["gK"][j]})), rel=1e-14)

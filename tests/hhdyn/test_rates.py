@@ -1,13 +1,15 @@
 """Rate families: exact values at the removable singularity, derivatives, expressions."""
 import warnings
 
+import mpmath
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hhdyn import squid_gates
-from hhdyn.rates import ConstantRate, ExpLinearRate, ExpRate, FunctionRate, SigmoidRate
+from hhdyn.rates import (ConstantRate, Emitter, ExpLinearRate, ExpRate, FunctionRate, InfTauRate, SechRate,
+                         SigmoidRate, TanhRate, explin, explin_deriv)
 
 GATES = squid_gates()
 
@@ -75,3 +77,105 @@ def test_function_rate_and_bad_scale():
     assert rate.expression("v") == "0.01*v**2"
     with pytest.raises(ValueError, match="k"):
         ExpRate(1.0, 0.0, 0.0)
+
+
+# --------------------------------------------------------------------------- one source per family
+
+
+def _old_explin_value(A, Vh, k, V):
+    """The textbook value A·x/(1 − e^(−x)) in 50-digit arithmetic (A at x = 0)."""
+    x = (mpmath.mpf(V) - Vh) / k
+    return float(A if x == 0 else A * x / (1 - mpmath.exp(-x)))
+
+
+def _old_explin_deriv(A, Vh, k, V):
+    """d/dV of A·x/(1 − e^(−x)) in 50-digit arithmetic (A/(2k) at x = 0)."""
+    x = (mpmath.mpf(V) - Vh) / k
+    if x == 0:
+        return A / (2 * k)
+    return float(A / k * (1 - (1 + x) * mpmath.exp(-x)) / (1 - mpmath.exp(-x)) ** 2)
+
+
+EXPLIN_RATES = [ExpLinearRate(1.0, -40.0, 10.0), ExpLinearRate(0.1, -55.0, 10.0), ExpLinearRate(1.0, -25.0, -10.0)]
+# a grid through every singular point, both sides of the series switch |x| = 0.1, and far tails
+V_GRID = np.unique(np.concatenate([
+    np.linspace(-150.0, 100.0, 251),
+    *[r.V_half + r.k * np.array([-0.1 - 1e-9, -0.1, -1e-3, -1e-9, 0.0, 1e-9, 1e-3, 0.1, 0.1 + 1e-9])
+      for r in EXPLIN_RATES],
+]))
+
+
+def test_exp_linear_values_and_derivatives_equal_the_textbook_forms_to_1e_12():
+    with mpmath.workdps(50):
+        for rate in EXPLIN_RATES:
+            old = np.array([_old_explin_value(rate.A, rate.V_half, rate.k, v) for v in V_GRID])
+            dold = np.array([_old_explin_deriv(rate.A, rate.V_half, rate.k, v) for v in V_GRID])
+            np.testing.assert_allclose(rate(V_GRID), old, rtol=1e-12, atol=0)
+            np.testing.assert_allclose(rate.deriv(V_GRID), dold, rtol=1e-12, atol=1e-300)
+
+
+def test_explin_matches_scipy_exprel():
+    from scipy.special import exprel
+
+    x = np.concatenate([np.linspace(-30, 30, 601), [-0.1, -1e-8, 0.0, 1e-8, 0.1]])
+    np.testing.assert_allclose(explin(x), 1.0 / exprel(-x), rtol=1e-14)
+    assert explin_deriv(0.0) == 0.5
+
+
+def _run_source(rate, V, with_deriv):
+    """Evaluate the source a rate emits for the kernels with NumPy scalars (fexp = np.exp;
+    division by zero gives inf/nan as in the kernels' numpy error model)."""
+    em = Emitter("z")
+    if with_deriv:
+        value, deriv = rate.source_with_deriv("V", em)
+        result = f"({value}, {deriv})"
+    else:
+        result = rate.source("V", em)
+    code = "\n".join(em.lines + [f"result_ = {result}"])
+    namespace = {"fexp": np.exp, "abs": abs, "V": np.float64(V)}
+    with np.errstate(all="ignore"):
+        exec(code, namespace)
+    return namespace["result_"]
+
+
+FAMILIES = {
+    "exp": ExpRate(0.125, -65.0, -80.0),
+    "sig": SigmoidRate(1.0, -35.0, 10.0),
+    "explin": ExpLinearRate(0.1, -55.0, 10.0),
+    "explin_neg": ExpLinearRate(1.0, -25.0, -10.0),
+    "const": ConstantRate(0.3),
+    "tanh": TanhRate(1.0, -1.2, 18.0),
+    "sech": SechRate(1.0 / 0.067, 2.0, 30.0),
+    "inf_tau_open": InfTauRate(SigmoidRate(1.0, -50.0, 10.0), ExpRate(5.0, -60.0, 40.0), True),
+    "inf_tau_close": InfTauRate(TanhRate(1.0, -50.0, 10.0), SechRate(5.0, -60.0, 20.0), False),
+}
+
+
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+def test_emitted_source_equals_the_numpy_value_and_derivative(family):
+    rate = FAMILIES[family]
+    for v in V_GRID:
+        value = _run_source(rate, float(v), False)
+        value2, deriv = _run_source(rate, float(v), True)
+        assert value == pytest.approx(float(rate(v)), rel=1e-12, abs=1e-300)
+        assert value2 == pytest.approx(float(rate(v)), rel=1e-12, abs=1e-300)
+        assert float(deriv) == pytest.approx(float(rate.deriv(v)), rel=1e-10, abs=1e-14)
+
+
+def test_tanh_and_sech_families_equal_the_morris_lecar_closed_forms():
+    """m∞ = ½(1 + tanh((V − V₁)/V₂)) and τ = 1/(φ cosh((V − V₃)/(2V₄))) with their derivatives,
+    against the closed forms in 50-digit arithmetic (Morris–Lecar parameters of Rinzel & Ermentrout)."""
+    V1, V2, V3, V4, phi = -1.2, 18.0, 2.0, 30.0, 0.067
+    m_inf, tau = TanhRate(1.0, V1, V2), SechRate(1.0 / phi, V3, V4)
+    V = np.linspace(-80.0, 60.0, 281)
+    with mpmath.workdps(50):
+        ref = np.array([[float(f(mpmath.mpf(v))) for v in V] for f in (
+            lambda v: (1 + mpmath.tanh((v - V1) / V2)) / 2,
+            lambda v: 1 / (phi * mpmath.cosh((v - V3) / (2 * V4))),
+            lambda v: mpmath.sech((v - V1) / V2) ** 2 / (2 * V2),
+            lambda v: -mpmath.sinh((v - V3) / (2 * V4)) / (2 * V4 * phi * mpmath.cosh((v - V3) / (2 * V4)) ** 2),
+        )])
+    np.testing.assert_allclose(m_inf(V), ref[0], rtol=1e-14)
+    np.testing.assert_allclose(tau(V), ref[1], rtol=1e-14)
+    np.testing.assert_allclose(m_inf.deriv(V), ref[2], rtol=1e-13)
+    np.testing.assert_allclose(tau.deriv(V), ref[3], rtol=1e-12, atol=1e-15)

@@ -1,0 +1,241 @@
+"""Morris–Lecar (three Rinzel–Ermentrout sets) and Wang–Buzsáki against independent computations.
+
+The reference equations are written out here by hand from the papers (not from hhdyn's
+declaration): equilibria, folds and Hopf points on the steady-state curve by brentq, l1 signs by
+the planar Hopf formula of Guckenheimer & Holmes (3.4.11) with finite differences, cycle periods
+by a DOP853 integration at rtol 1e-11.
+"""
+import numpy as np
+import pytest
+from scipy.integrate import solve_ivp
+from scipy.optimize import brentq
+
+import hhdyn
+from analysis import continue_cycles, continue_equilibria, excitability_class, fi_curve, fixed_points
+from hhdyn.app.catalog import make_model
+from hhdyn.protocol import finite_difference_jacobian
+
+COMMON = dict(C=20.0, gL=2.0, gK=8.0, EL=-60.0, ECa=120.0, EK=-84.0, V1=-1.2, V2=18.0)
+SETS = {
+    "hopf": dict(gCa=4.4, V3=2.0, V4=30.0, phi=0.04),
+    "snic": dict(gCa=4.0, V3=12.0, V4=17.4, phi=1.0 / 15.0),
+    "homoclinic": dict(gCa=4.0, V3=12.0, V4=17.4, phi=0.23),
+}
+
+
+class HandML:
+    """Morris–Lecar written out with numpy (Rinzel & Ermentrout 1998)."""
+
+    def __init__(self, which):
+        self.p = {**COMMON, **SETS[which]}
+
+    def minf(self, V):
+        p = self.p
+        return 0.5 * (1 + np.tanh((V - p["V1"]) / p["V2"]))
+
+    def dminf(self, V):
+        p = self.p
+        return 0.5 / p["V2"] / np.cosh((V - p["V1"]) / p["V2"]) ** 2
+
+    def winf(self, V):
+        p = self.p
+        return 0.5 * (1 + np.tanh((V - p["V3"]) / p["V4"]))
+
+    def dwinf(self, V):
+        p = self.p
+        return 0.5 / p["V4"] / np.cosh((V - p["V3"]) / p["V4"]) ** 2
+
+    def lam(self, V):
+        p = self.p
+        return p["phi"] * np.cosh((V - p["V3"]) / (2 * p["V4"]))
+
+    def rhs(self, y, I):
+        p = self.p
+        V, w = y
+        dV = (I - p["gCa"] * self.minf(V) * (V - p["ECa"]) - p["gK"] * w * (V - p["EK"]) - p["gL"] * (V - p["EL"])) / p["C"]
+        return np.array([dV, self.lam(V) * (self.winf(V) - w)])
+
+    def Iss(self, V):
+        p = self.p
+        return p["gCa"] * self.minf(V) * (V - p["ECa"]) + p["gK"] * self.winf(V) * (V - p["EK"]) + p["gL"] * (V - p["EL"])
+
+    def dIss(self, V):
+        p = self.p
+        return (p["gCa"] * (self.dminf(V) * (V - p["ECa"]) + self.minf(V))
+                + p["gK"] * (self.dwinf(V) * (V - p["EK"]) + self.winf(V)) + p["gL"])
+
+    def jac(self, V):
+        """Jacobian on the steady-state curve (w = w∞(V))."""
+        p = self.p
+        a11 = -(p["gCa"] * (self.dminf(V) * (V - p["ECa"]) + self.minf(V)) + p["gK"] * self.winf(V) + p["gL"]) / p["C"]
+        a12 = -p["gK"] * (V - p["EK"]) / p["C"]
+        return np.array([[a11, a12], [self.lam(V) * self.dwinf(V), -self.lam(V)]])
+
+
+def roots(fun, lo=-80.0, hi=60.0, n=2801):
+    grid = np.linspace(lo, hi, n)
+    vals = np.array([fun(v) for v in grid])
+    return [brentq(fun, grid[i], grid[i + 1], xtol=1e-14, rtol=1e-15)
+            for i in np.flatnonzero(np.sign(vals[:-1]) * np.sign(vals[1:]) < 0)]
+
+
+def hand_l1_sign(ml, V):
+    """sign of a (G&H 3.4.11) in the coordinates where J = [[0, −ω], [ω, 0]]."""
+    x0 = np.array([V, ml.winf(V)])
+    I = ml.Iss(V)
+    J = ml.jac(V)
+    lam, vecs = np.linalg.eig(J)
+    k = int(np.argmax(lam.imag))
+    omega, q = lam[k].imag, vecs[:, k] / vecs[0, k]
+    P = np.column_stack([q.real, -q.imag])
+    Pinv = np.linalg.inv(P)
+
+    def F(a, b):
+        return Pinv @ ml.rhs(x0 + P @ np.array([a, b]), I)
+
+    h = 1e-2
+    F00 = F(0, 0)
+    Fx = lambda a, b: F(a, b)  # noqa: E731
+    fxx = (Fx(h, 0) - 2 * F00 + Fx(-h, 0)) / h**2
+    fyy = (Fx(0, h) - 2 * F00 + Fx(0, -h)) / h**2
+    fxy = (Fx(h, h) - Fx(h, -h) - Fx(-h, h) + Fx(-h, -h)) / (4 * h**2)
+    fxxx = (Fx(2 * h, 0) - 2 * Fx(h, 0) + 2 * Fx(-h, 0) - Fx(-2 * h, 0)) / (2 * h**3)
+    fyyy = (Fx(0, 2 * h) - 2 * Fx(0, h) + 2 * Fx(0, -h) - Fx(0, -2 * h)) / (2 * h**3)
+    fxyy = (Fx(h, h) - 2 * Fx(h, 0) + Fx(h, -h) - Fx(-h, h) + 2 * Fx(-h, 0) - Fx(-h, -h)) / (2 * h**3)
+    fxxy = (Fx(h, h) - 2 * Fx(0, h) + Fx(-h, h) - Fx(h, -h) + 2 * Fx(0, -h) - Fx(-h, -h)) / (2 * h**3)
+    f, g = 0, 1
+    a = (fxxx[f] + fxyy[f] + fxxy[g] + fyyy[g]) / 16 + (
+        fxy[f] * (fxx[f] + fyy[f]) - fxy[g] * (fxx[g] + fyy[g]) - fxx[f] * fxx[g] + fyy[f] * fyy[g]) / (16 * omega)
+    return np.sign(a)
+
+
+@pytest.fixture(scope="module", params=list(SETS))
+def ml_case(request):
+    which = request.param
+    model = hhdyn.MorrisLecar(which)
+    branch = continue_equilibria(model, "I_ext", (-100.0, 400.0))
+    return which, model, HandML(which), branch
+
+
+def test_catalog_names_build_the_models():
+    for name, cls in [("ml_hopf", "hopf"), ("ml_snic", "snic"), ("ml_homoclinic", "homoclinic")]:
+        m = make_model(name, I_ext=3.0)
+        assert m.state_names == ("V", "w") and m.params["I_ext"] == 3.0
+        assert m.params["gCa"] == SETS[cls]["gCa"]
+    wb = make_model("wang_buzsaki")
+    assert wb.state_names == ("V", "h", "n")
+    with pytest.raises(ValueError, match="unknown model 'ml_nope'.*choose one of"):
+        make_model("ml_nope")
+    with pytest.raises(ValueError, match="unknown Morris-Lecar set"):
+        hhdyn.MorrisLecar("nope")
+
+
+def test_ml_rhs_and_jacobian_match_hand_equations(ml_case):
+    which, model, ml, _ = ml_case
+    rng = np.random.default_rng(1)
+    for _ in range(5):
+        y = np.array([rng.uniform(-70, 40), rng.uniform(0, 1)])
+        I = rng.uniform(0, 100)
+        np.testing.assert_allclose(model.rhs(y, {"I_ext": I}), ml.rhs(y, I), rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(model.jacobian(y), finite_difference_jacobian(model, y), rtol=1e-6, atol=1e-8)
+
+
+def test_ml_equilibria_and_stability(ml_case):
+    which, model, ml, _ = ml_case
+    for I in (0.0, 45.0, 100.0):
+        ref = roots(lambda v: ml.Iss(v) - I)
+        fps = fixed_points(model.with_params(I_ext=I))
+        got = sorted(fp.state[0] for fp in fps)
+        np.testing.assert_allclose(got, ref, rtol=1e-7)
+        for fp in fps:
+            lam = np.linalg.eigvals(ml.jac(fp.state[0]))
+            assert fp.n_unstable == int(np.sum(lam.real > 0))
+
+
+def test_ml_folds_and_hopf_points(ml_case):
+    which, model, ml, branch = ml_case
+    folds = [v for v in roots(ml.dIss, -100, 100, 4001) if -100 <= ml.Iss(v) <= 400]
+    hopfs = [v for v in roots(lambda v: np.trace(ml.jac(v)), -100, 100, 4001)
+             if np.linalg.det(ml.jac(v)) > 0 and -100 <= ml.Iss(v) <= 400]
+    LP = [sp for sp in branch.special_points if sp.kind == "LP"]
+    H = [sp for sp in branch.special_points if sp.kind == "H"]
+    assert len(LP) == len(folds) and len(H) == len(hopfs)
+    for kind, refs, found in (("LP", folds, LP), ("H", hopfs, H)):
+        for v in refs:
+            sp = min(found, key=lambda s: abs(s.state[0] - v))
+            assert sp.state[0] == pytest.approx(v, rel=1e-7), kind
+            assert sp.param == pytest.approx(ml.Iss(v), rel=1e-7), kind
+            if kind == "H":
+                assert np.sign(sp.info["l1"]) == hand_l1_sign(ml, v)
+
+
+# stable orbits at three currents, and a window that contains the branch's fold of cycles
+CYCLE_CURRENTS = {"hopf": ((95.0, 110.0, 140.0), (80.0, 150.0)), "snic": ((45.0, 60.0, 80.0), (41.0, 125.0)),
+                  "homoclinic": ((36.0, 38.0, 40.0), (30.0, 45.0))}
+
+
+# A rejected Newton trial of the cycle corrector visits V ~ 1e4 mV, where τ_w = 1/(φ cosh) underflows
+# to 0 (the continuation then shortens its step); that is the corrector's business, not the model's.
+@pytest.mark.filterwarnings("ignore:divide by zero encountered in divide:RuntimeWarning")
+def test_ml_cycle_periods_match_dop853(ml_case):
+    which, model, ml, branch = ml_case
+    H = min((sp for sp in branch.special_points if sp.kind == "H"), key=lambda s: s.param)
+    currents, window = CYCLE_CURRENTS[which]
+    cb = continue_cycles(H, model, window=window, values=currents, ntst=60)
+    for I in currents:
+        idx = [sp.index for sp in cb.special_points if sp.kind == "UZ" and abs(sp.param - I) < 1e-6]
+        idx = [i for i in idx if cb.stable[i]]
+        assert idx, f"no stable orbit at I = {I} on the {which} branch"
+        i = idx[0]
+        t, y = cb.orbit(i)
+        thr = 0.5 * (y[0].max() + y[0].min())
+        event = lambda t, z: z[0] - thr  # noqa: E731
+        event.direction = 1
+        sol = solve_ivp(lambda t, z: ml.rhs(z, I), (0, 6 * cb.period[i]), y[:, 0], method="DOP853",
+                        rtol=1e-11, atol=1e-11, events=event)
+        T_ref = np.diff(sol.t_events[0])[-1]
+        assert cb.period[i] == pytest.approx(T_ref, rel=1e-6)
+
+
+# ---------------------------------------------------------------------- Wang–Buzsáki
+def wb_hand_rhs(y, I):
+    """Wang & Buzsáki (1996), eqs. as published (φ = 5, m = m∞)."""
+    V, h, n = y
+    am = 0.1 * (V + 35) / (1 - np.exp(-(V + 35) / 10))
+    bm = 4 * np.exp(-(V + 60) / 18)
+    ah = 0.07 * np.exp(-(V + 58) / 20)
+    bh = 1 / (1 + np.exp(-(V + 28) / 10))
+    an = 0.01 * (V + 34) / (1 - np.exp(-(V + 34) / 10))
+    bn = 0.125 * np.exp(-(V + 44) / 80)
+    m = am / (am + bm)
+    dV = I - 35 * m**3 * h * (V - 55) - 9 * n**4 * (V + 90) - 0.1 * (V + 65)
+    return np.array([dV, 5 * (ah * (1 - h) - bh * h), 5 * (an * (1 - n) - bn * n)])
+
+
+def test_wang_buzsaki_matches_published_equations():
+    model = hhdyn.WangBuzsaki()
+    rng = np.random.default_rng(2)
+    for _ in range(10):
+        y = np.array([rng.uniform(-80, 30), rng.uniform(0, 1), rng.uniform(0, 1)])
+        I = rng.uniform(-1, 3)
+        np.testing.assert_allclose(model.rhs(y, {"I_ext": I}), wb_hand_rhs(y, I), rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(model.jacobian(y), finite_difference_jacobian(model, y), rtol=1e-6, atol=1e-8)
+
+
+def test_wang_buzsaki_onset_is_class_1():
+    model = hhdyn.WangBuzsaki()
+    fi = fi_curve(model, currents=[0.15, 0.162, 0.17, 0.2], sweep="up", settle_ms=200.0, measure_ms=1500.0,
+                  ramp_rate=0.001)
+    assert fi.rate_up[0] == 0.0
+    assert 0.0 < fi.lowest_rate < 5.0
+    result = excitability_class(fi)
+    assert result.excitability_class == 1
+    assert result.onset_bracket == (0.15, 0.162)
+
+
+def test_gallery_registers_class1_figures():
+    from hhdyn.app.gallery import registry
+
+    names = registry()
+    for name in ("ml_phase_planes", "fi_class1_vs_class2", "prc_hh_vs_wb"):
+        assert name in names
