@@ -30,13 +30,13 @@ lobe — here: a negative area of at least 5 % of the positive area (see ``prc_t
 """
 from __future__ import annotations
 
-import csv
-import json
 import math
 from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.integrate import solve_ivp
+
+from hhdyn.results import Result, new_axes
 
 __all__ = ["PhaseResponse", "PeriodicOrbit", "phase_response", "limit_cycle", "TYPE_II_FRACTION"]
 
@@ -220,7 +220,7 @@ def limit_cycle(model, params=None, *, cycle=None, y0=None, settle_ms: float = 3
 
 
 @dataclass(frozen=True)
-class PhaseResponse:
+class PhaseResponse(Result):
     """A phase response curve sampled at phases θ_k = k/n (θ = t/T, 0 at the upward crossing of
     V through ``threshold``).
 
@@ -291,48 +291,24 @@ class PhaseResponse:
             out["Z"] = {name: row.tolist() for name, row in zip(self.state_names, self.Z)}
         return out
 
-    def to_json(self, path=None) -> str:
-        """The :meth:`to_dict` content as JSON text (written to ``path`` when given)."""
-        def clean(v):
-            if isinstance(v, float) and not math.isfinite(v):
-                return None
-            if isinstance(v, dict):
-                return {k: clean(x) for k, x in v.items()}
-            if isinstance(v, list):
-                return [clean(x) for x in v]
-            return v
-
-        text = json.dumps(clean(self.to_dict()), indent=1)
-        if path is not None:
-            with open(path, "w") as handle:
-                handle.write(text)
-        return text
-
-    def to_csv(self, path) -> None:
+    def columns(self) -> dict:
         """One row per phase: θ, t (ms), Z_V (ms/mV), phase advance (rad/mV), per charge, and
         the adjoint's other components."""
-        header = ["phase", "t_ms", "Z_V_ms_per_mV", "phase_advance_rad_per_mV", "per_charge_ms_per_nC_per_cm2"]
-        cols = [self.phase, self.phase * self.period, self.Z_V, self.phase_advance, self.per_charge]
+        cols = {"phase": self.phase, "t_ms": self.phase * self.period, "Z_V_ms_per_mV": self.Z_V,
+                "phase_advance_rad_per_mV": self.phase_advance, "per_charge_ms_per_nC_per_cm2": self.per_charge}
         if self.Z is not None:
             for name, row in zip(self.state_names[1:], self.Z[1:]):
-                header.append(f"Z_{name}_ms")
-                cols.append(row)
-        with open(path, "w", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(header)
-            writer.writerows(np.column_stack(cols).tolist())
+                cols[f"Z_{name}_ms"] = row
+        return cols
 
     def plot(self, ax=None, *, form: str = "time", **line_kwargs):
         """Draw the PRC against phase; ``form`` "time" (ms/mV), "phase" (rad/mV) or "charge".
         Returns the Axes."""
-        import matplotlib.pyplot as plt
-
         forms = {"time": (self.Z_V, "Z_V (ms/mV)"), "phase": (self.phase_advance, "phase advance (rad/mV)"),
                  "charge": (self.per_charge, "advance per charge (ms per nC/cm²)")}
         if form not in forms:
             raise ValueError(f"form must be one of {', '.join(forms)}, got {form!r}")
-        if ax is None:
-            _, ax = plt.subplots(figsize=(6, 4), layout="constrained")
+        ax = new_axes(ax, figsize=(6, 4))
         y, label = forms[form]
         line_kwargs.setdefault("label", f"{self.model_name} ({self.method}, type {self.prc_type}, "
                                         f"{self.frequency_hz:.3g} Hz)")
