@@ -38,6 +38,8 @@ from functools import lru_cache
 import numpy as np
 
 from .protocol import ODEModel
+from .rates import explin as explin_value
+from .rates import explin_deriv, explin_deriv_source, explin_source
 
 __all__ = ["EquationModel", "equations", "EquationError", "BUILTIN_FUNCTIONS"]
 
@@ -296,24 +298,10 @@ class KernelPrinter:
             return f"({p(b)}**{p(x)})"
         if isinstance(e, sympy.exp):
             return f"fexp({p(e.args[0])})"
-        if isinstance(e, explin):
-            x = self.assign(p(e.args[0]))
-            x2 = self.assign(f"{x}*{x}")
-            series = self.assign(
-                f"1.0 + 0.5*{x} + {x2}*(1.0/12.0 + {x2}*(-1.0/720.0 + {x2}*(1.0/30240.0 - {x2}/1209600.0)))")
-            direct = self.assign(f"{x}/(1.0 - fexp(-{x}))")
-            return self.assign(f"{direct} if {x2} >= 0.01 else {series}")
+        if isinstance(e, explin):  # the one exp-linear series of hhdyn.rates
+            return explin_source(self.assign(p(e.args[0])), self)
         if isinstance(e, dexplin):
-            x = self.assign(p(e.args[0]))
-            x2 = self.assign(f"{x}*{x}")
-            series = self.assign(f"0.5 + {x}*(1.0/6.0 + {x2}*(-1.0/180.0 + {x2}*(1.0/5040.0 + "
-                                 f"{x2}*(-1.0/151200.0 + {x2}/4790016.0))))")
-            ex = self.assign(f"fexp(-abs({x}))")
-            ome = self.assign(f"(1.0 - {ex})*(1.0 - {ex})")
-            pos = self.assign(f"(1.0 - (1.0 + {x})*{ex})/{ome}")
-            neg = self.assign(f"{ex}*({ex} - 1.0 - {x})/{ome}")
-            direct = self.assign(f"{pos} if {x} > 0.0 else {neg}")
-            return self.assign(f"{direct} if {x2} >= 0.01 else {series}")
+            return explin_deriv_source(self.assign(p(e.args[0])), self)
         if isinstance(e, sympy.Abs):
             return f"abs({p(e.args[0])})"
         if isinstance(e, sympy.sign):
@@ -361,33 +349,13 @@ def kernel_lines(exprs, names: Mapping[str, str], outs, prefix: str) -> list[str
 
 
 # --------------------------------------------------------------------------- NumPy functions
-def _numpy_explin(x):
-    from scipy.special import exprel
-
-    return 1.0 / exprel(-np.asarray(x, dtype=float))
-
-
-def _numpy_dexplin(x):
-    """d/dx x/(1 − e^(−x)): closed forms without overflow for |x| ≥ 0.1, the series below."""
-    x = np.asarray(x, dtype=float)
-    small = np.abs(x) < 0.1
-    xs = np.where(small, x, 0.0)
-    x2 = xs * xs
-    series = 0.5 + xs * (1 / 6 + x2 * (-1 / 180 + x2 * (1 / 5040 + x2 * (-1 / 151200 + x2 / 4790016))))
-    xl = np.where(small, 1.0, x)
-    e = np.exp(-np.abs(xl))
-    ome = -np.expm1(-np.abs(xl))
-    out = np.where(xl > 0, (1.0 - (1.0 + xl) * e) / ome**2, e * (e - 1.0 - xl) / ome**2)
-    return np.where(small, series, out)
-
-
 def _numpy_heaviside(x, h0=0.5):
     return np.heaviside(x, 0.5)
 
 
 def _lambdify(args, exprs):
     sympy, _, _ = _sympy()
-    modules = [{"explin": _numpy_explin, "dexplin": _numpy_dexplin, "Heaviside": _numpy_heaviside,
+    modules = [{"explin": explin_value, "dexplin": explin_deriv, "Heaviside": _numpy_heaviside,
                 "DiracDelta": lambda *a: 0.0}, "numpy"]
     return sympy.lambdify(args, list(exprs), modules=modules, cse=True)
 

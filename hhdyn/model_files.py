@@ -7,9 +7,9 @@ File layout (``"format": "hhdyn-model"``, ``"version": 1``) by ``"kind"``:
 
 * ``"conductance"`` — a :class:`~hhdyn.model.ConductanceModel`: ``C``, ``I_ext``, ``T``, the
   channels (name, g_max, E_rev as a number or the name of a shared parameter, gates with
-  powers), each gate's two rates as ``{"family": "ExpRate" | "SigmoidRate" | "ExpLinearRate" |
-  "ConstantRate", "A", "V_half", "k"}`` (or ``"x_inf"``/``"tau"`` for gates declared by their
-  steady state and time constant), its q10 and T_ref, the gate forms of reductions
+  powers), each gate's two rates as ``{"family": <a rate class of hhdyn.rates>, <its fields>}``
+  (e.g. ``{"family": "ExpRate", "A", "V_half", "k"}``; every family but ``FunctionRate``; or
+  ``"x_inf"``/``"tau"`` for gates declared by their steady state and time constant), its q10 and T_ref, the gate forms of reductions
   (``{"form": "instantaneous"}`` or ``{"form": "linear", "of", "offset_param", "slope_param"}``),
   the extra parameters and all current parameter values;
 * ``"equations"`` — an :class:`~hhdyn.equations.EquationModel`: its text declaration;
@@ -22,10 +22,12 @@ is written to a temporary name and moved into place, so a failure leaves nothing
 """
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import json
 import math
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 __all__ = ["save_model", "load_model", "model_to_dict", "model_from_dict", "ModelFileError"]
@@ -41,28 +43,37 @@ class ModelFileError(ValueError):
 
 
 # --------------------------------------------------------------------------- rates and gates
-def _rate_to_dict(rate, where):
-    from .rates import ConstantRate, ExpLinearRate, ExpRate, SigmoidRate
+def _rate_family(name, where):
+    """The rate class ``name`` of :mod:`hhdyn.rates` (any family but callables), or ValueError."""
+    from . import rates
 
-    for cls in (ExpRate, SigmoidRate, ExpLinearRate):
-        if type(rate) is cls:
-            return {"family": cls.__name__, "A": rate.A, "V_half": rate.V_half, "k": rate.k}
-    if type(rate) is ConstantRate:
-        return {"family": "ConstantRate", "A": rate.A}
-    raise ValueError(f"{where}: rate {rate!r} cannot be saved (only ExpRate, SigmoidRate, ExpLinearRate, "
-                     "ConstantRate and Gate.from_inf_tau of these); write the model with hhdyn.equations")
+    cls = getattr(rates, str(name), None) if str(name) in rates.__all__ else None
+    if cls is None or not dataclasses.is_dataclass(cls) or cls is rates.FunctionRate:
+        raise ValueError(f"{where}: rate family {name!r} cannot be saved or loaded (a FunctionRate holds a "
+                         "Python callable); write the model with hhdyn.equations")
+    return cls
+
+
+def _rate_to_dict(rate, where):
+    """``{"family": class name, field: value, ...}``, nested for rates made of rates (x∞/τ)."""
+    _rate_family(type(rate).__name__, where)
+    out = {"family": type(rate).__name__}
+    for f in dataclasses.fields(rate):
+        value = getattr(rate, f.name)
+        out[f.name] = _rate_to_dict(value, where) if dataclasses.is_dataclass(value) else value
+    return out
 
 
 def _rate_from_dict(d, where):
-    from . import rates
-
-    family = d.get("family")
-    if family not in ("ExpRate", "SigmoidRate", "ExpLinearRate", "ConstantRate"):
-        raise ValueError(f"{where}: unknown rate family {family!r}")
-    cls = getattr(rates, family)
-    if family == "ConstantRate":
-        return cls(float(d["A"]))
-    return cls(float(d["A"]), float(d["V_half"]), float(d["k"]))
+    if not isinstance(d, Mapping):
+        raise ValueError(f"{where}: a rate must be an object with a 'family', got {d!r}")
+    cls = _rate_family(d.get("family"), where)
+    fields = {f.name for f in dataclasses.fields(cls)}
+    given = set(d) - {"family"}
+    if given != fields:
+        raise ValueError(f"{where}: rate {d.get('family')} needs the fields {', '.join(sorted(fields))}, "
+                         f"got {', '.join(sorted(given)) or 'none'}")
+    return cls(**{k: _rate_from_dict(v, where) if isinstance(v, Mapping) else v for k, v in d.items() if k != "family"})
 
 
 def _gate_to_dict(gate):

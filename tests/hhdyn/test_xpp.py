@@ -97,8 +97,9 @@ def test_equilibria_match(pair):
 def test_hopf_points_match(pair):
     name, model, ref, (lo, hi) = pair
     y0 = None if name != "morris_lecar" else fixed_points(ref.with_params(I_ext=lo), box={"v": (-80, 40), "w": (-0.1, 0.6)}).states[-1]
-    a = continue_equilibria(model, "I_ext", (lo, hi), y0=y0)
-    b = continue_equilibria(ref, "I_ext", (lo, hi), y0=y0)
+    window, direction = (min(lo, hi), max(lo, hi)), (1 if hi > lo else -1)  # from lo towards hi
+    a = continue_equilibria(model, "I_ext", window, y0=y0, direction=direction)
+    b = continue_equilibria(ref, "I_ext", window, y0=y0, direction=direction)
     ha, hb = a.points("H"), b.points("H")
     assert len(ha) == len(hb) >= 1
     assert [p.kind for p in a.special_points] == [p.kind for p in b.special_points]
