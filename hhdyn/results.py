@@ -14,6 +14,12 @@ Every computation returns a small (usually frozen) dataclass. Each one derives f
     Writes :meth:`Result.columns` atomically (:func:`hhdyn.io.atomic_path`). Floats are
     written with ``repr`` so the numbers read back exactly (``nan``, ``inf`` included);
     :func:`read_csv` reads such a file back.
+``to_dataframe()``
+    :meth:`Result.columns` as a pandas DataFrame (the optional ``tables`` extra).
+``grid()`` / ``to_xarray()``
+    Results on a grid (sweeps, batches, cables) also describe themselves as named arrays with
+    dimensions and units (:class:`Grid`); ``to_xarray`` makes that an ``xarray.Dataset`` whose
+    variables carry ``units`` and ``long_name`` attributes (the ``tables`` extra).
 ``to_dict()`` / ``to_json(path=None)``
     Plain JSON data built from the dataclass fields (minus those named in ``_unexported``,
     e.g. the model object) and the ``status``/``message`` of results that have them, by
@@ -38,7 +44,8 @@ Adding a result:
 4. ``_unexported = ("model", ...)`` for fields that are not data, ``_exported_properties`` for
    derived numbers worth keeping in ``to_dict``;
 5. ``status``/``message`` (fields or properties) if the computation can stop early;
-6. a case in ``tests/test_result_contract.py``.
+6. for gridded results, ``grid()`` returning a :class:`Grid` (``to_xarray`` then works);
+7. a case in ``tests/test_result_contract.py``.
 """
 from __future__ import annotations
 
@@ -47,17 +54,65 @@ import dataclasses
 import json
 import math
 from collections.abc import Mapping
-from typing import ClassVar
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any, ClassVar
 
 import numpy as np
 
 from .io import atomic_path
 from .units import unit_of
 
-__all__ = ["Record", "Result", "jsonable", "nan_from_none", "write_json", "write_csv", "read_csv", "column_name",
-           "new_axes", "panel_axes"]
+__all__ = ["Record", "Result", "Variable", "Grid", "optional_import", "jsonable", "nan_from_none", "write_json",
+           "write_csv", "read_csv", "column_name", "new_axes", "panel_axes"]
 
 _ASCII_UNITS = {"µA/cm²": "uA_per_cm2", "mS/cm²": "mS_per_cm2", "µF/cm²": "uF_per_cm2", "°C": "degC"}
+
+
+def optional_import(module: str, feature: str, extra: str = "tables") -> ModuleType:
+    """Import the optional dependency ``module`` for ``feature``, or raise an ImportError that
+    names the extra to install (``pip install "hhdyn[tables]"``)."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise ImportError(f"{feature} needs the optional package {module!r}: "
+                          f'pip install "hhdyn[{extra}]" (or pip install {module})') from None
+
+
+@dataclass(frozen=True)
+class Variable:
+    """One named array of a gridded result.
+
+    ``dims`` names its axes (one per dimension of ``values``), ``unit`` is its unit in the
+    workbench's conventions (``"mV"``, ``"ms"``, ``"µA/cm²"``, ``"Hz"``; ``""`` when
+    dimensionless) and ``long_name`` says what it is.
+    """
+
+    dims: tuple[str, ...]
+    values: Any
+    unit: str = ""
+    long_name: str = ""
+
+    def __post_init__(self):
+        values = np.asarray(self.values)
+        if values.ndim != len(self.dims):
+            raise ValueError(f"a variable with dims {self.dims} needs {len(self.dims)}-dimensional values, "
+                             f"got shape {values.shape}")
+        object.__setattr__(self, "dims", tuple(self.dims))
+        object.__setattr__(self, "values", values)
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A gridded result as named arrays: ``coords`` (the axes: parameters, time, compartments),
+    ``data`` (the measured arrays over them) and ``attrs`` (scalars: method, model name,
+    status, message). Every dimension a data variable uses should have a coordinate."""
+
+    coords: dict[str, Variable]
+    data: dict[str, Variable]
+    attrs: dict[str, Any] = field(default_factory=dict)
 
 
 def column_name(name: str, unit: str | None = None) -> str:
@@ -211,7 +266,8 @@ class Record:
 
 
 class Result(Record):
-    """Base of every result: ``plot``, ``columns``/``to_csv``/``to_dataframe``, ``to_dict``/``to_json``."""
+    """Base of every result: ``plot``, ``columns``/``to_csv``/``to_dataframe``, ``to_dict``/``to_json``,
+    and for gridded results ``grid``/``to_xarray``."""
 
     def columns(self) -> dict:
         """The result's table: column name (with unit) → 1-D array."""
@@ -222,12 +278,28 @@ class Result(Record):
         write_csv(path, self.columns())
 
     def to_dataframe(self):
-        """:meth:`columns` as a pandas DataFrame (needs pandas)."""
-        try:
-            import pandas as pd
-        except ImportError:  # pragma: no cover - depends on the environment
-            raise ImportError("to_dataframe needs pandas: pip install pandas") from None
-        return pd.DataFrame(self.columns())
+        """:meth:`columns` as a ``pandas.DataFrame``: the same column names (with their units) and
+        the same numbers. Needs pandas (``pip install "hhdyn[tables]"``)."""
+        pd = optional_import("pandas", "to_dataframe")
+        return pd.DataFrame({name: np.asarray(values) for name, values in self.columns().items()})
+
+    def grid(self) -> Grid:
+        """The result as named arrays over its dimensions (a :class:`Grid`); gridded results only."""
+        raise NotImplementedError(f"{type(self).__name__} is a table, not a grid: use columns() or to_dataframe()")
+
+    def to_xarray(self):
+        """:meth:`grid` as an ``xarray.Dataset``: coordinates and data variables with ``units`` and
+        ``long_name`` attributes, the grid's ``attrs`` as the dataset's. Needs xarray
+        (``pip install "hhdyn[tables]"``)."""
+        xr = optional_import("xarray", "to_xarray")
+        g = self.grid()
+
+        def entry(v: Variable):
+            return (v.dims, v.values, {"units": v.unit, "long_name": v.long_name})
+
+        attrs = {k: (jsonable(v) if not isinstance(v, (int, float, str)) else v) for k, v in g.attrs.items()}
+        return xr.Dataset({k: entry(v) for k, v in g.data.items()},
+                          coords={k: entry(v) for k, v in g.coords.items()}, attrs=attrs)
 
     def plot(self, ax=None):
         """Draw the result on ``ax`` (created if None) and return the Axes."""
