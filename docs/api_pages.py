@@ -30,10 +30,34 @@ def public_modules(package: str) -> list[str]:
     return sorted(names)
 
 
-def _page(module: str, is_package: bool, children: list[str]) -> str:
+def documented_elsewhere(name: str, obj, public: set[str]) -> bool:
+    """Whether ``obj`` (exported by a package as ``name``) is documented on the page of the public
+    module that defines it (its ``__all__`` lists it, or it has no ``__all__``)."""
+    home = getattr(obj, "__module__", None)
+    if home not in public:
+        return False
+    mod = importlib.import_module(home)
+    return name in getattr(mod, "__all__", [name])
+
+
+def package_members(package: str, public: set[str]) -> list[str]:
+    """The names of ``package.__all__`` documented on the package's own page: those defined in
+    the package itself or in a private module (no other page shows them)."""
+    mod = importlib.import_module(package)
+    out = []
+    for name in getattr(mod, "__all__", []):
+        obj = getattr(mod, name)
+        if (callable(obj) or isinstance(obj, type)) and not documented_elsewhere(name, obj, public - {package}):
+            out.append(name)
+    return out
+
+
+def _page(module: str, is_package: bool, children: list[str], members: list[str] = ()) -> str:
     title = f"``{module}``"
     lines = [title, "=" * len(title), ""]
-    if is_package:
+    if is_package and members:
+        lines += [f".. automodule:: {module}", f"   :members: {', '.join(members)}", ""]
+    elif is_package:
         lines += [f".. automodule:: {module}", "   :no-members:", ""]
         if children:
             lines += [".. toctree::", "   :maxdepth: 1", ""] + [f"   {c}" for c in children] + [""]
@@ -51,11 +75,15 @@ def write_pages(directory) -> list[str]:
     for package in PACKAGES:
         modules = public_modules(package)
         all_modules += modules
+    public = set(all_modules)
+    for package in PACKAGES:
+        modules = [m for m in all_modules if m == package or m.startswith(package + ".")]
         for module in modules:
             mod = importlib.import_module(module)
             is_package = hasattr(mod, "__path__")
             children = [m for m in modules if m != module and m.rsplit(".", 1)[0] == module]
-            text = _page(module, is_package, children)
+            members = package_members(module, public) if is_package else []
+            text = _page(module, is_package, children, members)
             path = directory / f"{module}.rst"
             if not path.exists() or path.read_text() != text:
                 path.write_text(text)

@@ -4,5 +4,4 @@
 # Usage: docs/build.sh [extra sphinx-build options]
 set -euo pipefail
 cd "$(dirname "$0")"
-export MPLBACKEND=Agg
 exec "${PYTHON:-python3}" -m sphinx -b html -W --keep-going -j 1 "$@" . _build/html

@@ -9,7 +9,12 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
-os.environ.setdefault("MPLBACKEND", "Agg")
+# Sphinx-gallery draws with Agg in this process; the notebook kernels must not inherit
+# MPLBACKEND=Agg (they use the inline backend, which turns figures into images).
+os.environ.pop("MPLBACKEND", None)
+import matplotlib  # noqa: E402
+
+matplotlib.use("Agg")
 
 import api_pages  # noqa: E402  (docs/api_pages.py)
 import generate_gallery  # noqa: E402  (docs/generate_gallery.py)
@@ -79,6 +84,14 @@ myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence"]
 # matches attributes of several results; the link goes to the first, which is harmless.
 suppress_warnings = ["mystnb.unknown_mime_type", "config.cache", "ref.python"]
 
+# Maths: MathJax from its CDN by default; HHDYN_MATHJAX=<path or URL of MathJax.js> uses a local
+# copy instead (offline machines, e.g. Debian's libjs-mathjax: /usr/share/javascript/mathjax/MathJax.js).
+if os.environ.get("HHDYN_MATHJAX"):
+    _mj = os.environ["HHDYN_MATHJAX"]
+    mathjax_path = (_mj if "://" in _mj else Path(_mj).resolve().as_uri())
+    if "MathJax.js" in mathjax_path and "?" not in mathjax_path:  # MathJax 2 needs a configuration
+        mathjax_path += "?config=TeX-AMS-MML_HTMLorMML"
+
 html_theme = "pydata_sphinx_theme"
 html_title = f"hhdyn {release}"
 html_static_path = []
@@ -103,7 +116,8 @@ _UNDERLINE = re.compile(r"^([=\-~^\"'`#*+])\1+\s*$")
 
 def _escape_bars(line: str) -> str:
     stripped = line.lstrip()
-    if stripped.startswith(("|", "+")):  # a grid table or line block: keep
+    if stripped.startswith("+") or (stripped.startswith("|") and stripped.rstrip().endswith("|")
+                                     and stripped.count("|") >= 3):  # a grid table: keep
         return line
     parts = re.split(r"(``.*?``)", line)
     return "".join(p if p.startswith("``") else re.sub(r"(?<!\\)\|", r"\\|", p) for p in parts)

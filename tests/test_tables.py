@@ -156,8 +156,8 @@ def test_cable_to_xarray(cable_run):
     assert ds["V"].attrs["units"] == "mV" and ds["distance"].attrs["units"] == "µm"
     # a compartment's trace by label, as the result's own trace()
     _same(ds["V"].sel(compartment=str(cable_run.nodes[3])), cable_run.trace(cable_run.nodes[3]))
-    # 8 compartments of 125 µm: centres at 62.5, 187.5, ... µm from the root end
-    np.testing.assert_allclose(ds["distance"].values, 62.5 + 125.0 * np.arange(8), rtol=0, atol=1e-9)
+    # 8 compartments of 1000/8 = 125 µm: path distances 0, 125, 250, ... µm from the root compartment
+    np.testing.assert_allclose(ds["distance"].values, 125.0 * np.arange(8), rtol=0, atol=1e-9)
 
 
 def test_tabular_results_are_not_grids(trajectory):
