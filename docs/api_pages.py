@@ -55,10 +55,12 @@ def package_members(package: str, public: set[str]) -> list[str]:
 def _page(module: str, is_package: bool, children: list[str], members: list[str] = ()) -> str:
     title = f"``{module}``"
     lines = [title, "=" * len(title), ""]
-    if is_package and members:
-        lines += [f".. automodule:: {module}", f"   :members: {', '.join(members)}", ""]
-    elif is_package:
+    if is_package:
         lines += [f".. automodule:: {module}", "   :no-members:", ""]
+        pkg = importlib.import_module(module)
+        for name in members:
+            kind = "autoclass" if isinstance(getattr(pkg, name), type) else "autofunction"
+            lines += [f".. {kind}:: {module}.{name}", ""]
         if children:
             lines += [".. toctree::", "   :maxdepth: 1", ""] + [f"   {c}" for c in children] + [""]
     else:

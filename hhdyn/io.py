@@ -4,12 +4,13 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 __all__ = ["atomic_path", "check_writable"]
 
 
-def check_writable(path) -> Path:
+def check_writable(path: str | os.PathLike) -> Path:
     """Raise ValueError naming ``path`` if it cannot be created (missing or read-only folder)."""
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
@@ -23,7 +24,7 @@ def check_writable(path) -> Path:
 
 
 @contextlib.contextmanager
-def atomic_path(path):
+def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path beside ``path`` (same suffix); on success move it into place.
 
     >>> with atomic_path("out.csv") as tmp:   # doctest: +SKIP

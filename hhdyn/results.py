@@ -53,10 +53,11 @@ import csv
 import dataclasses
 import json
 import math
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Union
 
 import numpy as np
 
@@ -65,6 +66,9 @@ from .units import unit_of
 
 __all__ = ["Record", "Result", "Variable", "Grid", "optional_import", "jsonable", "nan_from_none", "write_json",
            "write_csv", "read_csv", "column_name", "new_axes", "panel_axes"]
+
+#: A file path as the writers accept it.
+PathLike = Union[str, "os.PathLike[str]"]
 
 _ASCII_UNITS = {"µA/cm²": "uA_per_cm2", "mS/cm²": "mS_per_cm2", "µF/cm²": "uF_per_cm2", "°C": "degC"}
 
@@ -95,7 +99,7 @@ class Variable:
     unit: str = ""
     long_name: str = ""
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         values = np.asarray(self.values)
         if values.ndim != len(self.dims):
             raise ValueError(f"a variable with dims {self.dims} needs {len(self.dims)}-dimensional values, "
@@ -129,7 +133,7 @@ def column_name(name: str, unit: str | None = None) -> str:
     return f"{name}_{_ASCII_UNITS.get(unit, unit)}"
 
 
-def jsonable(value):
+def jsonable(value: Any) -> Any:
     """``value`` as plain JSON data (see the module docstring for the conventions).
 
     Results and records become their :meth:`~Record.to_dict`; other dataclasses a dict of their
@@ -165,7 +169,7 @@ def jsonable(value):
     return repr(value)
 
 
-def nan_from_none(value):
+def nan_from_none(value: Any) -> Any:
     """Undo the NaN convention of :func:`jsonable`: ``None`` → NaN, recursively in lists.
 
     >>> nan_from_none([1.0, None, [None, 2.0]])
@@ -178,7 +182,7 @@ def nan_from_none(value):
     return value
 
 
-def write_json(data, path=None) -> str:
+def write_json(data: Any, path: PathLike | None = None) -> str:
     """``json.dumps`` of :func:`jsonable` ``(data)`` (strict JSON); written atomically to ``path`` if given."""
     text = json.dumps(jsonable(data), indent=1, allow_nan=False)
     if path is not None:
@@ -187,7 +191,7 @@ def write_json(data, path=None) -> str:
     return text
 
 
-def _cell(value):
+def _cell(value: Any) -> Any:
     if isinstance(value, (bool, np.bool_)):
         return int(value)
     if isinstance(value, (int, np.integer)):
@@ -197,7 +201,7 @@ def _cell(value):
     return value
 
 
-def write_csv(path, columns: Mapping) -> None:
+def write_csv(path: PathLike, columns: Mapping) -> None:
     """Write ``columns`` (name → 1-D sequence, all of one length) as CSV, atomically.
 
     Floats are written with ``repr`` (exact round trip; ``nan``/``inf`` as such), integers and
@@ -219,7 +223,7 @@ def write_csv(path, columns: Mapping) -> None:
             writer.writerow([_cell(c) for c in row])
 
 
-def read_csv(path) -> dict:
+def read_csv(path: PathLike) -> dict[str, np.ndarray]:
     """Read a CSV written by :func:`write_csv` (or any result's ``to_csv``): name → ndarray,
     float where every non-empty cell parses as a number (empty cells, a column another branch
     of a diagram lacks, read as NaN), else str."""
@@ -254,13 +258,14 @@ class Record:
 
     def to_dict(self) -> dict:
         """The fields (and ``status``/``message`` when present) as JSON-ready data."""
-        data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name not in self._unexported}
+        fields = dataclasses.fields(self)  # type: ignore[arg-type]  # every Record subclass is a dataclass
+        data = {f.name: getattr(self, f.name) for f in fields if f.name not in self._unexported}
         for name in ("status", "message", *self._exported_properties):
             if name not in data and hasattr(type(self), name):
                 data[name] = getattr(self, name)
         return jsonable(data)
 
-    def to_json(self, path=None) -> str:
+    def to_json(self, path: PathLike | None = None) -> str:
         """:meth:`to_dict` as JSON text; also written atomically to ``path`` when given."""
         return write_json(self.to_dict(), path)
 
@@ -273,11 +278,11 @@ class Result(Record):
         """The result's table: column name (with unit) → 1-D array."""
         raise NotImplementedError(f"{type(self).__name__} does not define columns()")
 
-    def to_csv(self, path) -> None:
+    def to_csv(self, path: PathLike) -> None:
         """Write :meth:`columns` as CSV atomically (see :func:`write_csv`)."""
         write_csv(path, self.columns())
 
-    def to_dataframe(self):
+    def to_dataframe(self) -> Any:
         """:meth:`columns` as a ``pandas.DataFrame``: the same column names (with their units) and
         the same numbers. Needs pandas (``pip install "hhdyn[tables]"``)."""
         pd = optional_import("pandas", "to_dataframe")
@@ -287,26 +292,26 @@ class Result(Record):
         """The result as named arrays over its dimensions (a :class:`Grid`); gridded results only."""
         raise NotImplementedError(f"{type(self).__name__} is a table, not a grid: use columns() or to_dataframe()")
 
-    def to_xarray(self):
+    def to_xarray(self) -> Any:
         """:meth:`grid` as an ``xarray.Dataset``: coordinates and data variables with ``units`` and
         ``long_name`` attributes, the grid's ``attrs`` as the dataset's. Needs xarray
         (``pip install "hhdyn[tables]"``)."""
         xr = optional_import("xarray", "to_xarray")
         g = self.grid()
 
-        def entry(v: Variable):
+        def entry(v: Variable) -> tuple:
             return (v.dims, v.values, {"units": v.unit, "long_name": v.long_name})
 
         attrs = {k: (jsonable(v) if not isinstance(v, (int, float, str)) else v) for k, v in g.attrs.items()}
         return xr.Dataset({k: entry(v) for k, v in g.data.items()},
                           coords={k: entry(v) for k, v in g.coords.items()}, attrs=attrs)
 
-    def plot(self, ax=None):
+    def plot(self, ax: Any = None) -> Any:
         """Draw the result on ``ax`` (created if None) and return the Axes."""
         raise NotImplementedError(f"{type(self).__name__} does not define plot()")
 
 
-def new_axes(ax=None, figsize=(6, 4)):
+def new_axes(ax: Any = None, figsize: tuple[float, float] = (6, 4)) -> Any:
     """``ax``, or the Axes of a new constrained-layout figure of ``figsize`` when None."""
     if ax is None:
         import matplotlib.pyplot as plt
@@ -315,7 +320,7 @@ def new_axes(ax=None, figsize=(6, 4)):
     return ax
 
 
-def panel_axes(ax, n: int, figsize=(12, 4.5), **subplot_kw):
+def panel_axes(ax: Any, n: int, figsize: tuple[float, float] = (12, 4.5), **subplot_kw: Any) -> list:
     """``n`` Axes for a multi-panel plot: new figure (``ax=None``), new panels on a given Figure,
     or the given sequence of ``n`` Axes (``subplot_kw`` then unused). ValueError otherwise."""
     import matplotlib.pyplot as plt

@@ -460,7 +460,8 @@ def test_every_public_result_class_is_covered():
               "ConstantRate", "FunctionRate", "Constant", "Step", "PulseTrain", "Ramp", "Sum", "Function",
               "OrnsteinUhlenbeck", "WhiteNoise", "CurrentInjection", "CableState", "Declaration", "Equations",
               "RefractoryProtocol", "SpikeDetector", "BranchBase", "GalleryFigure",
-              "VoltageConvention", "Problem", "Outcome"}  # the last two: what simulate hands a Method and gets back
+              "VoltageConvention", "Problem", "Outcome",  # these two: what simulate hands a Method and gets back
+              "Grid", "Variable"}  # the parts of Result.grid() (to_xarray), as a Record is of a result
     # a result outside this task's files (analysis/lyapunov.py): it does not follow the contract yet
     not_yet = {"HopfNormalForm"}
     covered = set(RESULTS) | RECORDS | CORE
