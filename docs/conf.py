@@ -91,6 +91,8 @@ if os.environ.get("HHDYN_MATHJAX"):
     mathjax_path = (_mj if "://" in _mj else Path(_mj).resolve().as_uri())
     if "MathJax.js" in mathjax_path and "?" not in mathjax_path:  # MathJax 2 needs a configuration
         mathjax_path += "?config=TeX-AMS-MML_HTMLorMML"
+        # myst-nb marks notebook pages tex2jax_ignore and re-enables the math classes (MathJax 3 style)
+        mathjax2_config = {"tex2jax": {"processClass": "tex2jax_process|mathjax_process|math|output_area"}}
 
 html_theme = "pydata_sphinx_theme"
 html_title = f"hhdyn {release}"
