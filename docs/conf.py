@@ -9,6 +9,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
+# The notebook kernels (subprocesses) import the same source tree as this process.
+os.environ["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])
 # Sphinx-gallery draws with Agg in this process; the notebook kernels must not inherit
 # MPLBACKEND=Agg (they use the inline backend, which turns figures into images).
 os.environ.pop("MPLBACKEND", None)
