@@ -21,7 +21,8 @@ from typing import Callable, Mapping
 
 import numpy as np
 
-from hhdyn.results import Result, new_axes
+from hhdyn.results import Grid, Result, Variable, new_axes
+from hhdyn.units import unit_of
 
 __all__ = ["sweep", "SweepResult", "MEASURES"]
 
@@ -77,6 +78,16 @@ class SweepResult(Result):
         cols[self.measure] = np.asarray(self.values, dtype=float).ravel()
         cols["failed"] = np.asarray(self.failed, dtype=bool).ravel()
         return cols
+
+    def grid(self) -> Grid:
+        """The grid for :meth:`to_xarray`: one coordinate per swept parameter (its unit), the
+        measure (Hz for the rates) and ``failed`` over them."""
+        coords = {n: Variable((n,), np.asarray(a, dtype=float), unit_of(n)) for n, a in zip(self.names, self.axes)}
+        unit = "Hz" if self.measure in ("rate", "mean_rate") else ""
+        data = {self.measure: Variable(tuple(self.names), np.asarray(self.values, dtype=float), unit, self.label),
+                "failed": Variable(tuple(self.names), np.asarray(self.failed, dtype=bool), "", "integration failed")}
+        return Grid(coords, data, {"model": self.model_name, "method": self.method, "t_end_ms": self.t_end,
+                                   "status": self.status, "message": self.message})
 
     def plot(self, ax=None, **kwargs):
         """F–I-style curve for one parameter, a colour map (with colour bar) for two. Returns the Axes."""

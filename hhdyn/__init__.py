@@ -16,4 +16,4 @@ from .equations import EquationError, EquationModel, equations
 from .xpp import OdeFileError, read_ode, to_ode
 from .model_files import ModelFileError, load_model, save_model
 
-__version__ = "0.1.0"
+__version__ = "0.1.0"  # the one place of the version (pyproject.toml reads it)

@@ -44,7 +44,8 @@ import numpy as np
 
 from . import spikes as _spikes
 from .members import member_params
-from .results import Result, new_axes
+from .results import Grid, Result, Variable, new_axes
+from .units import unit_of
 from .simulation import METHODS as SIMULATE_METHODS
 from .simulation import MAX_SAMPLE_BYTES, Method, Outcome, IVP, SimulationError, Trajectory
 from .stimuli import as_stimulus
@@ -174,6 +175,24 @@ class BatchResult(Result):
         return {**{name: np.asarray(v, dtype=float) for name, v in self.params.items()},
                 "spike_count": np.asarray(self.spike_counts, dtype=np.int64), "mean_rate_Hz": self.mean_rates(),
                 "status": np.asarray(self.status, dtype=np.int64)}
+
+    def grid(self) -> Grid:
+        """The members as a grid for :meth:`to_xarray`: dimension ``member`` (with each parameter
+        as a coordinate along it), ``spike_count``, ``mean_rate`` (Hz), ``status``, the final
+        state as ``final_<state>`` and, when recorded, the traces ``<state>`` over (member, t)."""
+        coords = {"member": Variable(("member",), np.arange(self.n_members))}
+        coords.update({n: Variable(("member",), np.asarray(v, dtype=float), unit_of(n)) for n, v in self.params.items()})
+        data = {"spike_count": Variable(("member",), np.asarray(self.spike_counts, dtype=np.int64), "",
+                                        "spikes over [0, t_end]"),
+                "mean_rate": Variable(("member",), self.mean_rates(), "Hz", "spike count / duration"),
+                "status": Variable(("member",), np.asarray(self.status, dtype=np.int64), "", "0 ok, < 0 failed")}
+        for k, name in enumerate(self.state_names):
+            data[f"final_{name}"] = Variable(("member",), self.final_state[k], unit_of(name), f"{name} at t_end")
+        if self.traces is not None:
+            coords["t"] = Variable(("t",), self.t, "ms", "time")
+            for k, name in enumerate(self.state_names):
+                data[name] = Variable(("member", "t"), self.traces[:, k, :], unit_of(name), f"recorded {name}")
+        return Grid(coords, data, {"method": self.method, "t_end_ms": self.t_end, "message": self.message})
 
     def plot(self, ax=None, x: str | None = None):
         """Mean firing rate (Hz) against parameter ``x`` (default: the first varied one) on ``ax``;

@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .channels import Channel
 from .model import ConductanceModel
@@ -104,8 +105,8 @@ def membrane_time_constant(C: float, g: float) -> float:
     return check_number("C", C, positive=True) / check_number("g", g, positive=True)
 
 
-def passive_step_response(t, *, C: float = 1.0, g: float = 0.3, E: float = -65.0, amplitude: float = 1.0,
-                          onset: float = 0.0, duration: float = math.inf, V0: float | None = None):
+def passive_step_response(t: ArrayLike, *, C: float = 1.0, g: float = 0.3, E: float = -65.0, amplitude: float = 1.0,
+                          onset: float = 0.0, duration: float = math.inf, V0: float | None = None) -> np.ndarray:
     """Exact V(t) (mV) of the passive membrane for a current step, from V0 (default E) at t = 0.
 
     During the step V(t) = V∞ + (V(onset) − V∞)·exp(−(t − onset)/τ), V∞ = E + amplitude/g;

@@ -60,7 +60,7 @@ from . import spikes as _spikes
 from .biophysics import passive_membrane  # re-exported: membranes for compartments
 from .model import ConductanceModel
 from .morphology import Morphology
-from .results import Result, new_axes
+from .results import Grid, Result, Variable, new_axes
 from .simulation import SimulationError
 from .stimuli import Stimulus, as_stimulus
 from .validation import check_number
@@ -633,6 +633,15 @@ class CableResult(Result):
     def columns(self) -> dict:
         """``t_ms`` and one voltage column ``V_<node>_mV`` per recorded compartment."""
         return {"t_ms": self.t, **{f"V_{n}_mV": v for n, v in zip(self.nodes, self.V)}}
+
+    def grid(self) -> Grid:
+        """For :meth:`to_xarray`: ``V`` (mV) over (compartment, t), with the compartment names,
+        their ``distance_um`` from the root (µm) and ``t`` (ms) as coordinates."""
+        coords = {"compartment": Variable(("compartment",), np.array([str(n) for n in self.nodes])),
+                  "distance": Variable(("compartment",), self.distance_um, "µm", "path distance from the root"),
+                  "t": Variable(("t",), self.t, "ms", "time")}
+        data = {"V": Variable(("compartment", "t"), self.V, "mV", "membrane potential")}
+        return Grid(coords, data, {"method": self.method, "dt_ms": self.dt})
 
     def plot(self, ax=None, nodes=None, n_traces: int = 5, **line_kwargs):
         """Voltage traces of ``nodes`` (default ``n_traces`` evenly spread along the recording),

@@ -32,10 +32,12 @@ import keyword
 import math
 import re
 import tokenize
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .protocol import ODEModel
 from .rates import explin as explin_value
@@ -568,21 +570,21 @@ class EquationModel(ODEModel):
         """The declared initial values (0 for states without one), in state order."""
         return np.array([self.initial[s] for s in self.state_names], dtype=float)
 
-    def rhs(self, y, params=None):
+    def rhs(self, y: ArrayLike, params: Mapping[str, float] | None = None) -> np.ndarray:
         """dy/dt from the parsed equations; ``y`` of shape (n,) or (n, N)."""
         y = np.asarray(y, dtype=float)
         self._check_shape(y)
         vals = self._sys.values(self._sys._f, y, self._resolve(params))
         return _stack(vals, (self.n_states,), y.shape)
 
-    def jacobian(self, y, params=None):
+    def jacobian(self, y: ArrayLike, params: Mapping[str, float] | None = None) -> np.ndarray:
         """The symbolic ∂f/∂y, shape (n, n) or (n, n, N)."""
         y = np.asarray(y, dtype=float)
         self._check_shape(y)
         vals = self._sys.values(self._sys._J, y, self._resolve(params))
         return _stack(vals, (self.n_states, self.n_states), y.shape)
 
-    def dfdp(self, y, name: str, params=None):
+    def dfdp(self, y: ArrayLike, name: str, params: Mapping[str, float] | None = None) -> np.ndarray:
         """The symbolic ∂f/∂(parameter ``name``), shape like ``y``."""
         p = self._resolve(params)
         if name not in p:
@@ -592,7 +594,7 @@ class EquationModel(ODEModel):
         vals = self._sys.values(self._sys.dfdp_fn(name), y, p)
         return _stack(vals, (self.n_states,), y.shape)
 
-    def aux(self, y, params=None) -> dict:
+    def aux(self, y: ArrayLike, params: Mapping[str, float] | None = None) -> dict:
         """The auxiliary quantities at ``y`` (name → array shaped like one state)."""
         if not self.aux_names:
             return {}
@@ -602,7 +604,8 @@ class EquationModel(ODEModel):
         return {a: np.broadcast_to(np.asarray(v, dtype=float), y.shape[1:]).copy()
                 for a, v in zip(self.aux_names, vals)}
 
-    def plot_aux(self, trajectory, names=None, ax=None, **line_kwargs):
+    def plot_aux(self, trajectory: Any, names: Sequence[str] | None = None, ax: Any = None,
+                 **line_kwargs: Any) -> Any:
         """Draw auxiliary quantities (default: all) along a :class:`~hhdyn.simulation.Trajectory`
         of this model against time on ``ax`` (created if None); returns the Axes."""
         import matplotlib.pyplot as plt
@@ -623,7 +626,7 @@ class EquationModel(ODEModel):
         ax.set_title(self.name)
         return ax
 
-    def resting_state(self, params=None) -> np.ndarray:
+    def resting_state(self, params: Mapping[str, float] | None = None) -> np.ndarray:
         """An equilibrium near the initial state: Newton's method (Powell's hybrid, exact Jacobian)
         from the initial state, else from where the flow takes it after 2000 time units; the
         initial state itself when neither converges."""
@@ -723,7 +726,7 @@ def equations(rhs: Mapping[str, str], params: Mapping[str, float] | None = None,
     symbols, syntax errors, a parameter that is also a state, initial values or ranges for a
     state without an equation, and equations undefined at the initial state.
     """
-    spec = {"name": name, "rhs": rhs, "params": params or {}, "initial": initial or {},
+    spec: dict[str, Any] = {"name": name, "rhs": rhs, "params": params or {}, "initial": initial or {},
             "functions": functions or {}, "fixed": fixed or {}, "aux": aux or {}, "ranges": ranges or {},
             "units": units or {}, "options": options or {}}
     if stimulus != "I_ext":

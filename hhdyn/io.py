@@ -5,12 +5,13 @@ import contextlib
 import os
 import stat
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 __all__ = ["atomic_path", "check_writable", "reproducible_metadata"]
 
 
-def check_writable(path) -> Path:
+def check_writable(path: str | os.PathLike) -> Path:
     """Raise ValueError naming ``path`` unless it can be written, before any work is done.
 
     Refused: a directory; a missing or read-only folder; an existing file that is not a regular
@@ -42,7 +43,7 @@ def check_writable(path) -> Path:
 
 
 @contextlib.contextmanager
-def atomic_path(path):
+def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path beside ``path`` (same suffix); on success move it into place.
 
     An existing file keeps its permission bits; a new one gets 0666 minus the umask. On any

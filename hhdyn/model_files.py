@@ -29,6 +29,7 @@ import math
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 __all__ = ["save_model", "load_model", "model_to_dict", "model_from_dict", "ModelFileError"]
 
@@ -100,7 +101,7 @@ def _gate_from_dict(d):
 
 
 # --------------------------------------------------------------------------- models
-def model_to_dict(model) -> dict:
+def model_to_dict(model: Any) -> dict:
     """The JSON-ready description of ``model`` (see the module docstring)."""
     from .equations import EquationModel
     from .model import ConductanceModel, Instantaneous, LinearInGate
@@ -133,7 +134,7 @@ def model_to_dict(model) -> dict:
     raise ValueError(f"cannot save {type(model).__name__} objects; expected a model of the hhdyn protocol")
 
 
-def model_from_dict(data: dict):
+def model_from_dict(data: dict) -> Any:
     """The model described by ``data`` (the inverse of :func:`model_to_dict`)."""
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ValueError(f"not an hhdyn model description (expected \"format\": \"{FORMAT}\")")
@@ -156,7 +157,7 @@ def model_from_dict(data: dict):
                 raise ValueError(f"channel {c['name']!r} uses gate {missing[0]!r}, which the file does not declare")
             channels.append(Channel(c["name"], float(c["g_max"]), c["E_rev"],
                                     tuple((gates[g], float(p)) for g, p in c["gates"])))
-        forms = {}
+        forms: dict[str, Instantaneous | LinearInGate] = {}
         for g, f in data.get("gate_forms", {}).items():
             if f.get("form") == "instantaneous":
                 forms[g] = Instantaneous()
@@ -197,7 +198,7 @@ def _check_finite(obj, where="model"):
             _check_finite(v, f"{where}[{i}]")
 
 
-def save_model(model, path) -> Path:
+def save_model(model: Any, path: str | os.PathLike) -> Path:
     """Write ``model`` to ``path`` as JSON (atomically; see the module docstring)."""
     path = Path(path)
     data = model_to_dict(model)
@@ -212,7 +213,7 @@ def save_model(model, path) -> Path:
     return path
 
 
-def load_model(path):
+def load_model(path: str | os.PathLike) -> Any:
     """Load a model from a file: ``.json`` (this module), ``.ode`` (:func:`hhdyn.read_ode`) or
     ``.nml`` (:func:`hhdyn.neuroml.read_neuroml`). Errors name the file and the problem."""
     path = Path(path)

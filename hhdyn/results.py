@@ -14,6 +14,12 @@ Every computation returns a small (usually frozen) dataclass. Each one derives f
     Writes :meth:`Result.columns` atomically (:func:`hhdyn.io.atomic_path`). Floats are
     written with ``repr`` so the numbers read back exactly (``nan``, ``inf`` included);
     :func:`read_csv` reads such a file back.
+``to_dataframe()``
+    :meth:`Result.columns` as a pandas DataFrame (the optional ``tables`` extra).
+``grid()`` / ``to_xarray()``
+    Results on a grid (sweeps, batches, cables) also describe themselves as named arrays with
+    dimensions and units (:class:`Grid`); ``to_xarray`` makes that an ``xarray.Dataset`` whose
+    variables carry ``units`` and ``long_name`` attributes (the ``tables`` extra).
 ``to_dict()`` / ``to_json(path=None)``
     Plain JSON data built from the dataclass fields (minus those named in ``_unexported``,
     e.g. the model object) and the ``status``/``message`` of results that have them, by
@@ -38,7 +44,8 @@ Adding a result:
 4. ``_unexported = ("model", ...)`` for fields that are not data, ``_exported_properties`` for
    derived numbers worth keeping in ``to_dict``;
 5. ``status``/``message`` (fields or properties) if the computation can stop early;
-6. a case in ``tests/test_result_contract.py``.
+6. for gridded results, ``grid()`` returning a :class:`Grid` (``to_xarray`` then works);
+7. a case in ``tests/test_result_contract.py``.
 """
 from __future__ import annotations
 
@@ -46,18 +53,70 @@ import csv
 import dataclasses
 import json
 import math
+import os
 from collections.abc import Mapping
-from typing import ClassVar
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any, ClassVar, Union
 
 import numpy as np
 
 from .io import atomic_path
 from .units import unit_of
 
-__all__ = ["Record", "Result", "jsonable", "nan_from_none", "write_json", "write_csv", "read_csv", "column_name",
-           "new_axes", "panel_axes"]
+__all__ = ["Record", "Result", "Variable", "Grid", "optional_import", "jsonable", "nan_from_none", "write_json",
+           "write_csv", "read_csv", "column_name", "new_axes", "panel_axes"]
+
+#: A file path as the writers accept it.
+PathLike = Union[str, "os.PathLike[str]"]
 
 _ASCII_UNITS = {"µA/cm²": "uA_per_cm2", "mS/cm²": "mS_per_cm2", "µF/cm²": "uF_per_cm2", "°C": "degC"}
+
+
+def optional_import(module: str, feature: str, extra: str = "tables") -> ModuleType:
+    """Import the optional dependency ``module`` for ``feature``, or raise an ImportError that
+    names the extra to install (``pip install "hhdyn[tables]"``)."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise ImportError(f"{feature} needs the optional package {module!r}: "
+                          f'pip install "hhdyn[{extra}]" (or pip install {module})') from None
+
+
+@dataclass(frozen=True)
+class Variable:
+    """One named array of a gridded result.
+
+    ``dims`` names its axes (one per dimension of ``values``), ``unit`` is its unit in the
+    workbench's conventions (``"mV"``, ``"ms"``, ``"µA/cm²"``, ``"Hz"``; ``""`` when
+    dimensionless) and ``long_name`` says what it is.
+    """
+
+    dims: tuple[str, ...]
+    values: Any
+    unit: str = ""
+    long_name: str = ""
+
+    def __post_init__(self) -> None:
+        values = np.asarray(self.values)
+        if values.ndim != len(self.dims):
+            raise ValueError(f"a variable with dims {self.dims} needs {len(self.dims)}-dimensional values, "
+                             f"got shape {values.shape}")
+        object.__setattr__(self, "dims", tuple(self.dims))
+        object.__setattr__(self, "values", values)
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A gridded result as named arrays: ``coords`` (the axes: parameters, time, compartments),
+    ``data`` (the measured arrays over them) and ``attrs`` (scalars: method, model name,
+    status, message). Every dimension a data variable uses should have a coordinate."""
+
+    coords: dict[str, Variable]
+    data: dict[str, Variable]
+    attrs: dict[str, Any] = field(default_factory=dict)
 
 
 def column_name(name: str, unit: str | None = None) -> str:
@@ -74,7 +133,7 @@ def column_name(name: str, unit: str | None = None) -> str:
     return f"{name}_{_ASCII_UNITS.get(unit, unit)}"
 
 
-def jsonable(value):
+def jsonable(value: Any) -> Any:
     """``value`` as plain JSON data (see the module docstring for the conventions).
 
     Results and records become their :meth:`~Record.to_dict`; other dataclasses a dict of their
@@ -110,7 +169,7 @@ def jsonable(value):
     return repr(value)
 
 
-def nan_from_none(value):
+def nan_from_none(value: Any) -> Any:
     """Undo the NaN convention of :func:`jsonable`: ``None`` → NaN, recursively in lists.
 
     >>> nan_from_none([1.0, None, [None, 2.0]])
@@ -123,7 +182,7 @@ def nan_from_none(value):
     return value
 
 
-def write_json(data, path=None) -> str:
+def write_json(data: Any, path: PathLike | None = None) -> str:
     """``json.dumps`` of :func:`jsonable` ``(data)`` (strict JSON); written atomically to ``path`` if given."""
     text = json.dumps(jsonable(data), indent=1, allow_nan=False)
     if path is not None:
@@ -132,7 +191,7 @@ def write_json(data, path=None) -> str:
     return text
 
 
-def _cell(value):
+def _cell(value: Any) -> Any:
     if isinstance(value, (bool, np.bool_)):
         return int(value)
     if isinstance(value, (int, np.integer)):
@@ -142,7 +201,7 @@ def _cell(value):
     return value
 
 
-def write_csv(path, columns: Mapping) -> None:
+def write_csv(path: PathLike, columns: Mapping) -> None:
     """Write ``columns`` (name → 1-D sequence, all of one length) as CSV, atomically.
 
     Floats are written with ``repr`` (exact round trip; ``nan``/``inf`` as such), integers and
@@ -164,7 +223,7 @@ def write_csv(path, columns: Mapping) -> None:
             writer.writerow([_cell(c) for c in row])
 
 
-def read_csv(path) -> dict:
+def read_csv(path: PathLike) -> dict[str, np.ndarray]:
     """Read a CSV written by :func:`write_csv` (or any result's ``to_csv``): name → ndarray,
     float where every non-empty cell parses as a number (empty cells, a column another branch
     of a diagram lacks, read as NaN), else str."""
@@ -199,42 +258,60 @@ class Record:
 
     def to_dict(self) -> dict:
         """The fields (and ``status``/``message`` when present) as JSON-ready data."""
-        data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name not in self._unexported}
+        fields = dataclasses.fields(self)  # type: ignore[arg-type]  # every Record subclass is a dataclass
+        data = {f.name: getattr(self, f.name) for f in fields if f.name not in self._unexported}
         for name in ("status", "message", *self._exported_properties):
             if name not in data and hasattr(type(self), name):
                 data[name] = getattr(self, name)
         return jsonable(data)
 
-    def to_json(self, path=None) -> str:
+    def to_json(self, path: PathLike | None = None) -> str:
         """:meth:`to_dict` as JSON text; also written atomically to ``path`` when given."""
         return write_json(self.to_dict(), path)
 
 
 class Result(Record):
-    """Base of every result: ``plot``, ``columns``/``to_csv``/``to_dataframe``, ``to_dict``/``to_json``."""
+    """Base of every result: ``plot``, ``columns``/``to_csv``/``to_dataframe``, ``to_dict``/``to_json``,
+    and for gridded results ``grid``/``to_xarray``."""
 
     def columns(self) -> dict:
         """The result's table: column name (with unit) → 1-D array."""
         raise NotImplementedError(f"{type(self).__name__} does not define columns()")
 
-    def to_csv(self, path) -> None:
+    def to_csv(self, path: PathLike) -> None:
         """Write :meth:`columns` as CSV atomically (see :func:`write_csv`)."""
         write_csv(path, self.columns())
 
-    def to_dataframe(self):
-        """:meth:`columns` as a pandas DataFrame (needs pandas)."""
-        try:
-            import pandas as pd
-        except ImportError:  # pragma: no cover - depends on the environment
-            raise ImportError("to_dataframe needs pandas: pip install pandas") from None
-        return pd.DataFrame(self.columns())
+    def to_dataframe(self) -> Any:
+        """:meth:`columns` as a ``pandas.DataFrame``: the same column names (with their units) and
+        the same numbers. Needs pandas (``pip install "hhdyn[tables]"``)."""
+        pd = optional_import("pandas", "to_dataframe")
+        return pd.DataFrame({name: np.asarray(values) for name, values in self.columns().items()})
 
-    def plot(self, ax=None):
+    def grid(self) -> Grid:
+        """The result as named arrays over its dimensions (a :class:`Grid`); gridded results only."""
+        raise NotImplementedError(f"{type(self).__name__} is a table, not a grid: use columns() or to_dataframe()")
+
+    def to_xarray(self) -> Any:
+        """:meth:`grid` as an ``xarray.Dataset``: coordinates and data variables with ``units`` and
+        ``long_name`` attributes, the grid's ``attrs`` as the dataset's. Needs xarray
+        (``pip install "hhdyn[tables]"``)."""
+        xr = optional_import("xarray", "to_xarray")
+        g = self.grid()
+
+        def entry(v: Variable) -> tuple:
+            return (v.dims, v.values, {"units": v.unit, "long_name": v.long_name})
+
+        attrs = {k: (jsonable(v) if not isinstance(v, (int, float, str)) else v) for k, v in g.attrs.items()}
+        return xr.Dataset({k: entry(v) for k, v in g.data.items()},
+                          coords={k: entry(v) for k, v in g.coords.items()}, attrs=attrs)
+
+    def plot(self, ax: Any = None) -> Any:
         """Draw the result on ``ax`` (created if None) and return the Axes."""
         raise NotImplementedError(f"{type(self).__name__} does not define plot()")
 
 
-def new_axes(ax=None, figsize=(6, 4)):
+def new_axes(ax: Any = None, figsize: tuple[float, float] = (6, 4)) -> Any:
     """``ax``, or the Axes of a new constrained-layout figure of ``figsize`` when None."""
     if ax is None:
         import matplotlib.pyplot as plt
@@ -243,7 +320,7 @@ def new_axes(ax=None, figsize=(6, 4)):
     return ax
 
 
-def panel_axes(ax, n: int, figsize=(12, 4.5), **subplot_kw):
+def panel_axes(ax: Any, n: int, figsize: tuple[float, float] = (12, 4.5), **subplot_kw: Any) -> list:
     """``n`` Axes for a multi-panel plot: new figure (``ax=None``), new panels on a given Figure,
     or the given sequence of ``n`` Axes (``subplot_kw`` then unused). ValueError otherwise."""
     import matplotlib.pyplot as plt

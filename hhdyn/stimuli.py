@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Any, Callable, Union
 
 import numpy as np
+from numpy.typing import ArrayLike
 from .validation import check_number
 
 __all__ = [
@@ -27,19 +28,23 @@ __all__ = [
 ]
 
 
+#: What :func:`as_stimulus` accepts: a Stimulus, a number (µA/cm², constant), a callable of t (ms), or None (0).
+StimulusLike = Union["Stimulus", float, Callable[[Any], Any], None]
+
+
 class Stimulus:
     """Base class: ``stim(t)`` → current (µA/cm²), ``breakpoints()`` → jump times (ms)."""
 
     #: Largest step an adaptive integrator should take (ms), for stimuli with fine structure.
     max_step: float | None = None
 
-    def __call__(self, t):
+    def __call__(self, t: ArrayLike) -> np.ndarray:
         raise NotImplementedError
 
     def breakpoints(self) -> tuple[float, ...]:
         return ()
 
-    def __add__(self, other):
+    def __add__(self, other: StimulusLike) -> Stimulus:
         return Sum((self, as_stimulus(other)))
 
     __radd__ = __add__
@@ -51,10 +56,10 @@ class Constant(Stimulus):
 
     amplitude: float
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         object.__setattr__(self, "amplitude", check_number("amplitude", self.amplitude))
 
-    def __call__(self, t):
+    def __call__(self, t: ArrayLike) -> np.ndarray:
         return np.full(np.shape(t), self.amplitude)
 
 
@@ -66,16 +71,16 @@ class Step(Stimulus):
     duration: float
     amplitude: float
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         object.__setattr__(self, "onset", check_number("onset", self.onset))
         object.__setattr__(self, "duration", check_number("duration", self.duration, positive=True))
         object.__setattr__(self, "amplitude", check_number("amplitude", self.amplitude))
 
-    def __call__(self, t):
+    def __call__(self, t: ArrayLike) -> np.ndarray:
         t = np.asarray(t, dtype=float)
         return np.where((t >= self.onset) & (t < self.onset + self.duration), self.amplitude, 0.0)
 
-    def breakpoints(self):
+    def breakpoints(self) -> tuple[float, ...]:
         return (self.onset, self.onset + self.duration)
 
 
@@ -89,7 +94,7 @@ class PulseTrain(Stimulus):
     amplitude: float
     count: int
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         check_number("onset", self.onset)
         check_number("width", self.width, positive=True)
         check_number("interval", self.interval, positive=True)
@@ -99,14 +104,14 @@ class PulseTrain(Stimulus):
         if self.width > self.interval:
             raise ValueError(f"width ({self.width} ms) must not exceed interval ({self.interval} ms)")
 
-    def __call__(self, t):
+    def __call__(self, t: ArrayLike) -> np.ndarray:
         t = np.asarray(t, dtype=float)
         k = np.floor((t - self.onset) / self.interval)
         phase = t - self.onset - k * self.interval
         on = (k >= 0) & (k < self.count) & (phase < self.width)
         return np.where(on, self.amplitude, 0.0)
 
-    def breakpoints(self):
+    def breakpoints(self) -> tuple[float, ...]:
         starts = self.onset + self.interval * np.arange(int(self.count))
         return tuple(np.sort(np.concatenate([starts, starts + self.width])))
 
@@ -124,20 +129,20 @@ class Ramp(Stimulus):
     stop: float
     hold: bool = False
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         check_number("onset", self.onset)
         check_number("duration", self.duration, positive=True)
         check_number("start", self.start)
         check_number("stop", self.stop)
 
-    def __call__(self, t):
+    def __call__(self, t: ArrayLike) -> np.ndarray:
         t = np.asarray(t, dtype=float)
         frac = (t - self.onset) / self.duration
         during = self.start + (self.stop - self.start) * frac
         after = self.stop if self.hold else 0.0
         return np.where(t < self.onset, 0.0, np.where(frac < 1.0, during, after))
 
-    def breakpoints(self):
+    def breakpoints(self) -> tuple[float, ...]:
         return (self.onset, self.onset + self.duration)
 
 
@@ -147,14 +152,14 @@ class Sum(Stimulus):
 
     terms: tuple
 
-    def __call__(self, t):
+    def __call__(self, t: ArrayLike) -> np.ndarray:
         return sum((term(t) for term in self.terms), np.zeros(np.shape(t)))
 
-    def breakpoints(self):
+    def breakpoints(self) -> tuple[float, ...]:
         return tuple(sorted({b for term in self.terms for b in term.breakpoints()}))
 
     @property
-    def max_step(self):
+    def max_step(self) -> float | None:  # type: ignore[override]
         steps = [term.max_step for term in self.terms if term.max_step is not None]
         return min(steps) if steps else None
 
@@ -166,14 +171,14 @@ class Function(Stimulus):
     function: Callable
     breakpoints_ms: tuple = ()
 
-    def __call__(self, t):
+    def __call__(self, t: ArrayLike) -> np.ndarray:
         t = np.asarray(t, dtype=float)
         try:
             return np.broadcast_to(np.asarray(self.function(t), dtype=float), t.shape).copy()
         except (TypeError, ValueError):
             return np.vectorize(lambda s: float(self.function(s)))(t)
 
-    def breakpoints(self):
+    def breakpoints(self) -> tuple[float, ...]:
         return tuple(self.breakpoints_ms)
 
 
@@ -194,14 +199,14 @@ class OrnsteinUhlenbeck(Stimulus):
     seed: int | None = 0
     _cache: dict = field(default_factory=dict, compare=False, repr=False)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         check_number("mean", self.mean)
         check_number("sigma", self.sigma, nonnegative=True)
         check_number("tau", self.tau, positive=True)
         check_number("dt", self.dt, positive=True)
 
     @property
-    def max_step(self):
+    def max_step(self) -> float | None:  # type: ignore[override]
         return self.dt
 
     def _samples(self, n: int) -> np.ndarray:
@@ -219,7 +224,7 @@ class OrnsteinUhlenbeck(Stimulus):
             self._cache["values"] = values = out
         return values
 
-    def __call__(self, t):
+    def __call__(self, t: ArrayLike) -> np.ndarray:
         t = np.asarray(t, dtype=float)
         if np.any(t < 0):
             raise ValueError("noise stimuli are defined for t >= 0 only")
@@ -243,16 +248,16 @@ class WhiteNoise(Stimulus):
     seed: int | None = 0
     _cache: dict = field(default_factory=dict, compare=False, repr=False)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         check_number("intensity", self.intensity, nonnegative=True)
         check_number("dt", self.dt, positive=True)
         check_number("mean", self.mean)
 
     @property
-    def max_step(self):
+    def max_step(self) -> float | None:  # type: ignore[override]
         return self.dt
 
-    def __call__(self, t):
+    def __call__(self, t: ArrayLike) -> np.ndarray:
         t = np.asarray(t, dtype=float)
         if np.any(t < 0):
             raise ValueError("noise stimuli are defined for t >= 0 only")
@@ -266,7 +271,7 @@ class WhiteNoise(Stimulus):
         return np.interp(t, np.arange(n) * self.dt, values[:n])
 
 
-def as_stimulus(value) -> Stimulus:
+def as_stimulus(value: StimulusLike) -> Stimulus:
     """A Stimulus from a Stimulus, a number (constant) or a callable of t."""
     if value is None:
         return Constant(0.0)

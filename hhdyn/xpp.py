@@ -24,8 +24,11 @@ them unchanged (two names differing only in case are refused by :func:`to_ode`).
 from __future__ import annotations
 
 import math
+import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from .equations import EquationError, EquationModel
 
@@ -54,9 +57,10 @@ def _err(path, lineno, message):
     return OdeFileError(f"{path}:{lineno}: {message}")
 
 
-def _logical_lines(text: str):
+def _logical_lines(text: str) -> list[tuple[int | None, str]]:
     """(line number, text) with comments removed and ``\\`` continuations joined."""
-    out, buf, start = [], "", None
+    out: list[tuple[int | None, str]] = []
+    buf, start = "", None
     for n, raw in enumerate(text.splitlines(), start=1):
         line = raw.rstrip()
         if buf == "" and (line.lstrip().startswith("#") and not line.lstrip().lower().startswith("#include")):
@@ -146,7 +150,7 @@ def translate_expression(text: str) -> str:
                + out[b1:])
 
 
-def read_ode(path, name: str | None = None) -> EquationModel:
+def read_ode(path: str | os.PathLike, name: str | None = None) -> EquationModel:
     """Read an XPPAUT ``.ode`` file into an :class:`~hhdyn.equations.EquationModel`.
 
     The model's ``options`` hold the file's ``@`` options (numbers where they are numbers);
@@ -158,6 +162,8 @@ def read_ode(path, name: str | None = None) -> EquationModel:
         text = path.read_text()
     except OSError as exc:
         raise OdeFileError(f"{path}: cannot read the file ({exc.strerror})") from None
+    rhs_line: dict[str, int | None]
+    numbers: dict[str, float]
     rhs, rhs_line, params, numbers, initial, aux, fixed, functions, options = {}, {}, {}, {}, {}, {}, {}, {}, {}
     lines_of = {}
     for lineno, line in _logical_lines(text):
@@ -233,13 +239,13 @@ def read_ode(path, name: str | None = None) -> EquationModel:
     for s in initial:
         if s not in rhs:
             raise OdeFileError(f"{path}: initial value for {s!r}, which has no equation ({s}'=...)")
-    ranges = {}
+    ranges: dict[str, tuple[float, float]] = {}
     for axis in ("x", "y"):
         var = options.get(f"{axis}p")
         lo, hi = options.get(f"{axis}lo"), options.get(f"{axis}hi")
         if isinstance(var, str) and var in rhs and isinstance(lo, float) and isinstance(hi, float) and lo < hi:
             ranges[var] = (lo, hi)
-    spec = {"name": name or path.stem, "params": params, "initial": initial, "ranges": ranges,
+    spec: dict[str, Any] = {"name": name or path.stem, "params": params, "initial": initial, "ranges": ranges,
             "options": options}
     try:
         spec["rhs"] = {s: translate_expression(t) for s, t in rhs.items()}
@@ -282,8 +288,8 @@ def _fmt(v: float) -> str:
     return repr(float(v))
 
 
-def to_ode(model, path, *, total: float | None = None, dt: float | None = None,
-           initial=None) -> Path:
+def to_ode(model: Any, path: str | os.PathLike, *, total: float | None = None, dt: float | None = None,
+           initial: Mapping[str, float] | None = None) -> Path:
     """Write ``model`` as an XPPAUT ``.ode`` file that :func:`read_ode` reads back exactly.
 
     Names that XPPAUT reserves (``t``/``T``, its function names; it ignores case) get a trailing
@@ -306,7 +312,7 @@ def to_ode(model, path, *, total: float | None = None, dt: float | None = None,
     options = dict(getattr(model, "options", {}) or {})
     if isinstance(model, EquationModel):
         spec = model.spec()
-        declared = list(spec["fixed"]) + [_FUNC_NAME.match(k).group(1) if _FUNC_NAME.match(k) else k
+        declared = list(spec["fixed"]) + [m.group(1) if (m := _FUNC_NAME.match(k)) else k
                                           for k in spec["functions"]] + list(spec["aux"])
         for k, v in spec["fixed"].items():
             lines.append(f"{k}={_xpp_text(_back(v))}")

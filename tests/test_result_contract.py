@@ -458,7 +458,8 @@ def test_every_public_result_class_is_covered():
               "ConstantRate", "FunctionRate", "Constant", "Step", "PulseTrain", "Ramp", "Sum", "Function",
               "OrnsteinUhlenbeck", "WhiteNoise", "CurrentInjection", "CableState", "Declaration", "Equations",
               "RefractoryProtocol", "SpikeDetector", "BranchBase", "GalleryFigure",
-              "VoltageConvention", "IVP", "Outcome"}  # the last two: what simulate hands a Method and gets back
+              "VoltageConvention", "IVP", "Outcome",  # these two: what simulate hands a Method and gets back
+              "Grid", "Variable"}  # the parts of Result.grid() (to_xarray), as a Record is of a result
     inputs |= {"Settings", "StepPolicy", "Section", "PeerCell"}
     # values passed between numerical building blocks, not results handed to a user: the
     # continuation core's run and points, a Newton solve, a periodic Schur form, a parsed SWC file
