@@ -209,4 +209,6 @@ def test_sweep_with_a_process_pool():
     with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
         res = sweep(model, {"I_ext": I}, t_end=100.0, y0=y0, progress=False, executor=pool, chunk_size=2)
     ref = sweep(model, {"I_ext": I}, t_end=100.0, y0=y0, progress=False)
-    np.testing.assert_array_equal(res.values, ref.values)
+    # the pool runs the members in other batches (chunk_size=2), so the SIMD lanes group them
+    # differently: equal to round-off, not bit for bit
+    np.testing.assert_allclose(res.values, ref.values, rtol=1e-12, atol=0.0)
