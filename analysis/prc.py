@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from hhdyn.results import Result, new_axes
+from hhdyn.results import Result, column_name, jsonable, new_axes
 from hhdyn.simulation import simulate
 from hhdyn.systems import AdjointAlong, Reversed, Variational
 
@@ -51,9 +51,16 @@ TYPE_II_FRACTION = 0.05
 
 
 @dataclass(frozen=True)
-class PeriodicOrbit:
+class PeriodicOrbit(Result):
     """A periodic orbit refined by shooting: x0 on the section V = threshold (upward), the
-    period T (ms), the monodromy matrix and its Floquet multipliers (trivial one first)."""
+    period T (ms), the monodromy matrix and its Floquet multipliers (trivial one first), and
+    the shooting residual |φ_T(x0) − x0|/max(1, |x0|).
+
+    Table (:meth:`columns`): one period sampled at ``n_points`` equally spaced times from the
+    dense output, ``t_ms`` and one column per state (``V_mV``, gates bare)."""
+
+    _unexported = ("model",)
+    _exported_properties = ("model_name", "stable")
 
     model: object = field(repr=False)
     x0: np.ndarray
@@ -64,6 +71,10 @@ class PeriodicOrbit:
     residual: float
 
     @property
+    def model_name(self) -> str:
+        return str(self.model.name)
+
+    @property
     def stable(self) -> bool:
         """All non-trivial multipliers inside the unit circle."""
         return bool(np.all(np.abs(self.multipliers[1:]) < 1.0))
@@ -72,6 +83,34 @@ class PeriodicOrbit:
         """x(t) (shape (n,) + shape(t)) from the dense output of one period, t taken mod T."""
         t = np.mod(np.asarray(t, dtype=float), self.period)
         return self._dense()(t)
+
+    def sample_times(self, n_points: int = 200) -> np.ndarray:
+        """``n_points`` equally spaced times over one period, 0 … T (ms), both ends included."""
+        if int(n_points) != n_points or n_points < 2:
+            raise ValueError(f"n_points must be an integer >= 2, got {n_points!r}")
+        return np.linspace(0.0, self.period, int(n_points))
+
+    def columns(self, n_points: int = 200) -> dict:
+        t = self.sample_times(n_points)
+        y = self.state(t)
+        return {"t_ms": t, **{column_name(name): row for name, row in zip(self.model.state_names, y)}}
+
+    def plot(self, ax=None, states=None, n_points: int = 400, **line_kwargs):
+        """``states`` (default: the first, V) against time over one period (ms); returns the Axes."""
+        names = tuple(self.model.state_names)
+        states = names[:1] if states is None else tuple(states)
+        unknown = [s for s in states if s not in names]
+        if unknown:
+            raise ValueError(f"{unknown[0]!r} is not a state; states are {', '.join(names)}")
+        ax = new_axes(ax)
+        t = self.sample_times(n_points)
+        y = self.state(t)
+        for s in states:
+            ax.plot(t, y[names.index(s)], label=f"{s} ({self.model_name}, T = {self.period:.4g} ms)", **line_kwargs)
+        ax.set_xlabel("t (ms)")
+        ax.set_title("periodic orbit")
+        ax.legend(frameon=False, fontsize="small")
+        return ax
 
     def _dense(self):
         cache = self.__dict__.setdefault("_cache", {})
@@ -283,7 +322,7 @@ class PhaseResponse(Result):
         }
         if self.Z is not None:
             out["Z"] = {name: row.tolist() for name, row in zip(self.state_names, self.Z)}
-        return out
+        return jsonable(out)
 
     def columns(self) -> dict:
         """One row per phase: θ, t (ms), Z_V (ms/mV), phase advance (rad/mV), per charge, and
