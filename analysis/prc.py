@@ -361,7 +361,7 @@ def _adjoint(lc: PeriodicOrbit, phases):
     (t, Z)' = (−1, f_x(x(t))ᵀ Z) from (T, Z0), x(t) read from the orbit's dense output
     (:class:`hhdyn.systems.AdjointAlong`, reversed). Integrating x backward along with Z would
     amplify its errors by 1/|μ| (HH at 10 µA/cm² has |μ| ~ 1e-17) and blows up."""
-    model, T, n = lc.model, lc.period, lc.x0.size
+    model, T = lc.model, lc.period
     w, vecs = np.linalg.eig(lc.monodromy.T)
     k = int(np.argmin(np.abs(w - 1.0)))
     Z0 = np.real(vecs[:, k])
