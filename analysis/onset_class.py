@@ -18,17 +18,26 @@ exponent is reported in both cases (it is meaningful for class 1 only).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.optimize import minimize_scalar
+
+from hhdyn.results import Result, new_axes
 
 __all__ = ["OnsetClass", "excitability_class", "fit_onset_power_law"]
 
 
 @dataclass(frozen=True)
-class OnsetClass:
-    """Excitability class (1 or 2) with the onset fit f = a·(I − I_c)^β (Hz, µA/cm²)."""
+class OnsetClass(Result):
+    """Excitability class (1 or 2) with the onset fit f = a·(I − I_c)^β (Hz, µA/cm²).
+
+    ``onset_bracket`` = (last quiet current, first firing current); ``I_c``, ``exponent`` β,
+    ``amplitude`` a (Hz per (µA/cm²)^β) and ``fit_rms_log`` (rms of the log residual) describe
+    the fit to the first ``n_fit`` firing points (NaN when fewer than 3 fire); ``currents`` and
+    ``rates`` (µA/cm², Hz) are the up sweep that was read. Table (:meth:`columns`): one row per
+    current, ``I_ext_uA_per_cm2``, ``rate_Hz`` and the fitted ``rate_fit_Hz`` (NaN at or below I_c).
+    """
 
     excitability_class: int
     lowest_rate_hz: float
@@ -39,9 +48,34 @@ class OnsetClass:
     fit_rms_log: float
     n_fit: int
     message: str
+    currents: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False)
+    rates: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False)
+    model_name: str = ""
 
-    def to_dict(self) -> dict:
-        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
+    def fitted_rate(self, I) -> np.ndarray:
+        """a·(I − I_c)^β in Hz at currents ``I`` (µA/cm²); NaN at or below I_c."""
+        I = np.asarray(I, dtype=float)
+        return np.where(I > self.I_c, self.amplitude * np.abs(I - self.I_c) ** self.exponent, math.nan)
+
+    def columns(self) -> dict:
+        return {"I_ext_uA_per_cm2": np.asarray(self.currents, dtype=float),
+                "rate_Hz": np.asarray(self.rates, dtype=float), "rate_fit_Hz": self.fitted_rate(self.currents)}
+
+    def plot(self, ax=None, **marker_kwargs):
+        """The up-sweep rates (points), the fitted power law and I_c; returns the Axes."""
+        ax = new_axes(ax)
+        marker_kwargs.setdefault("label", f"{self.model_name or 'F–I'} (class {self.excitability_class})")
+        ax.plot(self.currents, self.rates, "o", **marker_kwargs)
+        if math.isfinite(self.I_c) and len(self.currents):
+            I = np.linspace(self.I_c, float(np.max(self.currents)), 200)[1:]
+            ax.plot(I, self.fitted_rate(I), "-", lw=1,
+                    label=f"{self.amplitude:.3g}·(I − {self.I_c:.4g})^{self.exponent:.3g}")
+            ax.axvline(self.I_c, color="0.6", lw=0.8, ls="--")
+        ax.set_xlabel("I_ext (µA/cm²)")
+        ax.set_ylabel("firing rate (Hz)")
+        ax.set_title("firing onset")
+        ax.legend(frameon=False, fontsize="small")
+        return ax
 
 
 def fit_onset_power_law(currents, rates, bracket):
@@ -99,4 +133,5 @@ def excitability_class(fi, *, n_fit: int = 5, class1_max_hz: float = 5.0) -> Ons
                f"({'<=' if cls == 1 else '>'} {class1_max_hz:g} Hz) at I = {I[first]:g}, onset in "
                f"({bracket[0]:g}, {bracket[1]:g}]; fit f = {a:.4g}·(I − {I_c:.6g})^{beta:.3g} "
                f"on {use.size} points")
-    return OnsetClass(cls, lowest, bracket, I_c, beta, a, rms, int(use.size), message)
+    return OnsetClass(cls, lowest, bracket, I_c, beta, a, rms, int(use.size), message, currents=I,
+                      rates=np.asarray(fi.rate_up, dtype=float), model_name=str(getattr(fi, "model_name", "")))

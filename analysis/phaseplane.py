@@ -26,55 +26,12 @@ import numpy as np
 
 from hhdyn.simulation import SimulationError, simulate
 from hhdyn.results import Result, column_name, new_axes
+from hhdyn.systems import Reversed, Stacked
 
 from .equilibria import FixedPoint, fixed_points
 from .nullcline_curves import Plane, label_of, nullclines
 
 __all__ = ["PhasePlane", "Orbit", "Manifold", "LimitCycle"]
-
-
-class _Reversed:
-    """The model with time reversed, dy/ds = −f(y) (s = −t): backward orbits by :func:`hhdyn.simulate`."""
-
-    def __init__(self, model):
-        self.model = model
-        self.state_names = tuple(model.state_names)
-        self.n_states = len(self.state_names)
-        self.name = f"{model.name} (backward in time)"
-        self.params = model.params
-        if hasattr(model, "jacobian"):
-            self.jacobian = lambda y, params=None: -model.jacobian(y, params)
-
-    def rhs(self, y, params=None):
-        return -self.model.rhs(y, params)
-
-
-class _Stacked:
-    """K copies of a model as one system of n·K states (y[a·K + k] is state a of copy k), so
-    that one vectorized ``rhs`` call per step serves every orbit."""
-
-    def __init__(self, model, K: int):
-        self.model, self.K = model, K
-        n = model.n_states
-        self.state_names = tuple(f"{name}[{k}]" for name in model.state_names for k in range(K))
-        self.n_states = n * K
-        self.name = f"{model.name} (×{K})"
-        self.params = model.params
-        if hasattr(model, "jacobian"):
-            self.jacobian = self._jacobian
-
-    def rhs(self, Y, params=None):
-        return self.model.rhs(Y.reshape(self.model.n_states, self.K), params).ravel()
-
-    def _jacobian(self, Y, params=None):
-        n, K = self.model.n_states, self.K
-        J = self.model.jacobian(Y.reshape(n, K), params)
-        out = np.zeros((n * K, n * K))
-        idx = np.arange(K)
-        for a in range(n):
-            for b in range(n):
-                out[a * K + idx, b * K + idx] = J[a, b]
-        return out
 
 
 def _state_columns(t, y, state_names) -> dict:
@@ -312,7 +269,7 @@ class PhasePlane:
         sol = None
         try:
             with np.errstate(all="ignore"):
-                sol = simulate(_Stacked(self.model, K), t_end, y0=Y0.ravel(), method="LSODA", rtol=rtol, atol=atol,
+                sol = simulate(Stacked(self.model, K), t_end, y0=Y0.ravel(), method="LSODA", rtol=rtol, atol=atol,
                                t_eval=np.linspace(0.0, t_end, n_samples))
         except Exception:  # noqa: BLE001 - any failure: integrate one by one with guards
             sol = None
@@ -350,7 +307,7 @@ class PhasePlane:
         t_eval = () if dense else np.linspace(0.0, t_end, n_samples)
         try:
             with np.errstate(all="ignore"):
-                sol = simulate(_Reversed(self.model) if backward else self.model, t_end, y0=y0, method="LSODA",
+                sol = simulate(Reversed(self.model) if backward else self.model, t_end, y0=y0, method="LSODA",
                                rtol=rtol, atol=atol, t_eval=t_eval, events=events or None, dense_output=dense)
         except SimulationError:  # blown up (outside any window): an orbit that left at once
             orbit = Orbit(np.array([0.0]), np.asarray(y0, dtype=float)[:, None],

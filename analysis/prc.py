@@ -34,23 +34,33 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.integrate import solve_ivp
 
-from hhdyn.results import Result, new_axes
+from hhdyn.results import Result, column_name, jsonable, new_axes
+from hhdyn.simulation import simulate
+from hhdyn.systems import AdjointAlong, Reversed, Variational
 
 __all__ = ["PhaseResponse", "PeriodicOrbit", "phase_response", "limit_cycle", "TYPE_II_FRACTION"]
 
 _RTOL, _ATOL = 1e-12, 1e-12  # the orbit itself (dense output)
 _VAR_TOL = 1e-10  # variational and adjoint equations
+_ADJ_ATOL = 1e-3 * _VAR_TOL  # the backward (orbit, adjoint) sweep
+_NO_SAMPLES = np.empty(0)  # t_eval of runs that need only the end point, events or dense output
 
 #: Negative-to-positive area ratio of Z_V from which a PRC counts as type II.
 TYPE_II_FRACTION = 0.05
 
 
 @dataclass(frozen=True)
-class PeriodicOrbit:
+class PeriodicOrbit(Result):
     """A periodic orbit refined by shooting: x0 on the section V = threshold (upward), the
-    period T (ms), the monodromy matrix and its Floquet multipliers (trivial one first)."""
+    period T (ms), the monodromy matrix and its Floquet multipliers (trivial one first), and
+    the shooting residual |φ_T(x0) − x0|/max(1, |x0|).
+
+    Table (:meth:`columns`): one period sampled at ``n_points`` equally spaced times from the
+    dense output, ``t_ms`` and one column per state (``V_mV``, gates bare)."""
+
+    _unexported = ("model",)
+    _exported_properties = ("model_name", "stable")
 
     model: object = field(repr=False)
     x0: np.ndarray
@@ -59,6 +69,10 @@ class PeriodicOrbit:
     monodromy: np.ndarray = field(repr=False)
     multipliers: np.ndarray
     residual: float
+
+    @property
+    def model_name(self) -> str:
+        return str(self.model.name)
 
     @property
     def stable(self) -> bool:
@@ -70,28 +84,49 @@ class PeriodicOrbit:
         t = np.mod(np.asarray(t, dtype=float), self.period)
         return self._dense()(t)
 
+    def sample_times(self, n_points: int = 200) -> np.ndarray:
+        """``n_points`` equally spaced times over one period, 0 … T (ms), both ends included."""
+        if int(n_points) != n_points or n_points < 2:
+            raise ValueError(f"n_points must be an integer >= 2, got {n_points!r}")
+        return np.linspace(0.0, self.period, int(n_points))
+
+    def columns(self, n_points: int = 200) -> dict:
+        t = self.sample_times(n_points)
+        y = self.state(t)
+        return {"t_ms": t, **{column_name(name): row for name, row in zip(self.model.state_names, y)}}
+
+    def plot(self, ax=None, states=None, n_points: int = 400, **line_kwargs):
+        """``states`` (default: the first, V) against time over one period (ms); returns the Axes."""
+        names = tuple(self.model.state_names)
+        states = names[:1] if states is None else tuple(states)
+        unknown = [s for s in states if s not in names]
+        if unknown:
+            raise ValueError(f"{unknown[0]!r} is not a state; states are {', '.join(names)}")
+        ax = new_axes(ax)
+        t = self.sample_times(n_points)
+        y = self.state(t)
+        for s in states:
+            ax.plot(t, y[names.index(s)], label=f"{s} ({self.model_name}, T = {self.period:.4g} ms)", **line_kwargs)
+        ax.set_xlabel("t (ms)")
+        ax.set_title("periodic orbit")
+        ax.legend(frameon=False, fontsize="small")
+        return ax
+
     def _dense(self):
         cache = self.__dict__.setdefault("_cache", {})
         if "sol" not in cache:
-            model = self.model
-            sol = solve_ivp(lambda t, y: model.rhs(y), (0.0, self.period), self.x0, method="DOP853",
-                            rtol=_RTOL, atol=_ATOL, dense_output=True)
-            cache["sol"] = sol.sol
+            run = simulate(self.model, self.period, y0=self.x0, method="DOP853", rtol=_RTOL, atol=_ATOL,
+                           t_eval=_NO_SAMPLES, dense_output=True)
+            cache["sol"] = run.sol
         return cache["sol"]
 
 
 def _flow_with_variations(model, x0, T):
     """x(T) and Φ(T, 0) of dx/dt = f(x), dΦ/dt = f_x Φ."""
-    n = x0.size
-
-    def fun(t, z):
-        x = z[:n]
-        Phi = z[n:].reshape(n, n)
-        return np.concatenate([model.rhs(x), (model.jacobian(x) @ Phi).ravel()])
-
-    z0 = np.concatenate([x0, np.eye(n).ravel()])
-    sol = solve_ivp(fun, (0.0, T), z0, method="DOP853", rtol=_VAR_TOL, atol=_VAR_TOL)
-    return sol.y[:n, -1], sol.y[n:, -1].reshape(n, n)
+    system = Variational(model)
+    run = simulate(system, T, y0=system.initial(x0), method="DOP853", rtol=_VAR_TOL, atol=_VAR_TOL,
+                   t_eval=_NO_SAMPLES)
+    return system.split(run.y_final)
 
 
 def _crossings(model, x0, t_end, threshold, rtol=_RTOL, atol=_ATOL):
@@ -100,10 +135,9 @@ def _crossings(model, x0, t_end, threshold, rtol=_RTOL, atol=_ATOL):
         return y[0] - threshold
 
     event.direction = 1.0
-    sol = solve_ivp(lambda t, y: model.rhs(y), (0.0, t_end), x0, method="DOP853", rtol=rtol, atol=atol,
-                    events=event)
-    keep = sol.t_events[0] > 1e-9
-    return sol.t_events[0][keep], sol.y_events[0][keep], sol.y[:, -1]
+    run = simulate(model, t_end, y0=x0, method="DOP853", rtol=rtol, atol=atol, t_eval=_NO_SAMPLES, events=event)
+    keep = run.t_events[0] > 1e-9
+    return run.t_events[0][keep], run.y_events[0][keep], run.y_final
 
 
 def _refine(model, x0, T, threshold, tol=1e-10, max_iter=8):
@@ -135,7 +169,6 @@ def _settle(model, y0, settle_ms, max_settle_ms, threshold, tol):
     """Simulate in chunks of ``settle_ms`` from ``y0`` (default: rest kicked by +40 mV) until the
     last three inter-spike intervals agree to ``tol``; returns a state near the section, T and
     the threshold."""
-    from hhdyn.simulation import simulate
     from hhdyn.spikes import spike_times
 
     if y0 is not None:
@@ -289,7 +322,7 @@ class PhaseResponse(Result):
         }
         if self.Z is not None:
             out["Z"] = {name: row.tolist() for name, row in zip(self.state_names, self.Z)}
-        return out
+        return jsonable(out)
 
     def columns(self) -> dict:
         """One row per phase: θ, t (ms), Z_V (ms/mV), phase advance (rad/mV), per charge, and
@@ -322,20 +355,23 @@ class PhaseResponse(Result):
 
 
 def _adjoint(lc: PeriodicOrbit, phases):
-    model, T, n = lc.model, lc.period, lc.x0.size
+    """Z at ``phases`` by one backward sweep of (1) from the Floquet start Z(T) = Z(0).
+
+    The time is carried as a state, so that the sweep is autonomous: in s = T − t,
+    (t, Z)' = (−1, f_x(x(t))ᵀ Z) from (T, Z0), x(t) read from the orbit's dense output
+    (:class:`hhdyn.systems.AdjointAlong`, reversed). Integrating x backward along with Z would
+    amplify its errors by 1/|μ| (HH at 10 µA/cm² has |μ| ~ 1e-17) and blows up."""
+    model, T = lc.model, lc.period
     w, vecs = np.linalg.eig(lc.monodromy.T)
     k = int(np.argmin(np.abs(w - 1.0)))
     Z0 = np.real(vecs[:, k])
     Z0 = Z0 / float(Z0 @ model.rhs(lc.x0))
-    dense = lc._dense()
-
-    def fun(t, Z):
-        return -model.jacobian(dense(t)).T @ Z
-
-    sol = solve_ivp(fun, (T, 0.0), Z0, method="DOP853", rtol=_VAR_TOL, atol=1e-3 * _VAR_TOL, dense_output=True)
-    Z = sol.sol(phases * T)
-    periodicity = float(np.linalg.norm(sol.y[:, -1] - Z0) / np.linalg.norm(Z0))
-    x = dense(phases * T)
+    s = T * (1.0 - phases[::-1])  # increasing; θ = 0 is s = T
+    run = simulate(Reversed(AdjointAlong(model, lc.state)), T, y0=np.concatenate([[T], Z0]), method="DOP853",
+                   rtol=_VAR_TOL, atol=_ADJ_ATOL, t_eval=s)
+    Z = run.y[1:, ::-1]
+    periodicity = float(np.linalg.norm(run.y_final[1:] - Z0) / np.linalg.norm(Z0))
+    x = lc.state(phases * T)
     dots = np.einsum("ik,ik->k", Z, model.rhs(x))
     return Z, float(dots.mean()), float(np.max(np.abs(dots - 1.0))), periodicity
 

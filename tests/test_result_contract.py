@@ -134,6 +134,10 @@ BUILDERS = {
                                                         window=(-5.0, 5.0), window2=(0.0, 1.5), ds_max=0.05,
                                                         max_points=60),
     "BifurcationDiagram": lambda got: analysis.BifurcationDiagram([got["Branch"], got["CycleBranch"]]),
+    # phase response and excitability class
+    "PeriodicOrbit": lambda got: analysis.limit_cycle(reductions.FitzHughNagumo(I_ext=0.5)),
+    "PhaseResponse": lambda got: analysis.phase_response(None, cycle=got["PeriodicOrbit"], n_phases=20),
+    "OnsetClass": lambda got: analysis.excitability_class(got["FICurve"]),
 }
 
 
@@ -203,6 +207,15 @@ EXPECTED_COLUMNS = {
                               "kind": [r.kind], "period_ms": [r.period_ms], "rate_Hz": [r.rate_hz]},
     "HNFit": lambda r: {"n": r.n, "h": r.h, "h_fit": r.c + r.slope * r.n},
     "FHNFit": lambda r: {"V_mV": r.V, "v_nullcline": r.v_nullcline, "recovery_nullcline": r.recovery_nullcline},
+    "PeriodicOrbit": lambda r: {"t_ms": np.linspace(0.0, r.period, 200),
+                                "v": r.state(np.linspace(0.0, r.period, 200))[0],
+                                "w": r.state(np.linspace(0.0, r.period, 200))[1]},
+    "PhaseResponse": lambda r: {"phase": r.phase, "t_ms": r.phase * r.period, "Z_V_ms_per_mV": r.Z_V,
+                                "phase_advance_rad_per_mV": 2 * math.pi * r.Z_V / r.period,
+                                "per_charge_ms_per_nC_per_cm2": r.Z_V / r.C, "Z_w_ms": r.Z[1]},
+    "OnsetClass": lambda r: {"I_ext_uA_per_cm2": r.currents, "rate_Hz": r.rates,
+                             "rate_fit_Hz": np.where(r.currents > r.I_c,
+                                                     r.amplitude * np.abs(r.currents - r.I_c) ** r.exponent, np.nan)},
 }
 
 #: Results drawn on several panels: plot() returns the list of their Axes (documented).
@@ -461,6 +474,7 @@ def test_every_public_result_class_is_covered():
               "VoltageConvention", "IVP", "Outcome",  # these two: what simulate hands a Method and gets back
               "Grid", "Variable"}  # the parts of Result.grid() (to_xarray), as a Record is of a result
     inputs |= {"Settings", "StepPolicy", "Section", "PeerCell"}
+    inputs |= {"InfTauRate", "SechRate", "TanhRate"}  # rate families of the class-1 neurons
     # values passed between numerical building blocks, not results handed to a user: the
     # continuation core's run and points, a Newton solve, a periodic Schur form, a parsed SWC file
     building_blocks = {"Run", "Point", "CyclePoint", "Event", "NewtonResult", "PeriodicSchur", "SWCData"}

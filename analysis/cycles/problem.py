@@ -149,8 +149,9 @@ class CycleProblem(Problem):
 
         def residual(X):
             U, T, p = sys.unpack(X)
-            try:
-                return sys.residual(U, T, p, mesh, G, arc)
+            try:  # a wild trial may overflow: chord_newton rejects its non-finite residual (NonFinite)
+                with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+                    return sys.residual(U, T, p, mesh, G, arc)
             except ValueError as exc:  # the model rejects the parameter value
                 raise CycleFailure(str(exc)) from None
 

@@ -174,9 +174,6 @@ CYCLE_CURRENTS = {"hopf": ((95.0, 110.0, 140.0), (80.0, 150.0)), "snic": ((45.0,
                   "homoclinic": ((36.0, 38.0, 40.0), (30.0, 45.0))}
 
 
-# A rejected Newton trial of the cycle corrector visits V ~ 1e4 mV, where τ_w = 1/(φ cosh) underflows
-# to 0 (the continuation then shortens its step); that is the corrector's business, not the model's.
-@pytest.mark.filterwarnings("ignore:divide by zero encountered in divide:RuntimeWarning")
 def test_ml_cycle_periods_match_dop853(ml_case):
     which, model, ml, branch = ml_case
     H = min((sp for sp in branch.special_points if sp.kind == "H"), key=lambda s: s.param)
