@@ -627,29 +627,30 @@ class EquationModel(ODEModel):
         return ax
 
     def resting_state(self, params: Mapping[str, float] | None = None) -> np.ndarray:
-        """An equilibrium near the initial state: Newton's method (Powell's hybrid, exact Jacobian)
-        from the initial state, else from where the flow takes it after 2000 time units; the
-        initial state itself when neither converges."""
-        from scipy.integrate import solve_ivp
-        from scipy.optimize import root
+        """An equilibrium near the initial state: the one damped Newton of :mod:`hhdyn.newton`
+        (exact Jacobian) from the initial state, else from where the flow takes it after 2000
+        time units (:func:`hhdyn.simulate`, LSODA); the initial state itself when neither
+        converges to |f| < 1e-9·(1 + max|y|)."""
+        from .newton import solve_equilibria
+        from .simulation import SimulationError, simulate
 
         p = self._resolve(params)
         y0 = self.initial_state()
 
         def newton(start):
+            x = solve_equilibria(self, start, p).y
             with np.errstate(all="ignore"):
-                sol = root(lambda y: self.rhs(y, p), start, jac=lambda y: self.jacobian(y, p), method="hybr")
-                ok = sol.success and np.all(np.isfinite(sol.x))
-                ok = ok and np.max(np.abs(self.rhs(sol.x, p))) < 1e-9 * (1.0 + np.max(np.abs(sol.x)))
-            return np.asarray(sol.x, dtype=float) if ok else None
+                ok = np.all(np.isfinite(x)) and np.max(np.abs(self.rhs(x, p))) < 1e-9 * (1.0 + np.max(np.abs(x)))
+            return np.asarray(x, dtype=float) if ok else None
 
         found = newton(y0)
         if found is None:
-            with np.errstate(all="ignore"):
-                flow = solve_ivp(lambda t, y: self.rhs(y, p), (0.0, 2000.0), y0, method="LSODA",
-                                 jac=lambda t, y: self.jacobian(y, p), rtol=1e-8, atol=1e-10)
-            if flow.success and np.all(np.isfinite(flow.y[:, -1])):
-                found = newton(flow.y[:, -1])
+            try:
+                flow = simulate(self.with_params(**dict(p)), 2000.0, y0=y0, method="LSODA", rtol=1e-8, atol=1e-10,
+                                t_eval=[2000.0])
+                found = newton(flow.y_final)
+            except SimulationError:
+                pass
         return y0 if found is None else found
 
     def _check_shape(self, y):
