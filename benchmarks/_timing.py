@@ -42,21 +42,25 @@ def run_once(argv, env=None, cwd=None, capture=True):
     return wall, out or ""
 
 
-def _children_cpu() -> float:
+def children_cpu() -> float:
+    """CPU seconds (user + system) used so far by this process's finished children."""
     usage = os.times()
     return usage.children_user + usage.children_system
 
 
-def alternate(commands: dict, repeat: int, env=None, cwd=None, warmup: int = 1) -> dict:
+def alternate(commands: dict, repeat: int, env=None, cwd=None, warmup: int = 1, on_output=None) -> dict:
     """Run each command of ``{label: argv}`` ``repeat`` times, alternating; return ``{label: Timing}``.
 
-    ``warmup`` rounds are run first and not counted (they fill the OS file cache)."""
+    ``warmup`` rounds are run first and not counted (they fill the OS file cache and any compiled
+    kernel cache). ``on_output(label, stdout)``, if given, sees the output of every run."""
     timings = {label: Timing(label) for label in commands}
     for round_ in range(warmup + repeat):
         for label, argv in commands.items():
-            c0 = _children_cpu()
-            wall, _ = run_once(argv, env=env, cwd=cwd)
-            cpu = _children_cpu() - c0
+            c0 = children_cpu()
+            wall, out = run_once(argv, env=env, cwd=cwd)
+            cpu = children_cpu() - c0
+            if on_output is not None:
+                on_output(label, out)
             if round_ >= warmup:
                 timings[label].wall.append(wall)
                 timings[label].cpu.append(cpu)
