@@ -70,3 +70,40 @@ def test_unknown_name_is_an_attribute_error():
 
     with pytest.raises(AttributeError, match="no_such_tool"):
         analysis.no_such_tool
+
+
+def test_first_compilation_is_announced_through_the_callback(tmp_path):
+    code = f"""
+import sys
+from hhdyn.compile_notice import set_announcer, compile_stats
+lines = []
+set_announcer(lines.append, heartbeat=60)
+assert "numba" not in sys.modules, "setting the announcer must not import numba"
+import numba
+
+@numba.njit(cache=True)
+def twice(x):
+    return 2.0 * x
+
+assert twice(1.5) == 3.0
+stats = compile_stats()
+assert stats["count"] == 1 and stats["kernels"][0][0] == "twice", stats
+assert lines[0].startswith("compiling twice") and lines[-1].startswith("compiled twice in "), lines
+twice(2.5)  # compiled already: silent
+assert len(lines) == 2, lines
+"""
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "numba"),
+               PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
+    script = tmp_path / "probe.py"  # numba's cache=True needs a file, not -c
+    script.write_text(code)
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+
+
+def test_announcer_rejects_bad_input():
+    from hhdyn.compile_notice import set_announcer
+
+    with pytest.raises(ValueError, match="callable"):
+        set_announcer("stderr")
+    with pytest.raises(ValueError, match="heartbeat"):
+        set_announcer(print, heartbeat=0)

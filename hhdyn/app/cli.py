@@ -11,6 +11,8 @@ import importlib
 import pkgutil
 import sys
 
+from hhdyn.compile_notice import set_announcer
+
 from . import commands as _commands
 
 __all__ = ["main", "UsageError"]
@@ -50,6 +52,7 @@ def main(argv=None) -> int:
         if not getattr(args, "command", None):
             parser.print_help()
             return 2
+        set_announcer(lambda line: print(f"hhdyn: {line}", file=sys.stderr, flush=True))  # first-run compiles
         return int(args._run(args) or 0)
     except (UsageError, ValueError, OSError) as err:
         message = " ".join(str(err).split())
