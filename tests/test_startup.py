@@ -37,6 +37,12 @@ def test_import_hhdyn_and_analysis_loads_no_heavy_module():
     assert loaded_after("import hhdyn, analysis") == []
 
 
+def test_everyday_tools_load_no_heavy_module():
+    code = ("import reductions\nfrom hhdyn import HodgkinHuxley, simulate\n"
+            "from analysis import continue_equilibria, continue_cycles, fixed_points, PhasePlane, compare")
+    assert loaded_after(code) == []
+
+
 def test_hhdyn_help_loads_no_heavy_module():
     # the console script's entry point; argparse exits 0 after printing the help
     code = ("import sys\nfrom hhdyn.app.cli import main\nsys.argv = ['hhdyn', '--help']\n"
