@@ -56,7 +56,8 @@ def render(out_dir="figures", names=None, progress: Callable[[str], None] | None
     """Render the registered figures (all, or ``names``) as PNGs into ``out_dir``.
 
     Each file is written atomically; an ``index.md`` lists the figures with their descriptions.
-    ``progress`` receives one line per figure (name and seconds taken).
+    ``progress`` receives two lines per figure: its name before rendering, then the file and
+    the seconds taken.
     """
     import matplotlib
 
@@ -76,6 +77,8 @@ def render(out_dir="figures", names=None, progress: Callable[[str], None] | None
     written = []
     for i, item in enumerate(figures.values(), start=1):
         start = time.perf_counter()
+        if progress:  # announced first, so a slow figure (or a first-run compile) is never a silent wait
+            progress(f"[{i}/{len(figures)}] rendering {item.name} ...")
         fig = item.make()
         path = out / f"{item.name}.png"
         with atomic_path(path) as tmp:
