@@ -28,29 +28,42 @@ follow one contract (:mod:`hhdyn.results`): ``plot(ax=None)``, ``columns``/``to_
 Note: ``analysis.sweep`` is the function; import the module's other names from it directly,
 ``from analysis.sweep import SweepResult, MEASURES``.
 """
-from .branch import BifurcationDiagram, Branch, BranchBase, CodimTwoCurve, SpecialPoint
-from .comparison import Comparison, ComparisonRow, compare
-from .continuation import (Settings, Status, bifurcation_diagram, continue_equilibria, continue_fold, continue_hopf,
-                           find_equilibrium, locate_fold, locate_hopf)
-from .cycles import (CollocationSystem, CycleBranch, FiringOnset, continue_cycles, cycle_branches,
-                     cycle_from_trajectory, firing_onset, floquet_multipliers, monodromy, plot_with_period)
-from .equilibria import FixedPoint, FixedPoints, Fold, classify, fixed_points, is_conductance_based
-from .excitability import (ActionPotential, AnodeBreakResult, FICurve, FIPoint, RefractoryProtocol, RefractoryResult,
-                           SpikeDetector, StrengthDurationResult, ThresholdResult, action_potential, anode_break,
-                           fi_curve, refractory_periods, rheobase, strength_duration, threshold)
-from .explorer import Explorer, default_slider_range
-from .iv import IVCurves, iv_curves
-from .lyapunov import HopfNormalForm, first_lyapunov_coefficient, hopf_eigenvectors, multilinear_B, multilinear_C
-from .nullcline_curves import Nullcline, Nullclines, Plane, default_limits, nullclines
-from .phaseplane import LimitCycle, Manifold, Orbit, PhasePlane
-from .propagation import (AxonRefractoryResult, CollisionResult, PassiveCableCheck, VelocityDiameterResult,
-                          VelocityResult, attenuation_sealed, collision, conduction_velocity, end_stimulus, hh_axon,
-                          input_resistance_sealed_MOhm, length_constant_um, measure_conduction_velocity,
-                          passive_cable_check, refractoriness, velocity_vs_diameter)
-from .onset_class import OnsetClass, excitability_class, fit_onset_power_law
-from .prc import TYPE_II_FRACTION, PeriodicOrbit, PhaseResponse, limit_cycle, phase_response
-from .pydstool_export import to_pydstool, write_pydstool_script
+from __future__ import annotations
+
+import importlib
+
+# ``analysis.sweep`` is the function, not the module: load it now so that a later
+# ``import analysis.sweep`` cannot rebind the package attribute to the module (it is light).
 from .sweep import SweepResult, sweep
+
+#: Public name → the submodule that defines it (each name has one source).
+_SOURCES = {
+    "branch": ("BifurcationDiagram", "Branch", "BranchBase", "CodimTwoCurve", "SpecialPoint"),
+    "comparison": ("Comparison", "ComparisonRow", "compare"),
+    "continuation": ("Settings", "Status", "bifurcation_diagram", "continue_equilibria", "continue_fold",
+        "continue_hopf", "find_equilibrium", "locate_fold", "locate_hopf"),
+    "cycles": ("CollocationSystem", "CycleBranch", "FiringOnset", "continue_cycles", "cycle_branches",
+        "cycle_from_trajectory", "firing_onset", "floquet_multipliers", "monodromy", "plot_with_period"),
+    "equilibria": ("FixedPoint", "FixedPoints", "Fold", "classify", "fixed_points", "is_conductance_based"),
+    "excitability": ("ActionPotential", "AnodeBreakResult", "FICurve", "FIPoint", "RefractoryProtocol",
+        "RefractoryResult", "SpikeDetector", "StrengthDurationResult", "ThresholdResult", "action_potential",
+        "anode_break", "fi_curve", "refractory_periods", "rheobase", "strength_duration", "threshold"),
+    "explorer": ("Explorer", "default_slider_range"),
+    "iv": ("IVCurves", "iv_curves"),
+    "lyapunov": ("HopfNormalForm", "first_lyapunov_coefficient", "hopf_eigenvectors", "multilinear_B",
+        "multilinear_C"),
+    "nullcline_curves": ("Nullcline", "Nullclines", "Plane", "default_limits", "nullclines"),
+    "phaseplane": ("LimitCycle", "Manifold", "Orbit", "PhasePlane"),
+    "propagation": ("AxonRefractoryResult", "CollisionResult", "PassiveCableCheck", "VelocityDiameterResult",
+        "VelocityResult", "attenuation_sealed", "collision", "conduction_velocity", "end_stimulus", "hh_axon",
+        "input_resistance_sealed_MOhm", "length_constant_um", "measure_conduction_velocity",
+        "passive_cable_check", "refractoriness", "velocity_vs_diameter"),
+    "onset_class": ("OnsetClass", "excitability_class", "fit_onset_power_law"),
+    "prc": ("TYPE_II_FRACTION", "PeriodicOrbit", "PhaseResponse", "limit_cycle", "phase_response"),
+    "pydstool_export": ("to_pydstool", "write_pydstool_script"),
+    "sweep": ("SweepResult", "sweep"),
+}
+_MODULE_OF = {name: module for module, names in _SOURCES.items() for name in names}
 
 __all__ = [
     # equilibria, nullclines, phase planes, I–V curves
@@ -84,3 +97,25 @@ __all__ = [
     "sweep", "SweepResult",
     "to_pydstool", "write_pydstool_script",
 ]
+
+
+def __getattr__(name: str):
+    """Load a public name's submodule on first use (PEP 562); also ``analysis.<submodule>``."""
+    module = _MODULE_OF.get(name)
+    if module is not None:
+        value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    elif not name.startswith("__"):
+        try:
+            value = importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as err:
+            if err.name != f"{__name__}.{name}":
+                raise
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

@@ -15,7 +15,6 @@ import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.integrate import solve_ivp
 
 from . import spikes as _spikes
 from .results import Result, new_axes, write_csv
@@ -302,6 +301,8 @@ class ScipyMethod(Method):
             options["jac"] = lambda t, y: model.jacobian(y)
         if problem.events:
             options["events"] = list(problem.events)
+        from scipy.integrate import solve_ivp  # lazy: keeps `import hhdyn` light (issue 18)
+
         t0, t_end, samples = problem.t0, problem.t_end, problem.samples
         breaks = stim.breakpoints() if stim is not None else ()
         edges = [t0] + sorted(b for b in breaks if t0 < b < t_end) + [t_end]

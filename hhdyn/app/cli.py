@@ -28,6 +28,8 @@ import signal
 import sys
 import warnings
 
+from hhdyn.compile_notice import set_announcer
+
 from . import commands as _commands
 
 __all__ = ["main", "build_parser", "UsageError", "Terminated", "version", "EXIT_INTERNAL"]
@@ -138,6 +140,7 @@ def main(argv=None) -> int:
             if not getattr(args, "command", None):
                 parser.print_help()
                 return EXIT_USAGE
+            set_announcer(lambda line: print(f"hhdyn: {line}", file=sys.stderr, flush=True))  # first-run compiles
             code = int(args._run(args) or 0)
             for w in caught:  # a successful run reports its warnings, one line each
                 print(f"hhdyn: warning: {_one_line(w.message)}", file=sys.stderr)
