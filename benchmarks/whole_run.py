@@ -46,10 +46,10 @@ def hhdyn_script() -> str:
 import json
 import hhdyn, analysis
 model = hhdyn.HodgkinHuxley(I_ext=-10.0)
-eq = analysis.continue_equilibria(model, "I_ext", -10.0, 200.0)
+eq = analysis.continue_equilibria(model, "I_ext", (-10.0, 200.0))
 hopf = sorted(p.param for p in eq.points("H"))
 h1 = min(eq.points("H"), key=lambda p: p.param)
-lc = analysis.continue_cycles(h1, model, stop=(-10.0, 200.0), ntst=50, ncol=4)
+lc = analysis.continue_cycles(h1, model, window=(-10.0, 200.0), ntst=50, ncol=4)
 print("@@" + json.dumps({"hopf": hopf, "lpc": sorted(p.param for p in lc.points("LPC")),
                          "end": float(lc.param[-1]), "status": lc.status, "message": lc.message}))
 '''
