@@ -109,83 +109,154 @@ class Morphology:
         if graph.number_of_nodes() == 0:
             raise ValueError("a morphology needs at least one compartment")
         self.Ra_ohm_cm = check_number("Ra_ohm_cm (axial resistivity, Ω·cm)", Ra_ohm_cm, positive=True)
+        pairs = list(graph.nodes(data=True))
+        names = [node for node, _ in pairs]
+        length, diameter, junction, area_um2 = self._node_arrays(pairs)
+        area_cm2 = area_um2 * _UM_TO_CM**2
         g = nx.Graph() if copy else graph
-        for node, data in graph.nodes(data=True):
-            for key in ("length_um", "diameter_um"):
-                if key not in data:
-                    raise ValueError(f"compartment {node!r} has no {key!r}")
-            junction = bool(data.get("junction", False))
-            length = check_number(f"length_um of compartment {node!r}", data["length_um"],
-                                  positive=not junction, nonnegative=junction)
-            diameter = check_number(f"diameter_um of compartment {node!r}", data["diameter_um"], positive=True)
-            attrs = dict(data)
-            attrs["length_um"] = length
-            attrs["diameter_um"] = diameter
-            if junction:
-                if length != 0.0:
-                    raise ValueError(f"junction {node!r} must have length_um = 0 (it is a point without membrane), "
-                                     f"got {length!r}")
-                attrs["area_um2"] = 0.0
-            elif "area_um2" in data:
-                attrs["area_um2"] = check_number(f"area_um2 of compartment {node!r}", data["area_um2"], positive=True)
-            area_um2 = attrs["area_um2"] if "area_um2" in attrs else math.pi * diameter * length
-            attrs["area_cm2"] = area_um2 * _UM_TO_CM**2
-            attrs.setdefault("region", "default")
-            attrs.setdefault("mechanism", attrs["region"])
+        given_area = [("area_um2" in data) for _, data in pairs]
+        normalized = []
+        for (node, data), L, d, A, a, j, has_area in zip(pairs, length.tolist(), diameter.tolist(), area_cm2.tolist(),
+                                                       area_um2.tolist(), junction.tolist(), given_area):
+            attrs = dict(data) if copy else data
+            attrs["length_um"] = L
+            attrs["diameter_um"] = d
+            if j or has_area:
+                attrs["area_um2"] = a
+            attrs["area_cm2"] = A
+            region = attrs.setdefault("region", "default")
+            attrs.setdefault("mechanism", region)
             if copy:
-                g.add_node(node, **attrs)
-            else:
-                data.update(attrs)
-        for u, v, data in graph.edges(data=True):
-            if u == v:
-                raise ValueError(f"compartment {u!r} is connected to itself (a cycle of length 1)")
-            if "axial_geometry_per_cm" in data and data.get("axial_geometry_source", "given") == "given":
-                geometry = check_number(f"axial_geometry_per_cm of the edge ({u!r}, {v!r})",
-                                        data["axial_geometry_per_cm"], positive=True)
-            else:  # absent, or derived from the cylinders of an earlier morphology: recompute
-                geometry = None
+                normalized.append((node, attrs))
+        if copy:
+            g.add_nodes_from(normalized)
+        del normalized
+        index = {node: i for i, node in enumerate(names)}
+        edges = list(graph.edges(data=True))
+        eu = np.fromiter((index[u] for u, _, _ in edges), dtype=np.int64, count=len(edges))
+        ev = np.fromiter((index[v] for _, v, _ in edges), dtype=np.int64, count=len(edges))
+        geometry = self._edge_geometry(edges, eu, ev, length, diameter)
+        R = self.Ra_ohm_cm * geometry
+        given = [("axial_geometry_per_cm" in data and data.get("axial_geometry_source", "given") == "given")
+                 for _, _, data in edges]
+        for (u, v, data), geo, r, has in zip(edges, geometry.tolist(), R.tolist(), given):
+            attrs = {} if copy else data
+            attrs["axial_geometry_per_cm"] = geo
+            attrs["axial_geometry_source"] = "given" if has else "cylinders"
+            attrs["R_axial_MOhm"] = r * 1e-6
+            attrs["g_axial_mS"] = 1e3 / r
             if copy:
-                g.add_edge(u, v, axial_geometry_per_cm=geometry)
-            else:
-                data["axial_geometry_per_cm"] = geometry
-        for u, v, data in g.edges(data=True):
-            if data["axial_geometry_per_cm"] is None:
-                # two half cylinders in series: Σ (L/2)/(π d²/4), in 1/cm
-                data["axial_geometry_per_cm"] = sum(
-                    axial_resistance_ohm(1.0, g.nodes[w]["length_um"] / 2, g.nodes[w]["diameter_um"]) for w in (u, v))
-                data["axial_geometry_source"] = "cylinders"
-            else:
-                data["axial_geometry_source"] = "given"
-            R = self.Ra_ohm_cm * data["axial_geometry_per_cm"]
-            data["R_axial_MOhm"] = R * 1e-6
-            data["g_axial_mS"] = 1e3 / R
+                g.add_edge(u, v, **attrs)
         if root is None:
-            somata = [n for n, r in g.nodes(data="region") if r == "soma"]
-            root = somata[0] if somata else next(iter(g.nodes))
+            root = next((n for n, r in g.nodes(data="region") if r == "soma"), names[0])
         elif root not in g:
             raise ValueError(f"root compartment {root!r} is not in the morphology")
         # one breadth-first pass gives the Hines order (parents first) and every parent; it
-        # reaches every node of a connected graph, and a connected graph is a tree iff E = N − 1
-        preds = list(nx.bfs_predecessors(g, root))
-        n = g.number_of_nodes()
-        if len(preds) != n - 1 or g.number_of_edges() != n - 1:
+        # reaches every node of a connected graph, and a connected graph is a tree iff E = N − 1.
+        # Neighbours are visited in the graph's adjacency order (networkx's bfs order).
+        n = len(names)
+        order, pred = self._bfs(g, names, index, index[root])
+        if order.size != n or len(edges) != n - 1:
             self._check_tree(g)
         self.graph = g
         self.root = root
-        order = [root] + [child for child, _ in preds]
-        self.nodes: tuple = tuple(order)
-        self._index = {node: i for i, node in enumerate(order)}
+        self.nodes: tuple = tuple(map(names.__getitem__, order.tolist()))
+        self._index = {node: i for i, node in enumerate(self.nodes)}
+        position = np.empty(n, dtype=np.int64)
+        position[order] = np.arange(n)
         self.parent_index = np.full(n, -1, dtype=np.int64)
-        self.parent_index[1:] = [self._index[parent] for _, parent in preds]
-        node_data = g.nodes
-        self.length_um = np.array([node_data[v]["length_um"] for v in order])
-        self.diameter_um = np.array([node_data[v]["diameter_um"] for v in order])
-        self.area_cm2 = np.array([node_data[v]["area_cm2"] for v in order])
+        self.parent_index[1:] = position[pred[order[1:]]]
+        self.length_um = length[order]
+        self.diameter_um = diameter[order]
+        self.area_cm2 = area_cm2[order]
         #: conductance (mS) between compartment i and its parent (0 for the root)
-        adj = g.adj
-        self.g_parent_mS = np.zeros(n)
-        self.g_parent_mS[1:] = [adj[child][parent]["g_axial_mS"] for child, parent in preds]
+        g_child = np.zeros(n)
+        g_child[np.where(pred[ev] == eu, ev, eu)] = 1e3 / R
+        g_child[order[0]] = 0.0
+        self.g_parent_mS = g_child[order]
         self.distance_um = self._distances()
+
+    @staticmethod
+    def _node_arrays(pairs):
+        """length, diameter (µm), junction flags and membrane area (µm²) of the nodes, checked
+        all at once; the first bad node is reported as :meth:`_check_node` words it."""
+        try:
+            length = np.array([data["length_um"] for _, data in pairs], dtype=float)
+            diameter = np.array([data["diameter_um"] for _, data in pairs], dtype=float)
+            junction = np.array([bool(data.get("junction", False)) for _, data in pairs], dtype=bool)
+            has_area = np.array([("area_um2" in data) for _, data in pairs], dtype=bool)
+            given = np.array([data["area_um2"] if "area_um2" in data else 1.0 for _, data in pairs], dtype=float)
+        except (KeyError, TypeError, ValueError):
+            ok = False
+        else:
+            with np.errstate(invalid="ignore"):
+                ok = bool(np.all(np.isfinite(length)) and np.all(np.isfinite(diameter)) and np.all(diameter > 0)
+                          and np.all(np.where(junction, length == 0.0, length > 0))
+                          and np.all(junction | ~has_area | (np.isfinite(given) & (given > 0)))
+                          and length.ndim == diameter.ndim == given.ndim == 1)
+        if not ok:
+            for node, data in pairs:
+                Morphology._check_node(node, data)
+            raise ValueError("a compartment has an invalid length_um, diameter_um or area_um2")  # not reached
+        area = np.where(junction, 0.0, np.where(has_area, given, math.pi * diameter * length))
+        return length, diameter, junction, area
+
+    @staticmethod
+    def _check_node(node, data) -> None:
+        """ValueError naming ``node`` if its attributes are not a valid compartment."""
+        for key in ("length_um", "diameter_um"):
+            if key not in data:
+                raise ValueError(f"compartment {node!r} has no {key!r}")
+        junction = bool(data.get("junction", False))
+        length = check_number(f"length_um of compartment {node!r}", data["length_um"],
+                              positive=not junction, nonnegative=junction)
+        check_number(f"diameter_um of compartment {node!r}", data["diameter_um"], positive=True)
+        if junction and length != 0.0:
+            raise ValueError(f"junction {node!r} must have length_um = 0 (it is a point without membrane), "
+                             f"got {length!r}")
+        if not junction and "area_um2" in data:
+            check_number(f"area_um2 of compartment {node!r}", data["area_um2"], positive=True)
+
+    @staticmethod
+    def _edge_geometry(edges, eu, ev, length, diameter) -> np.ndarray:
+        """R/Ra (1/cm) of every edge: the given ``axial_geometry_per_cm``, or two half cylinders
+        in series, Σ (L/2)/(π d²/4), when it is absent or derived from earlier cylinders."""
+        given = np.array([("axial_geometry_per_cm" in data and data.get("axial_geometry_source", "given") == "given")
+                          for _, _, data in edges], dtype=bool)
+        loops = eu == ev
+        try:
+            values = np.array([data["axial_geometry_per_cm"] if has else 1.0
+                               for (_, _, data), has in zip(edges, given.tolist())], dtype=float)
+            ok = values.ndim == 1 and bool(np.all(np.isfinite(values) & (values > 0)))
+        except (TypeError, ValueError):
+            ok = False
+        if not ok or loops.any():
+            for (u, v, data), has in zip(edges, given.tolist()):
+                if u == v:
+                    raise ValueError(f"compartment {u!r} is connected to itself (a cycle of length 1)")
+                if has:
+                    check_number(f"axial_geometry_per_cm of the edge ({u!r}, {v!r})", data["axial_geometry_per_cm"],
+                                 positive=True)
+        cylinders = (axial_resistance_ohm(1.0, length[eu] / 2, diameter[eu])
+                     + axial_resistance_ohm(1.0, length[ev] / 2, diameter[ev]))
+        return np.where(given, values, cylinders) if edges else np.zeros(0)
+
+    @staticmethod
+    def _bfs(g: nx.Graph, names: list, index: dict, start: int) -> tuple[np.ndarray, np.ndarray]:
+        """Breadth-first order (node rows) from ``start`` and each row's predecessor (−9999 if
+        unreached), visiting neighbours in the graph's adjacency order as networkx does."""
+        from scipy.sparse import csr_matrix
+        from scipy.sparse.csgraph import breadth_first_order
+
+        adj = g.adj
+        n = len(names)
+        degree = np.fromiter((len(adj[u]) for u in names), dtype=np.int64, count=n)
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(degree, out=indptr[1:])
+        indices = np.fromiter((index[v] for u in names for v in adj[u]), dtype=np.int32, count=int(indptr[-1]))
+        csr = csr_matrix((np.ones(indices.size), indices, indptr.astype(np.int32)), shape=(n, n))
+        order, pred = breadth_first_order(csr, start, directed=True, return_predecessors=True)
+        return order.astype(np.int64), pred.astype(np.int64)
 
     # ------------------------------------------------------------------ validation
     @staticmethod
@@ -255,10 +326,10 @@ class Morphology:
         step = np.zeros(len(self))
         par = self.parent_index[1:]
         step[1:] = 0.5 * (self.length_um[1:] + self.length_um[par])
-        dist = step.copy()
-        for i in range(1, len(self)):  # parents come first (Hines order)
-            dist[i] += dist[par[i - 1]]
-        return dist
+        dist = step.tolist()
+        for i, p in enumerate(par.tolist(), start=1):  # parents come first (Hines order)
+            dist[i] += dist[p]
+        return np.array(dist)
 
     def distance_um_of(self, node) -> float:
         """Path distance (µm) from the root's centre to the centre of ``node``."""
