@@ -132,9 +132,7 @@ class Morphology:
             g.add_nodes_from(normalized)
         del normalized
         index = {node: i for i, node in enumerate(names)}
-        edges = list(graph.edges(data=True))
-        eu = np.fromiter((index[u] for u, _, _ in edges), dtype=np.int64, count=len(edges))
-        ev = np.fromiter((index[v] for _, v, _ in edges), dtype=np.int64, count=len(edges))
+        edges, eu, ev, csr = self._adjacency(graph, index)
         geometry = self._edge_geometry(edges, eu, ev, length, diameter)
         R = self.Ra_ohm_cm * geometry
         given = [("axial_geometry_per_cm" in data and data.get("axial_geometry_source", "given") == "given")
@@ -155,7 +153,9 @@ class Morphology:
         # reaches every node of a connected graph, and a connected graph is a tree iff E = N − 1.
         # Neighbours are visited in the graph's adjacency order (networkx's bfs order).
         n = len(names)
-        order, pred = self._bfs(g, names, index, index[root])
+        if copy:  # the copy's adjacency order is its own
+            csr = self._adjacency(g, index)[3]
+        order, pred = self._bfs(csr, index[root])
         if order.size != n or len(edges) != n - 1:
             self._check_tree(g)
         self.graph = g
@@ -242,19 +242,36 @@ class Morphology:
         return np.where(given, values, cylinders) if edges else np.zeros(0)
 
     @staticmethod
-    def _bfs(g: nx.Graph, names: list, index: dict, start: int) -> tuple[np.ndarray, np.ndarray]:
-        """Breadth-first order (node rows) from ``start`` and each row's predecessor (−9999 if
-        unreached), visiting neighbours in the graph's adjacency order as networkx does."""
+    def _adjacency(g: nx.Graph, index: dict):
+        """One pass over the adjacency of ``g``: its edges ``(u, v, data)`` each once, in
+        networkx's ``edges()`` order, the rows ``eu``, ``ev`` of their ends (``index``: node →
+        row in node order) and the adjacency as a scipy CSR matrix whose rows list the
+        neighbours in the graph's order."""
         from scipy.sparse import csr_matrix
-        from scipy.sparse.csgraph import breadth_first_order
 
-        adj = g.adj
-        n = len(names)
-        degree = np.fromiter((len(adj[u]) for u in names), dtype=np.int64, count=n)
+        edges, eu, ev, indices, degree = [], [], [], [], []
+        for iu, (u, nbrs) in enumerate(g.adjacency()):
+            degree.append(len(nbrs))
+            for v, data in nbrs.items():
+                iv = index[v]
+                indices.append(iv)
+                if iv >= iu:  # each edge once, from the end that comes first (networkx's order)
+                    edges.append((u, v, data))
+                    eu.append(iu)
+                    ev.append(iv)
+        n = len(degree)
         indptr = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(degree, out=indptr[1:])
-        indices = np.fromiter((index[v] for u in names for v in adj[u]), dtype=np.int32, count=int(indptr[-1]))
-        csr = csr_matrix((np.ones(indices.size), indices, indptr.astype(np.int32)), shape=(n, n))
+        csr = csr_matrix((np.ones(len(indices)), np.array(indices, dtype=np.int32), indptr.astype(np.int32)),
+                         shape=(n, n))
+        return edges, np.array(eu, dtype=np.int64), np.array(ev, dtype=np.int64), csr
+
+    @staticmethod
+    def _bfs(csr, start: int) -> tuple[np.ndarray, np.ndarray]:
+        """Breadth-first order (node rows) from ``start`` and each row's predecessor (−9999 if
+        unreached), visiting the neighbours in the CSR rows' order — networkx's bfs order."""
+        from scipy.sparse.csgraph import breadth_first_order
+
         order, pred = breadth_first_order(csr, start, directed=True, return_predecessors=True)
         return order.astype(np.int64), pred.astype(np.int64)
 
@@ -540,22 +557,24 @@ def _points_morphology(data: SWCData, Ra_ohm_cm: float) -> Morphology:
     else:
         r_root = float(radius[root])
         root_pos = tuple(xyz[root].tolist())
-    region = [SWC_REGIONS.get(int(t), f"type{int(t)}") for t in data.types]
+    labels = {int(t): SWC_REGIONS.get(int(t), f"type{int(t)}") for t in np.unique(data.types)}
+    region = [labels[t] for t in data.types.tolist()]
     root_id = int(ids[root])
     g.add_node(root_id, length_um=2 * r_root, diameter_um=2 * r_root, region=region[root], position=root_pos,
                swc_line=int(lines[root]))
     keep = np.flatnonzero(~merged)
     keep = keep[keep != root]
     id_list, line_list = ids.tolist(), lines.tolist()
-    for row, L, d, A, pos in zip(keep.tolist(), seg_len[keep].tolist(), d_mid[keep].tolist(), area[keep].tolist(),
-                                 mid[keep].tolist()):
-        g.add_node(id_list[row], length_um=L, diameter_um=d, area_um2=A, region=region[row], position=tuple(pos),
-                   swc_line=line_list[row])
+    g.add_nodes_from(
+        (id_list[row], {"length_um": L, "diameter_um": d, "area_um2": A, "region": region[row], "position": (x, y, z),
+                        "swc_line": line_list[row]})
+        for row, L, d, A, (x, y, z) in zip(keep.tolist(), seg_len[keep].tolist(), d_mid[keep].tolist(),
+                                           area[keep].tolist(), mid[keep].tolist()))
     attach = comp[par[keep]]
-    for row, up in zip(keep.tolist(), attach.tolist()):
-        # the parent compartment's distal half (none for a spherical soma: it is one point)
-        up_half = 0.0 if up == root else float(distal[up])
-        g.add_edge(id_list[up], id_list[row], axial_geometry_per_cm=up_half + float(proximal[row]))
+    # the parent compartment's distal half (none for a spherical soma: it is one point)
+    geometry = np.where(attach == root, 0.0, distal[attach]) + proximal[keep]
+    g.add_edges_from((id_list[up], id_list[row], {"axial_geometry_per_cm": G})
+                     for row, up, G in zip(keep.tolist(), attach.tolist(), geometry.tolist()))
     return Morphology(g, Ra_ohm_cm, root=root_id, copy=False)
 
 
