@@ -115,7 +115,7 @@ class Morphology:
         area_cm2 = area_um2 * _UM_TO_CM**2
         g = nx.Graph() if copy else graph
         given_area = [("area_um2" in data) for _, data in pairs]
-        normalized = []
+        normalized, region_of = [], []
         for (node, data), L, d, A, a, j, has_area in zip(pairs, length.tolist(), diameter.tolist(), area_cm2.tolist(),
                                                        area_um2.tolist(), junction.tolist(), given_area):
             attrs = dict(data) if copy else data
@@ -125,6 +125,7 @@ class Morphology:
                 attrs["area_um2"] = a
             attrs["area_cm2"] = A
             region = attrs.setdefault("region", "default")
+            region_of.append(region)
             attrs.setdefault("mechanism", region)
             if copy:
                 normalized.append((node, attrs))
@@ -158,10 +159,17 @@ class Morphology:
         order, pred = self._bfs(csr, index[root])
         if order.size != n or len(edges) != n - 1:
             self._check_tree(g)
-        self.graph = g
+        self._graph, self._lazy = g, None
+        self._finish(names, root, order, pred, length, diameter, area_cm2, eu, ev, R, region_of)
+
+    def _finish(self, names, root, order, pred, length, diameter, area_cm2, eu, ev, R, region_of) -> None:
+        """The arrays in Hines order from the breadth-first ``order`` (rows of ``names``) and
+        ``pred`` (each row's parent row); edges ``eu``–``ev`` (rows) of axial resistance R (Ω)."""
+        n = len(names)
         self.root = root
         self.nodes: tuple = tuple(map(names.__getitem__, order.tolist()))
         self._index = {node: i for i, node in enumerate(self.nodes)}
+        self._region = [region_of[i] for i in order.tolist()]
         position = np.empty(n, dtype=np.int64)
         position[order] = np.arange(n)
         self.parent_index = np.full(n, -1, dtype=np.int64)
@@ -175,6 +183,85 @@ class Morphology:
         g_child[order[0]] = 0.0
         self.g_parent_mS = g_child[order]
         self.distance_um = self._distances()
+
+    @classmethod
+    def _from_arrays(cls, names: list, root_row: int, length_um: np.ndarray, diameter_um: np.ndarray,
+                     area_um2: np.ndarray, region: list, extra: dict, eu: np.ndarray, ev: np.ndarray,
+                     axial_geometry_per_cm: np.ndarray, Ra_ohm_cm: float) -> "Morphology":
+        """A morphology from columns instead of a graph (for builders of large trees): node
+        ``names`` with their length, diameter and membrane area (µm, µm²; ``area_um2`` NaN where
+        the area is π·d·L and not given), ``region`` labels and ``extra`` attribute columns
+        (``None`` entries are absent attributes); edges ``eu[k]``–``ev[k]`` (rows of ``names``, in
+        the order a graph would have received them) with their given R/Ra (1/cm). The result
+        equals ``Morphology(graph, Ra_ohm_cm, names[root_row], copy=False)`` of that graph,
+        which is only built when :attr:`graph` is first read."""
+        self = cls.__new__(cls)
+        self.Ra_ohm_cm = check_number("Ra_ohm_cm (axial resistivity, Ω·cm)", Ra_ohm_cm, positive=True)
+        length = np.asarray(length_um, dtype=float)
+        diameter = np.asarray(diameter_um, dtype=float)
+        given_area = np.asarray(area_um2, dtype=float)
+        has_area = ~np.isnan(given_area)
+        geometry = np.asarray(axial_geometry_per_cm, dtype=float)
+        with np.errstate(invalid="ignore"):
+            bad = ~(np.isfinite(length) & (length > 0) & np.isfinite(diameter) & (diameter > 0)
+                    & (~has_area | (np.isfinite(given_area) & (given_area > 0))))
+        if bad.any():
+            k = int(np.flatnonzero(bad)[0])
+            cls._check_node(names[k], {"length_um": length[k], "diameter_um": diameter[k],
+                                       **({"area_um2": given_area[k]} if has_area[k] else {})})
+        if not np.all(np.isfinite(geometry) & (geometry > 0)):
+            k = int(np.flatnonzero(~(np.isfinite(geometry) & (geometry > 0)))[0])
+            check_number(f"axial_geometry_per_cm of the edge ({names[eu[k]]!r}, {names[ev[k]]!r})", geometry[k],
+                         positive=True)
+        area_cm2 = np.where(has_area, given_area, math.pi * diameter * length) * _UM_TO_CM**2
+        n, m = len(names), len(eu)
+        # adjacency as networkx would hold it: each node's neighbours in the order of their edges
+        rows, cols = np.concatenate([eu, ev]), np.concatenate([ev, eu])
+        perm = np.lexsort((np.concatenate([np.arange(m), np.arange(m)]), rows))
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
+        from scipy.sparse import csr_matrix
+
+        csr = csr_matrix((np.ones(2 * m), cols[perm].astype(np.int32), indptr.astype(np.int32)), shape=(n, n))
+        order, pred = cls._bfs(csr, root_row)
+        if order.size != n or m != n - 1 or np.any(eu == ev):
+            self._graph, self._lazy = None, (names, length, diameter, given_area, area_cm2, region, extra, eu, ev,
+                                            geometry)
+            self._check_tree(self.graph)
+        R = self.Ra_ohm_cm * geometry
+        self._graph = None
+        self._lazy = (names, length, diameter, given_area, area_cm2, region, extra, eu, ev, geometry)
+        self._finish(names, names[root_row], order, pred, length, diameter, area_cm2, eu, ev, R, region)
+        return self
+
+    @property
+    def graph(self) -> nx.Graph:
+        """The compartments as a networkx graph (node and edge attributes in the module doc)."""
+        if self._graph is None:
+            names, length, diameter, given_area, area_cm2, region, extra, eu, ev, geometry = self._lazy
+            g = nx.Graph()
+            keys = list(extra)
+            columns = [extra[k] for k in keys]
+
+            def attrs(L, d, a, A, r, values):
+                out = {"length_um": L, "diameter_um": d}
+                if a == a:  # not NaN: the area was given
+                    out["area_um2"] = a
+                out["region"] = r
+                out.update((k, v) for k, v in zip(keys, values) if v is not None)
+                out["area_cm2"] = A
+                out["mechanism"] = r
+                return out
+
+            g.add_nodes_from((name, attrs(*row)) for name, *row in zip(
+                names, length.tolist(), diameter.tolist(), given_area.tolist(), area_cm2.tolist(), region,
+                zip(*columns) if columns else ((),) * len(names)))
+            R = self.Ra_ohm_cm * geometry
+            g.add_edges_from((names[u], names[v], {"axial_geometry_per_cm": G, "axial_geometry_source": "given",
+                                                   "R_axial_MOhm": r * 1e-6, "g_axial_mS": 1e3 / r})
+                             for u, v, G, r in zip(eu.tolist(), ev.tolist(), geometry.tolist(), R.tolist()))
+            self._graph = g
+        return self._graph
 
     @staticmethod
     def _node_arrays(pairs):
@@ -325,8 +412,8 @@ class Morphology:
     def regions(self) -> dict:
         """region name → tuple of its compartments (Hines order)."""
         out: dict = {}
-        for n in self.nodes:
-            out.setdefault(self.graph.nodes[n]["region"], []).append(n)
+        for n, region in zip(self.nodes, self._region):
+            out.setdefault(region, []).append(n)
         return {k: tuple(v) for k, v in out.items()}
 
     @property
@@ -549,7 +636,6 @@ def _points_morphology(data: SWCData, Ra_ohm_cm: float) -> Morphology:
     proximal = frustum_axial_per_cm(d_parent, d_mid, 0.5 * seg_len)
     distal = frustum_axial_per_cm(d_mid, d_self, 0.5 * seg_len)
     mid = np.where(has_parent[:, None], 0.5 * (xyz + xyz[np.maximum(par, 0)]), xyz)
-    g = nx.Graph()
     if kind == "contour":
         centre = xyz[soma_rows].mean(axis=0)
         r_root = float(np.linalg.norm(xyz[soma_rows] - centre, axis=1).mean())
@@ -558,24 +644,23 @@ def _points_morphology(data: SWCData, Ra_ohm_cm: float) -> Morphology:
         r_root = float(radius[root])
         root_pos = tuple(xyz[root].tolist())
     labels = {int(t): SWC_REGIONS.get(int(t), f"type{int(t)}") for t in np.unique(data.types)}
-    region = [labels[t] for t in data.types.tolist()]
-    root_id = int(ids[root])
-    g.add_node(root_id, length_um=2 * r_root, diameter_um=2 * r_root, region=region[root], position=root_pos,
-               swc_line=int(lines[root]))
     keep = np.flatnonzero(~merged)
     keep = keep[keep != root]
-    id_list, line_list = ids.tolist(), lines.tolist()
-    g.add_nodes_from(
-        (id_list[row], {"length_um": L, "diameter_um": d, "area_um2": A, "region": region[row], "position": (x, y, z),
-                        "swc_line": line_list[row]})
-        for row, L, d, A, (x, y, z) in zip(keep.tolist(), seg_len[keep].tolist(), d_mid[keep].tolist(),
-                                           area[keep].tolist(), mid[keep].tolist()))
+    rows = np.concatenate([[root], keep])  # compartments: the root, then the kept points in file order
+    slot = np.full(n, -1, dtype=np.int64)
+    slot[rows] = np.arange(rows.size)
+    length = np.concatenate([[2 * r_root], seg_len[keep]])
+    diameter = np.concatenate([[2 * r_root], d_mid[keep]])
+    area_um2 = np.concatenate([[np.nan], area[keep]])  # the root's area is π·d·L = 4πr²
+    types = data.types[rows].tolist()
+    region = [labels[t] for t in types]
+    position = [root_pos] + list(map(tuple, mid[keep].tolist()))
     attach = comp[par[keep]]
     # the parent compartment's distal half (none for a spherical soma: it is one point)
     geometry = np.where(attach == root, 0.0, distal[attach]) + proximal[keep]
-    g.add_edges_from((id_list[up], id_list[row], {"axial_geometry_per_cm": G})
-                     for row, up, G in zip(keep.tolist(), attach.tolist(), geometry.tolist()))
-    return Morphology(g, Ra_ohm_cm, root=root_id, copy=False)
+    return Morphology._from_arrays(ids[rows].tolist(), 0, length, diameter, area_um2, region,
+                                   {"position": position, "swc_line": lines[rows].tolist()},
+                                   slot[attach], slot[keep], geometry, Ra_ohm_cm)
 
 
 def morphology_from_mapping(compartments: Mapping, edges: Sequence, Ra_ohm_cm: float = 35.4, root=None) -> Morphology:
