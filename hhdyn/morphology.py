@@ -191,7 +191,8 @@ class Morphology:
         """A morphology from columns instead of a graph (for builders of large trees): node
         ``names`` with their length, diameter and membrane area (µm, µm²; ``area_um2`` NaN where
         the area is π·d·L and not given), ``region`` labels and ``extra`` attribute columns
-        (``None`` entries are absent attributes); edges ``eu[k]``–``ev[k]`` (rows of ``names``, in
+        (lists, ``None`` entries are absent attributes, or arrays, rows of a 2-D one becoming
+        tuples); edges ``eu[k]``–``ev[k]`` (rows of ``names``, in
         the order a graph would have received them) with their given R/Ra (1/cm). The result
         equals ``Morphology(graph, Ra_ohm_cm, names[root_row], copy=False)`` of that graph,
         which is only built when :attr:`graph` is first read."""
@@ -241,7 +242,8 @@ class Morphology:
             names, length, diameter, given_area, area_cm2, region, extra, eu, ev, geometry = self._lazy
             g = nx.Graph()
             keys = list(extra)
-            columns = [extra[k] for k in keys]
+            columns = [list(map(tuple, c.tolist())) if isinstance(c, np.ndarray) and c.ndim == 2
+                       else (c.tolist() if isinstance(c, np.ndarray) else c) for c in (extra[k] for k in keys)]
 
             def attrs(L, d, a, A, r, values):
                 out = {"length_um": L, "diameter_um": d}
@@ -654,12 +656,12 @@ def _points_morphology(data: SWCData, Ra_ohm_cm: float) -> Morphology:
     area_um2 = np.concatenate([[np.nan], area[keep]])  # the root's area is π·d·L = 4πr²
     types = data.types[rows].tolist()
     region = [labels[t] for t in types]
-    position = [root_pos] + list(map(tuple, mid[keep].tolist()))
+    position = np.concatenate([[root_pos], mid[keep]])
     attach = comp[par[keep]]
     # the parent compartment's distal half (none for a spherical soma: it is one point)
     geometry = np.where(attach == root, 0.0, distal[attach]) + proximal[keep]
     return Morphology._from_arrays(ids[rows].tolist(), 0, length, diameter, area_um2, region,
-                                   {"position": position, "swc_line": lines[rows].tolist()},
+                                   {"position": position, "swc_line": lines[rows]},
                                    slot[attach], slot[keep], geometry, Ra_ohm_cm)
 
 
