@@ -100,6 +100,13 @@ class Morphology:
     its parent, so the tree's linear system can be solved in O(N) by eliminating from the
     leaves toward the root (Hines 1984). ``self.parent_index[i]`` is the index of the parent of
     compartment ``i`` (−1 for the root).
+
+    The arrays (``parent_index``, ``length_um``, ``diameter_um``, ``area_cm2``, ``g_parent_mS``,
+    ``distance_um``) are the working representation, computed with numpy over all compartments
+    at once; the Hines order is networkx's breadth-first order (neighbours in the graph's
+    adjacency order), found with scipy. Large builders (:func:`from_swc`'s point compartments)
+    construct the morphology from columns (:meth:`_from_arrays`), and :attr:`graph` is then
+    built only when it is first read — equal to the graph the same builder used to pass in.
     """
 
     def __init__(self, graph: nx.Graph, Ra_ohm_cm: float = 35.4, root: Hashable | None = None, *,
