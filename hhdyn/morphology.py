@@ -100,6 +100,13 @@ class Morphology:
     its parent, so the tree's linear system can be solved in O(N) by eliminating from the
     leaves toward the root (Hines 1984). ``self.parent_index[i]`` is the index of the parent of
     compartment ``i`` (−1 for the root).
+
+    The arrays (``parent_index``, ``length_um``, ``diameter_um``, ``area_cm2``, ``g_parent_mS``,
+    ``distance_um``) are the working representation, computed with numpy over all compartments
+    at once; the Hines order is networkx's breadth-first order (neighbours in the graph's
+    adjacency order), found with scipy. Large builders (:func:`from_swc`'s point compartments)
+    construct the morphology from columns (:meth:`_from_arrays`), and :attr:`graph` is then
+    built only when it is first read — equal to the graph the same builder used to pass in.
     """
 
     def __init__(self, graph: nx.Graph, Ra_ohm_cm: float = 35.4, root: Hashable | None = None, *,
@@ -109,83 +116,260 @@ class Morphology:
         if graph.number_of_nodes() == 0:
             raise ValueError("a morphology needs at least one compartment")
         self.Ra_ohm_cm = check_number("Ra_ohm_cm (axial resistivity, Ω·cm)", Ra_ohm_cm, positive=True)
+        pairs = list(graph.nodes(data=True))
+        names = [node for node, _ in pairs]
+        length, diameter, junction, area_um2 = self._node_arrays(pairs)
+        area_cm2 = area_um2 * _UM_TO_CM**2
         g = nx.Graph() if copy else graph
-        for node, data in graph.nodes(data=True):
-            for key in ("length_um", "diameter_um"):
-                if key not in data:
-                    raise ValueError(f"compartment {node!r} has no {key!r}")
-            junction = bool(data.get("junction", False))
-            length = check_number(f"length_um of compartment {node!r}", data["length_um"],
-                                  positive=not junction, nonnegative=junction)
-            diameter = check_number(f"diameter_um of compartment {node!r}", data["diameter_um"], positive=True)
-            attrs = dict(data)
-            attrs["length_um"] = length
-            attrs["diameter_um"] = diameter
-            if junction:
-                if length != 0.0:
-                    raise ValueError(f"junction {node!r} must have length_um = 0 (it is a point without membrane), "
-                                     f"got {length!r}")
-                attrs["area_um2"] = 0.0
-            elif "area_um2" in data:
-                attrs["area_um2"] = check_number(f"area_um2 of compartment {node!r}", data["area_um2"], positive=True)
-            area_um2 = attrs["area_um2"] if "area_um2" in attrs else math.pi * diameter * length
-            attrs["area_cm2"] = area_um2 * _UM_TO_CM**2
-            attrs.setdefault("region", "default")
-            attrs.setdefault("mechanism", attrs["region"])
+        given_area = [("area_um2" in data) for _, data in pairs]
+        normalized, region_of = [], []
+        for (node, data), L, d, A, a, j, has_area in zip(pairs, length.tolist(), diameter.tolist(), area_cm2.tolist(),
+                                                       area_um2.tolist(), junction.tolist(), given_area):
+            attrs = dict(data) if copy else data
+            attrs["length_um"] = L
+            attrs["diameter_um"] = d
+            if j or has_area:
+                attrs["area_um2"] = a
+            attrs["area_cm2"] = A
+            region = attrs.setdefault("region", "default")
+            region_of.append(region)
+            attrs.setdefault("mechanism", region)
             if copy:
-                g.add_node(node, **attrs)
-            else:
-                data.update(attrs)
-        for u, v, data in graph.edges(data=True):
-            if u == v:
-                raise ValueError(f"compartment {u!r} is connected to itself (a cycle of length 1)")
-            if "axial_geometry_per_cm" in data and data.get("axial_geometry_source", "given") == "given":
-                geometry = check_number(f"axial_geometry_per_cm of the edge ({u!r}, {v!r})",
-                                        data["axial_geometry_per_cm"], positive=True)
-            else:  # absent, or derived from the cylinders of an earlier morphology: recompute
-                geometry = None
+                normalized.append((node, attrs))
+        if copy:
+            g.add_nodes_from(normalized)
+        del normalized
+        index = {node: i for i, node in enumerate(names)}
+        edges, eu, ev, csr = self._adjacency(graph, index)
+        geometry = self._edge_geometry(edges, eu, ev, length, diameter)
+        R = self.Ra_ohm_cm * geometry
+        given = [("axial_geometry_per_cm" in data and data.get("axial_geometry_source", "given") == "given")
+                 for _, _, data in edges]
+        for (u, v, data), geo, r, has in zip(edges, geometry.tolist(), R.tolist(), given):
+            attrs = {} if copy else data
+            attrs["axial_geometry_per_cm"] = geo
+            attrs["axial_geometry_source"] = "given" if has else "cylinders"
+            attrs["R_axial_MOhm"] = r * 1e-6
+            attrs["g_axial_mS"] = 1e3 / r
             if copy:
-                g.add_edge(u, v, axial_geometry_per_cm=geometry)
-            else:
-                data["axial_geometry_per_cm"] = geometry
-        for u, v, data in g.edges(data=True):
-            if data["axial_geometry_per_cm"] is None:
-                # two half cylinders in series: Σ (L/2)/(π d²/4), in 1/cm
-                data["axial_geometry_per_cm"] = sum(
-                    axial_resistance_ohm(1.0, g.nodes[w]["length_um"] / 2, g.nodes[w]["diameter_um"]) for w in (u, v))
-                data["axial_geometry_source"] = "cylinders"
-            else:
-                data["axial_geometry_source"] = "given"
-            R = self.Ra_ohm_cm * data["axial_geometry_per_cm"]
-            data["R_axial_MOhm"] = R * 1e-6
-            data["g_axial_mS"] = 1e3 / R
+                g.add_edge(u, v, **attrs)
         if root is None:
-            somata = [n for n, r in g.nodes(data="region") if r == "soma"]
-            root = somata[0] if somata else next(iter(g.nodes))
+            root = next((n for n, r in g.nodes(data="region") if r == "soma"), names[0])
         elif root not in g:
             raise ValueError(f"root compartment {root!r} is not in the morphology")
         # one breadth-first pass gives the Hines order (parents first) and every parent; it
-        # reaches every node of a connected graph, and a connected graph is a tree iff E = N − 1
-        preds = list(nx.bfs_predecessors(g, root))
-        n = g.number_of_nodes()
-        if len(preds) != n - 1 or g.number_of_edges() != n - 1:
+        # reaches every node of a connected graph, and a connected graph is a tree iff E = N − 1.
+        # Neighbours are visited in the graph's adjacency order (networkx's bfs order).
+        n = len(names)
+        if copy:  # the copy's adjacency order is its own
+            csr = self._adjacency(g, index)[3]
+        order, pred = self._bfs(csr, index[root])
+        if order.size != n or len(edges) != n - 1:
             self._check_tree(g)
-        self.graph = g
+        self._graph, self._lazy = g, None
+        self._finish(names, root, order, pred, length, diameter, area_cm2, eu, ev, R, region_of)
+
+    def _finish(self, names, root, order, pred, length, diameter, area_cm2, eu, ev, R, region_of) -> None:
+        """The arrays in Hines order from the breadth-first ``order`` (rows of ``names``) and
+        ``pred`` (each row's parent row); edges ``eu``–``ev`` (rows) of axial resistance R (Ω)."""
+        n = len(names)
         self.root = root
-        order = [root] + [child for child, _ in preds]
-        self.nodes: tuple = tuple(order)
-        self._index = {node: i for i, node in enumerate(order)}
+        self.nodes: tuple = tuple(map(names.__getitem__, order.tolist()))
+        self._index = {node: i for i, node in enumerate(self.nodes)}
+        self._region = [region_of[i] for i in order.tolist()]
+        position = np.empty(n, dtype=np.int64)
+        position[order] = np.arange(n)
         self.parent_index = np.full(n, -1, dtype=np.int64)
-        self.parent_index[1:] = [self._index[parent] for _, parent in preds]
-        node_data = g.nodes
-        self.length_um = np.array([node_data[v]["length_um"] for v in order])
-        self.diameter_um = np.array([node_data[v]["diameter_um"] for v in order])
-        self.area_cm2 = np.array([node_data[v]["area_cm2"] for v in order])
+        self.parent_index[1:] = position[pred[order[1:]]]
+        self.length_um = length[order]
+        self.diameter_um = diameter[order]
+        self.area_cm2 = area_cm2[order]
         #: conductance (mS) between compartment i and its parent (0 for the root)
-        adj = g.adj
-        self.g_parent_mS = np.zeros(n)
-        self.g_parent_mS[1:] = [adj[child][parent]["g_axial_mS"] for child, parent in preds]
+        g_child = np.zeros(n)
+        g_child[np.where(pred[ev] == eu, ev, eu)] = 1e3 / R
+        g_child[order[0]] = 0.0
+        self.g_parent_mS = g_child[order]
         self.distance_um = self._distances()
+
+    @classmethod
+    def _from_arrays(cls, names: list, root_row: int, length_um: np.ndarray, diameter_um: np.ndarray,
+                     area_um2: np.ndarray, region: list, extra: dict, eu: np.ndarray, ev: np.ndarray,
+                     axial_geometry_per_cm: np.ndarray, Ra_ohm_cm: float) -> "Morphology":
+        """A morphology from columns instead of a graph (for builders of large trees): node
+        ``names`` with their length, diameter and membrane area (µm, µm²; ``area_um2`` NaN where
+        the area is π·d·L and not given), ``region`` labels and ``extra`` attribute columns
+        (lists, ``None`` entries are absent attributes, or arrays, rows of a 2-D one becoming
+        tuples); edges ``eu[k]``–``ev[k]`` (rows of ``names``, in
+        the order a graph would have received them) with their given R/Ra (1/cm). The result
+        equals ``Morphology(graph, Ra_ohm_cm, names[root_row], copy=False)`` of that graph,
+        which is only built when :attr:`graph` is first read."""
+        self = cls.__new__(cls)
+        self.Ra_ohm_cm = check_number("Ra_ohm_cm (axial resistivity, Ω·cm)", Ra_ohm_cm, positive=True)
+        length = np.asarray(length_um, dtype=float)
+        diameter = np.asarray(diameter_um, dtype=float)
+        given_area = np.asarray(area_um2, dtype=float)
+        has_area = ~np.isnan(given_area)
+        geometry = np.asarray(axial_geometry_per_cm, dtype=float)
+        with np.errstate(invalid="ignore"):
+            bad = ~(np.isfinite(length) & (length > 0) & np.isfinite(diameter) & (diameter > 0)
+                    & (~has_area | (np.isfinite(given_area) & (given_area > 0))))
+        if bad.any():
+            k = int(np.flatnonzero(bad)[0])
+            cls._check_node(names[k], {"length_um": length[k], "diameter_um": diameter[k],
+                                       **({"area_um2": given_area[k]} if has_area[k] else {})})
+        if not np.all(np.isfinite(geometry) & (geometry > 0)):
+            k = int(np.flatnonzero(~(np.isfinite(geometry) & (geometry > 0)))[0])
+            check_number(f"axial_geometry_per_cm of the edge ({names[eu[k]]!r}, {names[ev[k]]!r})", geometry[k],
+                         positive=True)
+        area_cm2 = np.where(has_area, given_area, math.pi * diameter * length) * _UM_TO_CM**2
+        n, m = len(names), len(eu)
+        # adjacency as networkx would hold it: each node's neighbours in the order of their edges
+        rows, cols = np.concatenate([eu, ev]), np.concatenate([ev, eu])
+        perm = np.lexsort((np.concatenate([np.arange(m), np.arange(m)]), rows))
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
+        from scipy.sparse import csr_matrix
+
+        csr = csr_matrix((np.ones(2 * m), cols[perm].astype(np.int32), indptr.astype(np.int32)), shape=(n, n))
+        order, pred = cls._bfs(csr, root_row)
+        if order.size != n or m != n - 1 or np.any(eu == ev):
+            self._graph, self._lazy = None, (names, length, diameter, given_area, area_cm2, region, extra, eu, ev,
+                                            geometry)
+            self._check_tree(self.graph)
+        R = self.Ra_ohm_cm * geometry
+        self._graph = None
+        self._lazy = (names, length, diameter, given_area, area_cm2, region, extra, eu, ev, geometry)
+        self._finish(names, names[root_row], order, pred, length, diameter, area_cm2, eu, ev, R, region)
+        return self
+
+    @property
+    def graph(self) -> nx.Graph:
+        """The compartments as a networkx graph (node and edge attributes in the module doc)."""
+        if self._graph is None:
+            names, length, diameter, given_area, area_cm2, region, extra, eu, ev, geometry = self._lazy
+            g = nx.Graph()
+            keys = list(extra)
+            columns = [list(map(tuple, c.tolist())) if isinstance(c, np.ndarray) and c.ndim == 2
+                       else (c.tolist() if isinstance(c, np.ndarray) else c) for c in (extra[k] for k in keys)]
+
+            def attrs(L, d, a, A, r, values):
+                out = {"length_um": L, "diameter_um": d}
+                if a == a:  # not NaN: the area was given
+                    out["area_um2"] = a
+                out["region"] = r
+                out.update((k, v) for k, v in zip(keys, values) if v is not None)
+                out["area_cm2"] = A
+                out["mechanism"] = r
+                return out
+
+            g.add_nodes_from((name, attrs(*row)) for name, *row in zip(
+                names, length.tolist(), diameter.tolist(), given_area.tolist(), area_cm2.tolist(), region,
+                zip(*columns) if columns else ((),) * len(names)))
+            R = self.Ra_ohm_cm * geometry
+            g.add_edges_from((names[u], names[v], {"axial_geometry_per_cm": G, "axial_geometry_source": "given",
+                                                   "R_axial_MOhm": r * 1e-6, "g_axial_mS": 1e3 / r})
+                             for u, v, G, r in zip(eu.tolist(), ev.tolist(), geometry.tolist(), R.tolist()))
+            self._graph = g
+        return self._graph
+
+    @staticmethod
+    def _node_arrays(pairs):
+        """length, diameter (µm), junction flags and membrane area (µm²) of the nodes, checked
+        all at once; the first bad node is reported as :meth:`_check_node` words it."""
+        try:
+            length = np.array([data["length_um"] for _, data in pairs], dtype=float)
+            diameter = np.array([data["diameter_um"] for _, data in pairs], dtype=float)
+            junction = np.array([bool(data.get("junction", False)) for _, data in pairs], dtype=bool)
+            has_area = np.array([("area_um2" in data) for _, data in pairs], dtype=bool)
+            given = np.array([data["area_um2"] if "area_um2" in data else 1.0 for _, data in pairs], dtype=float)
+        except (KeyError, TypeError, ValueError):
+            ok = False
+        else:
+            with np.errstate(invalid="ignore"):
+                ok = bool(np.all(np.isfinite(length)) and np.all(np.isfinite(diameter)) and np.all(diameter > 0)
+                          and np.all(np.where(junction, length == 0.0, length > 0))
+                          and np.all(junction | ~has_area | (np.isfinite(given) & (given > 0)))
+                          and length.ndim == diameter.ndim == given.ndim == 1)
+        if not ok:
+            for node, data in pairs:
+                Morphology._check_node(node, data)
+            raise ValueError("a compartment has an invalid length_um, diameter_um or area_um2")  # not reached
+        area = np.where(junction, 0.0, np.where(has_area, given, math.pi * diameter * length))
+        return length, diameter, junction, area
+
+    @staticmethod
+    def _check_node(node, data) -> None:
+        """ValueError naming ``node`` if its attributes are not a valid compartment."""
+        for key in ("length_um", "diameter_um"):
+            if key not in data:
+                raise ValueError(f"compartment {node!r} has no {key!r}")
+        junction = bool(data.get("junction", False))
+        length = check_number(f"length_um of compartment {node!r}", data["length_um"],
+                              positive=not junction, nonnegative=junction)
+        check_number(f"diameter_um of compartment {node!r}", data["diameter_um"], positive=True)
+        if junction and length != 0.0:
+            raise ValueError(f"junction {node!r} must have length_um = 0 (it is a point without membrane), "
+                             f"got {length!r}")
+        if not junction and "area_um2" in data:
+            check_number(f"area_um2 of compartment {node!r}", data["area_um2"], positive=True)
+
+    @staticmethod
+    def _edge_geometry(edges, eu, ev, length, diameter) -> np.ndarray:
+        """R/Ra (1/cm) of every edge: the given ``axial_geometry_per_cm``, or two half cylinders
+        in series, Σ (L/2)/(π d²/4), when it is absent or derived from earlier cylinders."""
+        given = np.array([("axial_geometry_per_cm" in data and data.get("axial_geometry_source", "given") == "given")
+                          for _, _, data in edges], dtype=bool)
+        loops = eu == ev
+        try:
+            values = np.array([data["axial_geometry_per_cm"] if has else 1.0
+                               for (_, _, data), has in zip(edges, given.tolist())], dtype=float)
+            ok = values.ndim == 1 and bool(np.all(np.isfinite(values) & (values > 0)))
+        except (TypeError, ValueError):
+            ok = False
+        if not ok or loops.any():
+            for (u, v, data), has in zip(edges, given.tolist()):
+                if u == v:
+                    raise ValueError(f"compartment {u!r} is connected to itself (a cycle of length 1)")
+                if has:
+                    check_number(f"axial_geometry_per_cm of the edge ({u!r}, {v!r})", data["axial_geometry_per_cm"],
+                                 positive=True)
+        cylinders = (axial_resistance_ohm(1.0, length[eu] / 2, diameter[eu])
+                     + axial_resistance_ohm(1.0, length[ev] / 2, diameter[ev]))
+        return np.where(given, values, cylinders) if edges else np.zeros(0)
+
+    @staticmethod
+    def _adjacency(g: nx.Graph, index: dict):
+        """One pass over the adjacency of ``g``: its edges ``(u, v, data)`` each once, in
+        networkx's ``edges()`` order, the rows ``eu``, ``ev`` of their ends (``index``: node →
+        row in node order) and the adjacency as a scipy CSR matrix whose rows list the
+        neighbours in the graph's order."""
+        from scipy.sparse import csr_matrix
+
+        edges, eu, ev, indices, degree = [], [], [], [], []
+        for iu, (u, nbrs) in enumerate(g.adjacency()):
+            degree.append(len(nbrs))
+            for v, data in nbrs.items():
+                iv = index[v]
+                indices.append(iv)
+                if iv >= iu:  # each edge once, from the end that comes first (networkx's order)
+                    edges.append((u, v, data))
+                    eu.append(iu)
+                    ev.append(iv)
+        n = len(degree)
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(degree, out=indptr[1:])
+        csr = csr_matrix((np.ones(len(indices)), np.array(indices, dtype=np.int32), indptr.astype(np.int32)),
+                         shape=(n, n))
+        return edges, np.array(eu, dtype=np.int64), np.array(ev, dtype=np.int64), csr
+
+    @staticmethod
+    def _bfs(csr, start: int) -> tuple[np.ndarray, np.ndarray]:
+        """Breadth-first order (node rows) from ``start`` and each row's predecessor (−9999 if
+        unreached), visiting the neighbours in the CSR rows' order — networkx's bfs order."""
+        from scipy.sparse.csgraph import breadth_first_order
+
+        order, pred = breadth_first_order(csr, start, directed=True, return_predecessors=True)
+        return order.astype(np.int64), pred.astype(np.int64)
 
     # ------------------------------------------------------------------ validation
     @staticmethod
@@ -237,8 +421,8 @@ class Morphology:
     def regions(self) -> dict:
         """region name → tuple of its compartments (Hines order)."""
         out: dict = {}
-        for n in self.nodes:
-            out.setdefault(self.graph.nodes[n]["region"], []).append(n)
+        for n, region in zip(self.nodes, self._region):
+            out.setdefault(region, []).append(n)
         return {k: tuple(v) for k, v in out.items()}
 
     @property
@@ -255,10 +439,10 @@ class Morphology:
         step = np.zeros(len(self))
         par = self.parent_index[1:]
         step[1:] = 0.5 * (self.length_um[1:] + self.length_um[par])
-        dist = step.copy()
-        for i in range(1, len(self)):  # parents come first (Hines order)
-            dist[i] += dist[par[i - 1]]
-        return dist
+        dist = step.tolist()
+        for i, p in enumerate(par.tolist(), start=1):  # parents come first (Hines order)
+            dist[i] += dist[p]
+        return np.array(dist)
 
     def distance_um_of(self, node) -> float:
         """Path distance (µm) from the root's centre to the centre of ``node``."""
@@ -461,7 +645,6 @@ def _points_morphology(data: SWCData, Ra_ohm_cm: float) -> Morphology:
     proximal = frustum_axial_per_cm(d_parent, d_mid, 0.5 * seg_len)
     distal = frustum_axial_per_cm(d_mid, d_self, 0.5 * seg_len)
     mid = np.where(has_parent[:, None], 0.5 * (xyz + xyz[np.maximum(par, 0)]), xyz)
-    g = nx.Graph()
     if kind == "contour":
         centre = xyz[soma_rows].mean(axis=0)
         r_root = float(np.linalg.norm(xyz[soma_rows] - centre, axis=1).mean())
@@ -469,23 +652,24 @@ def _points_morphology(data: SWCData, Ra_ohm_cm: float) -> Morphology:
     else:
         r_root = float(radius[root])
         root_pos = tuple(xyz[root].tolist())
-    region = [SWC_REGIONS.get(int(t), f"type{int(t)}") for t in data.types]
-    root_id = int(ids[root])
-    g.add_node(root_id, length_um=2 * r_root, diameter_um=2 * r_root, region=region[root], position=root_pos,
-               swc_line=int(lines[root]))
+    labels = {int(t): SWC_REGIONS.get(int(t), f"type{int(t)}") for t in np.unique(data.types)}
     keep = np.flatnonzero(~merged)
     keep = keep[keep != root]
-    id_list, line_list = ids.tolist(), lines.tolist()
-    for row, L, d, A, pos in zip(keep.tolist(), seg_len[keep].tolist(), d_mid[keep].tolist(), area[keep].tolist(),
-                                 mid[keep].tolist()):
-        g.add_node(id_list[row], length_um=L, diameter_um=d, area_um2=A, region=region[row], position=tuple(pos),
-                   swc_line=line_list[row])
+    rows = np.concatenate([[root], keep])  # compartments: the root, then the kept points in file order
+    slot = np.full(n, -1, dtype=np.int64)
+    slot[rows] = np.arange(rows.size)
+    length = np.concatenate([[2 * r_root], seg_len[keep]])
+    diameter = np.concatenate([[2 * r_root], d_mid[keep]])
+    area_um2 = np.concatenate([[np.nan], area[keep]])  # the root's area is π·d·L = 4πr²
+    types = data.types[rows].tolist()
+    region = [labels[t] for t in types]
+    position = np.concatenate([[root_pos], mid[keep]])
     attach = comp[par[keep]]
-    for row, up in zip(keep.tolist(), attach.tolist()):
-        # the parent compartment's distal half (none for a spherical soma: it is one point)
-        up_half = 0.0 if up == root else float(distal[up])
-        g.add_edge(id_list[up], id_list[row], axial_geometry_per_cm=up_half + float(proximal[row]))
-    return Morphology(g, Ra_ohm_cm, root=root_id, copy=False)
+    # the parent compartment's distal half (none for a spherical soma: it is one point)
+    geometry = np.where(attach == root, 0.0, distal[attach]) + proximal[keep]
+    return Morphology._from_arrays(ids[rows].tolist(), 0, length, diameter, area_um2, region,
+                                   {"position": position, "swc_line": lines[rows]},
+                                   slot[attach], slot[keep], geometry, Ra_ohm_cm)
 
 
 def morphology_from_mapping(compartments: Mapping, edges: Sequence, Ra_ohm_cm: float = 35.4, root=None) -> Morphology:

@@ -445,3 +445,58 @@ def test_geometry_from_cylinders_is_recomputed_but_given_geometry_is_kept():
     again = tapered.with_Ra(50.0)
     np.testing.assert_allclose(again.g_parent_mS, tapered.g_parent_mS * 2, rtol=1e-12)
     np.testing.assert_allclose(again.area_cm2, tapered.area_cm2, rtol=1e-15)
+
+
+def _random_tree_swc(n_points: int, seed: int) -> list[str]:
+    """A three-point soma (radius 5) and random branches of radius 0.5 in shuffled file order."""
+    rng = np.random.default_rng(seed)
+    rows = ["1 1 0 0 0 5 -1", "2 1 0 -5 0 5 1", "3 1 0 5 0 5 1"]
+    xyz = {1: np.zeros(3)}
+    for i in range(4, n_points + 1):
+        parent = 1 if i < 8 else int(rng.integers(4, i))
+        xyz[i] = xyz[parent] + rng.normal(size=3) * 3
+        rows.append("%d %d %.4f %.4f %.4f 0.5 %d" % (i, int(rng.integers(2, 5)), *xyz[i], parent))
+    order = rng.permutation(len(rows))
+    return [rows[k] for k in order]
+
+
+def test_hines_order_is_networkx_breadth_first_order():
+    g = nx.random_labeled_tree(300, seed=4) if hasattr(nx, "random_labeled_tree") else nx.random_tree(300, seed=4)
+    for node in g:
+        g.nodes[node].update(length_um=1.0 + node % 7, diameter_um=0.5 + node % 3)
+    root = 17
+    m = Morphology(g, 70.0, root=root)
+    # breadth first over the morphology's own graph (a copy of g: its adjacency order is its own)
+    assert m.nodes == (root, *(child for child, _ in nx.bfs_predecessors(m.graph, root)))
+    taken = Morphology(g, 70.0, root=root, copy=False)
+    assert taken.nodes == (root, *(child for child, _ in nx.bfs_predecessors(g, root)))
+    for i, node in enumerate(m.nodes[1:], start=1):
+        parent = m.nodes[m.parent_index[i]]
+        assert g.has_edge(node, parent)
+        # two half cylinders in series, computed independently: Σ Ra·(L/2)/(π d²/4)
+        R = sum(axial_resistance_ohm(70.0, g.nodes[w]["length_um"] / 2, g.nodes[w]["diameter_um"])
+                for w in (node, parent))
+        assert m.g_parent_mS[i] == pytest.approx(1e3 / R, rel=1e-12)
+
+
+def test_swc_points_from_arrays_equal_the_morphology_of_their_own_graph():
+    lines = _random_tree_swc(400, seed=2)
+    m = from_swc(lines, Ra_ohm_cm=80.0)
+    again = Morphology(m.graph, 80.0, root=m.root)  # the graph path rebuilds order and conductances
+    assert again.nodes == m.nodes
+    for key in ("parent_index", "length_um", "diameter_um", "area_cm2", "g_parent_mS", "distance_um"):
+        np.testing.assert_array_equal(getattr(again, key), getattr(m, key))
+    assert again.regions() == m.regions()
+    # soma: one sphere of radius 5 (4πr²); every other point the frustum from its parent point,
+    # π(d₁+d₂)/2·√(ds² + ((d₂−d₁)/2)²), computed here from the file's numbers
+    points = {int(f[0]): (int(f[1]), np.array(f[2:5], dtype=float), float(f[5]), int(f[6]))
+              for f in (line.split() for line in lines)}
+    area = 4 * math.pi * 25.0
+    for kind, xyz, r, parent in points.values():
+        if kind != 1:
+            _, xyz_p, r_p, _ = points[parent]
+            ds = float(np.linalg.norm(xyz - xyz_p))
+            area += math.pi * (r + r_p) * math.sqrt(ds * ds + (r - r_p) ** 2)
+    assert m.total_area_cm2 == pytest.approx(area * 1e-8, rel=1e-12)
+    assert m.graph.nodes[1]["position"] == (0.0, 0.0, 0.0) and m.graph.nodes[1]["swc_line"] == lines.index(
+        "1 1 0 0 0 5 -1") + 1
