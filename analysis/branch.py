@@ -117,47 +117,67 @@ class SpecialPoint:
         return f"SpecialPoint({self.kind!r}, param={self.param:.10g}{extra}, converged={self.converged})"
 
 
-def label_points(ax, points, *, near: float = 0.04, fontsize: float = 8) -> list:
-    """Label special points on ``ax`` without letting close labels collide.
+#: Label offsets (points) tried in turn, with the horizontal alignment that keeps the text clear
+#: of its marker: upper right first, then lower right, left, and further out.
+_LABEL_OFFSETS = ((4, 4, "left"), (4, -11, "left"), (-4, 4, "right"), (-4, -11, "right"),
+                  (4, 14, "left"), (4, -21, "left"), (-4, 14, "right"), (-4, -21, "right"),
+                  (10, -4, "left"), (-10, -4, "right"), (4, 24, "left"), (4, -31, "left"))
 
-    ``points`` is a sequence of ``(x, y, text)`` in data coordinates. Points closer than ``near``
-    (a fraction of the axis width and height, measured with the current limits — so call this
-    after the curves are drawn) form one group; a group gets a single label at its leftmost
-    point listing its distinct texts in order, e.g. "PD, LPC" (a repeated text once). Groups
-    whose labels would still overlap are stacked upwards by one line. Returns the Text objects.
+
+def label_points(ax, points, *, near: float = 0.02, fontsize: float = 8) -> list:
+    """Label special points on ``ax`` so that close labels do not collide.
+
+    ``points`` is a sequence of ``(x, y, text)`` in data coordinates; call this after the curves
+    are drawn (the axis limits are used). Points closer than ``near`` of the axis width *and*
+    height form one group with a single label at its leftmost point listing its distinct texts,
+    e.g. "PD, LPC". Each label then takes the first offset of :data:`_LABEL_OFFSETS` (upper
+    right, lower right, upper left, …) whose text box overlaps neither an earlier label nor a
+    marker; if none is free it keeps the first. Returns the Text objects.
     """
     pts = [(float(x), float(y), str(t)) for x, y, t in points if np.isfinite(x) and np.isfinite(y)]
     if not pts:
         return []
-    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
-
-    def frac(x, y):
-        fx = (np.log10(x) - np.log10(x0)) / (np.log10(x1) - np.log10(x0)) if ax.get_xscale() == "log" and x > 0 \
-            else (x - x0) / ((x1 - x0) or 1.0)
-        fy = (np.log10(y) - np.log10(y0)) / (np.log10(y1) - np.log10(y0)) if ax.get_yscale() == "log" and y > 0 \
-            else (y - y0) / ((y1 - y0) or 1.0)
-        return fx, fy
-
-    groups: list[list] = []
-    for x, y, t in sorted(pts, key=lambda p: p[0]):
-        fx, fy = frac(x, y)
+    ax.get_xlim(), ax.get_ylim()  # apply pending autoscaling so that the transforms are final
+    to_axes = ax.transAxes.inverted()
+    frac = [tuple(to_axes.transform(ax.transData.transform((x, y)))) for x, y, _ in pts]
+    groups: list[list[int]] = []
+    for k in sorted(range(len(pts)), key=lambda k: pts[k][0]):
         for g in groups:
-            if any(abs(fx - gx) < near and abs(fy - gy) < near for gx, gy, *_ in g):
-                g.append((fx, fy, x, y, t))
+            if any(abs(frac[k][0] - frac[m][0]) < near and abs(frac[k][1] - frac[m][1]) < near for m in g):
+                g.append(k)
                 break
         else:
-            groups.append([(fx, fy, x, y, t)])
-    texts, placed = [], []
+            groups.append([k])
+    renderer = ax.figure.canvas.get_renderer()
+    pix = [ax.transData.transform((x, y)) for x, y, _ in pts]
+    dpi_scale = ax.figure.dpi / 72.0
+    markers = [(px - 3.5 * dpi_scale, py - 3.5 * dpi_scale, px + 3.5 * dpi_scale, py + 3.5 * dpi_scale) for px, py in pix]
+    taken: list[tuple] = []
+
+    def clash(box):
+        return any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in (*taken, *markers))
+
+    texts = []
     for g in groups:
-        fx, fy, x, y, _ = min(g, key=lambda p: p[0])
-        text = ", ".join(dict.fromkeys(p[4] for p in g))
-        # stack upwards while the label would sit on an earlier one (same neighbourhood)
-        level = 0
-        while any(abs(fx - px) < 2.5 * near and lv == level and abs(fy - py) < 2 * near for px, py, lv in placed):
-            level += 1
-        placed.append((fx, fy, level))
-        texts.append(ax.annotate(text, (x, y), textcoords="offset points", xytext=(4, 4 + 10 * level),
-                                 fontsize=fontsize))
+        x, y, _ = pts[g[0]]
+        text = ", ".join(dict.fromkeys(pts[k][2] for k in g))
+        ann = None
+        for dx, dy, ha in _LABEL_OFFSETS:
+            if ann is not None:
+                ann.remove()
+            ann = ax.annotate(text, (x, y), textcoords="offset points", xytext=(dx, dy), ha=ha, fontsize=fontsize)
+            e = ann.get_window_extent(renderer)
+            box = (e.x0, e.y0, e.x1, e.y1)
+            if not clash(box):
+                break
+        else:
+            ann.remove()
+            dx, dy, ha = _LABEL_OFFSETS[0]
+            ann = ax.annotate(text, (x, y), textcoords="offset points", xytext=(dx, dy), ha=ha, fontsize=fontsize)
+            e = ann.get_window_extent(renderer)
+            box = (e.x0, e.y0, e.x1, e.y1)
+        taken.append(box)
+        texts.append(ann)
     return texts
 
 
