@@ -130,7 +130,7 @@ def label_points(ax, points, *, near: float = 0.02, fontsize: float = 8) -> list
     ``points`` is a sequence of ``(x, y, text)`` in data coordinates; call this after the curves
     are drawn (the axis limits are used). Points closer than ``near`` of the axis width *and*
     height form one group with a single label at its leftmost point listing its distinct texts,
-    e.g. "PD, LPC". Each label then takes the first offset of :data:`_LABEL_OFFSETS` (upper
+    e.g. "LPC, PD" (alphabetical). Each label then takes the first offset of :data:`_LABEL_OFFSETS` (upper
     right, lower right, upper left, …) whose text box overlaps neither an earlier label nor a
     marker; if none is free it keeps the first. Returns the Text objects.
     """
@@ -160,7 +160,7 @@ def label_points(ax, points, *, near: float = 0.02, fontsize: float = 8) -> list
     texts = []
     for g in groups:
         x, y, _ = pts[g[0]]
-        text = ", ".join(dict.fromkeys(pts[k][2] for k in g))
+        text = ", ".join(sorted({pts[k][2] for k in g}))
         ann = None
         for dx, dy, ha in _LABEL_OFFSETS:
             if ann is not None:
