@@ -31,9 +31,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from hhdyn.io import atomic_path
+from hhdyn.results import Result
 from hhdyn.units import axis_label
 
-__all__ = ["SpecialPoint", "BranchBase", "Branch", "BifurcationDiagram", "CodimTwoCurve"]
+__all__ = ["SpecialPoint", "BranchBase", "Branch", "BifurcationDiagram", "CodimTwoCurve", "label_points"]
 
 #: Marker styles for special points in plots (AUTO/MatCont labels).
 _MARKERS = {"LP": "s", "H": "o", "BP": "^", "LPC": "D", "PD": "v", "NS": "p", "BT": "*", "GH": "P", "CP": "X"}
@@ -116,6 +117,70 @@ class SpecialPoint:
         return f"SpecialPoint({self.kind!r}, param={self.param:.10g}{extra}, converged={self.converged})"
 
 
+#: Label offsets (points) tried in turn, with the horizontal alignment that keeps the text clear
+#: of its marker: upper right first, then lower right, left, and further out.
+_LABEL_OFFSETS = ((4, 4, "left"), (4, -11, "left"), (-4, 4, "right"), (-4, -11, "right"),
+                  (4, 14, "left"), (4, -21, "left"), (-4, 14, "right"), (-4, -21, "right"),
+                  (10, -4, "left"), (-10, -4, "right"), (4, 24, "left"), (4, -31, "left"))
+
+
+def label_points(ax, points, *, near: float = 0.02, fontsize: float = 8) -> list:
+    """Label special points on ``ax`` so that close labels do not collide.
+
+    ``points`` is a sequence of ``(x, y, text)`` in data coordinates; call this after the curves
+    are drawn (the axis limits are used). Points closer than ``near`` of the axis width *and*
+    height form one group with a single label at its leftmost point listing its distinct texts,
+    e.g. "LPC, PD" (alphabetical). Each label then takes the first offset of :data:`_LABEL_OFFSETS` (upper
+    right, lower right, upper left, …) whose text box overlaps neither an earlier label nor a
+    marker; if none is free it keeps the first. Returns the Text objects.
+    """
+    pts = [(float(x), float(y), str(t)) for x, y, t in points if np.isfinite(x) and np.isfinite(y)]
+    if not pts:
+        return []
+    ax.get_xlim(), ax.get_ylim()  # apply pending autoscaling so that the transforms are final
+    to_axes = ax.transAxes.inverted()
+    frac = [tuple(to_axes.transform(ax.transData.transform((x, y)))) for x, y, _ in pts]
+    groups: list[list[int]] = []
+    for k in sorted(range(len(pts)), key=lambda k: pts[k][0]):
+        for g in groups:
+            if any(abs(frac[k][0] - frac[m][0]) < near and abs(frac[k][1] - frac[m][1]) < near for m in g):
+                g.append(k)
+                break
+        else:
+            groups.append([k])
+    renderer = ax.figure.canvas.get_renderer()
+    pix = [ax.transData.transform((x, y)) for x, y, _ in pts]
+    dpi_scale = ax.figure.dpi / 72.0
+    markers = [(px - 3.5 * dpi_scale, py - 3.5 * dpi_scale, px + 3.5 * dpi_scale, py + 3.5 * dpi_scale) for px, py in pix]
+    taken: list[tuple] = []
+
+    def clash(box):
+        return any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in (*taken, *markers))
+
+    texts = []
+    for g in groups:
+        x, y, _ = pts[g[0]]
+        text = ", ".join(sorted({pts[k][2] for k in g}))
+        ann = None
+        for dx, dy, ha in _LABEL_OFFSETS:
+            if ann is not None:
+                ann.remove()
+            ann = ax.annotate(text, (x, y), textcoords="offset points", xytext=(dx, dy), ha=ha, fontsize=fontsize)
+            e = ann.get_window_extent(renderer)
+            box = (e.x0, e.y0, e.x1, e.y1)
+            if not clash(box):
+                break
+        else:
+            ann.remove()
+            dx, dy, ha = _LABEL_OFFSETS[0]
+            ann = ax.annotate(text, (x, y), textcoords="offset points", xytext=(dx, dy), ha=ha, fontsize=fontsize)
+            e = ann.get_window_extent(renderer)
+            box = (e.x0, e.y0, e.x1, e.y1)
+        taken.append(box)
+        texts.append(ann)
+    return texts
+
+
 def _dump_json(data: dict, path=None) -> str:
     text = json.dumps(data, indent=1)
     if path is not None:
@@ -125,7 +190,7 @@ def _dump_json(data: dict, path=None) -> str:
 
 
 @dataclass(frozen=True, eq=False)
-class BranchBase:
+class BranchBase(Result):
     """What every branch has: a parameter, special points, and how the run ended.
 
     Subclasses (``Branch`` for equilibria; a cycle branch for periodic orbits) implement
@@ -192,21 +257,33 @@ class BranchBase:
                 ax.plot(self.param, yy, style, color=color, lw=1.6 if style == "-" else 1.2,
                         label=None if labelled else label)
                 labelled = True
+        marked = []
         for point in self.special_points:
             try:
                 py = self._point_y(point, y)
             except ValueError:
                 continue
             ax.plot([point.param], [py], _MARKERS.get(point.kind, "o"), color=color, mec="k", ms=6, zorder=5)
-            if annotate:
-                ax.annotate(point.kind, (point.param, py), textcoords="offset points", xytext=(4, 4), fontsize=8)
+            marked.append((point.param, py, point.kind))
+        if annotate:
+            label_points(ax, marked)
         ax.set_xlabel(axis_label(self.param_name))
         ax.set_ylabel(axis_label(y))
         return ax
 
-    def to_csv(self, path) -> None:
-        """One row per point (see :meth:`BifurcationDiagram.to_csv`)."""
-        BifurcationDiagram([self]).to_csv(path)
+    def label_positions(self, y: str = "V") -> list:
+        """``(param, y-value, label)`` of each special point as :meth:`plot` marks it."""
+        out = []
+        for point in self.special_points:
+            try:
+                out.append((point.param, self._point_y(point, y), point.kind))
+            except (ValueError, KeyError):
+                continue
+        return out
+
+    def columns(self) -> dict:
+        """One row per point, as :meth:`BifurcationDiagram.columns` (branch, kind, model, label, …)."""
+        return BifurcationDiagram([self]).columns()
 
     def to_json(self, path=None) -> str:
         """The branch as JSON text (:meth:`to_dict`); also written atomically to ``path`` when given."""
@@ -312,11 +389,13 @@ class CodimTwoCurve(BranchBase):
             ax.plot(self.param, np.where(~real, self.param2, np.nan), ":", color=color)
         else:
             ax.plot(self.param, self.param2, "-", color=color, label=label)
+        marked = []
         for point in self.special_points:
             p2 = point.info.get(self.param2_name, np.nan)
             ax.plot([point.param], [p2], _MARKERS.get(point.kind, "o"), color=color, mec="k", ms=7, zorder=5)
-            if annotate:
-                ax.annotate(point.kind, (point.param, p2), textcoords="offset points", xytext=(4, 4), fontsize=8)
+            marked.append((point.param, p2, point.kind))
+        if annotate:
+            label_points(ax, marked)
         ax.set_xlabel(axis_label(self.param_name))
         ax.set_ylabel(axis_label(self.param2_name))
         return ax
@@ -325,7 +404,7 @@ class CodimTwoCurve(BranchBase):
         return float(point.info.get(self.param2_name, np.nan))
 
 
-class BifurcationDiagram:
+class BifurcationDiagram(Result):
     """A collection of branches (equilibria, cycles, codim-2 curves) and their special points.
 
     >>> diagram = BifurcationDiagram([branch])             # doctest: +SKIP
@@ -364,7 +443,9 @@ class BifurcationDiagram:
         if ax is None:
             _, ax = plt.subplots(figsize=(7, 4.5))
         for b in self.branches:
-            b.plot(ax=ax, y=y)
+            b.plot(ax=ax, y=y, annotate=False)
+        # label all branches' points together so that labels of different branches do not collide
+        label_points(ax, [p for b in self.branches for p in b.label_positions(y)])
         if len(self.branches) > 1:
             ax.legend(fontsize=8)
         return ax
@@ -377,30 +458,34 @@ class BifurcationDiagram:
         """The diagram as JSON text (``{"branches": [...]}``); also written atomically to ``path``."""
         return _dump_json(self.to_dict(), path)
 
-    def to_csv(self, path) -> None:
-        """One row per branch point: branch number, kind, model, the branch's columns, label."""
-        import csv
-
-        from hhdyn.io import atomic_path
-
-        rows, header = [], ["branch", "kind", "model", "label"]
-        for ib, b in enumerate(self.branches):
-            cols = b._columns()
-            for name in cols:
-                if name not in header:
-                    header.append(name)
-            labels = {p.index: p.kind for p in b.special_points}
-            for i in range(len(b.param)):
-                row = {"branch": ib, "kind": b.kind, "model": b.model_name, "label": labels.get(i, "")}
-                for name, values in cols.items():
-                    v = values[i]
-                    row[name] = repr(float(v)) if not isinstance(v, (bool, np.bool_)) else int(v)
-                rows.append(row)
-        with atomic_path(path) as tmp:
-            with open(tmp, "w", newline="") as fh:
-                writer = csv.DictWriter(fh, fieldnames=header)
-                writer.writeheader()
-                writer.writerows(rows)
+    def columns(self) -> dict:
+        """One row per branch point: ``branch`` (number), ``kind``, ``model``, ``label`` (the
+        special point's label or ""), then every column of every branch (its parameter, states,
+        stability, eigenvalues or multipliers…); a column a branch lacks is NaN on its rows.
+        Numbers are floats, ``stable`` stays boolean where every branch has it."""
+        tables = [b._columns() for b in self.branches]
+        names: list[str] = []
+        for cols in tables:
+            names += [n for n in cols if n not in names]
+        n_rows = [len(b.param) for b in self.branches]
+        out = {
+            "branch": np.concatenate([np.full(n, ib, dtype=int) for ib, n in enumerate(n_rows)] or [np.zeros(0, int)]),
+            "kind": np.array([b.kind for b, n in zip(self.branches, n_rows) for _ in range(n)], dtype=str),
+            "model": np.array([b.model_name for b, n in zip(self.branches, n_rows) for _ in range(n)], dtype=str),
+        }
+        labels = []
+        for b, n in zip(self.branches, n_rows):
+            at = {p.index: p.kind for p in b.special_points}
+            labels += [at.get(i, "") for i in range(n)]
+        out["label"] = np.array(labels, dtype=str)
+        for name in names:
+            parts = [np.asarray(cols[name]) if name in cols else None for cols in tables]
+            if all(p is not None and p.dtype == bool for p in parts):
+                out[name] = np.concatenate(parts)
+            else:
+                out[name] = np.concatenate([np.asarray(p, dtype=float) if p is not None else np.full(n, np.nan)
+                                            for p, n in zip(parts, n_rows)])
+        return out
 
     def summary(self) -> str:
         """A text table of the special points (label, model, parameter, V or first state, ω, l1)."""

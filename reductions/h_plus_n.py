@@ -81,7 +81,8 @@ class _HPlusNName:
     def __call__(self, params) -> str:
         c, slope = params["c"], params["slope"]
         sign = "+" if slope >= 0 else "−"
-        return f"{self.base} [{self.m} = {self.m}∞(V), {self.h} = {c:g} {sign} {abs(slope):g}·{self.n}]"
+        coef = "" if abs(slope) == 1 else f"{abs(slope):g}·"  # "0.8 − n", not "0.8 − 1·n"
+        return f"{self.base} [{self.m} = {self.m}∞(V), {self.h} = {c:g} {sign} {coef}{self.n}]"
 
 
 def steady_state_iv_is_monotone(model, V_range=(-100.0, 60.0), n_grid=1601) -> bool:

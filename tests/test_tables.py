@@ -195,3 +195,78 @@ def test_missing_package_names_the_extra(monkeypatch, trajectory, sweep2d):
 
 def test_grid_is_public_contract():
     assert issubclass(Grid, object) and hasattr(Result, "to_xarray") and hasattr(Result, "grid")
+
+
+# ---------------------------------------------------------------- continuation branches as tables
+@pytest.fixture(scope="module")
+def continuation_results():
+    from analysis.continuation import continue_equilibria, continue_hopf
+    from analysis.cycles import continue_cycles
+
+    fhn = reductions.FitzHughNagumo()
+    eq = continue_equilibria(fhn, "I_ext", (0.0, 2.0))
+    hopf = sorted(eq.points("H"), key=lambda p: p.param)[0]
+    lc = continue_cycles(hopf, fhn, window=(0.0, 2.0))
+    hh_eq = continue_equilibria(HH, "I_ext", (-10.0, 200.0))
+    curve = continue_hopf(HH, hh_eq.points("H")[0], "gK", window=(-60.0, 300.0), window2=(0.0, 80.0), ds_max=6.0)
+    return eq, lc, curve
+
+
+def _csv_round_trip(result, tmp_path):
+    """The DataFrame has the CSV's header, in order, and the numbers the CSV reads back."""
+    from hhdyn.results import read_csv
+
+    df = result.to_dataframe()
+    path = tmp_path / f"{type(result).__name__}.csv"
+    result.to_csv(path)
+    header = path.read_text().splitlines()[0].split(",")
+    assert list(df.columns) == header
+    back = read_csv(path)
+    for name in header:
+        if df[name].dtype.kind in "biuf":
+            _same(df[name].to_numpy(), back[name])
+        else:
+            assert list(df[name]) == list(back[name])
+    return df
+
+
+def test_branch_dataframe_is_its_csv(continuation_results, tmp_path):
+    eq, _, _ = continuation_results
+    df = _csv_round_trip(eq, tmp_path)
+    assert len(df) == len(eq)
+    _same(df["I_ext"], eq.param)
+    for i, s in enumerate(eq.state_names):
+        _same(df[s], eq.states[:, i])
+    _same(df["eig0_re"], eq.eigenvalues[:, 0].real)
+    _same(df["eig0_im"], eq.eigenvalues[:, 0].imag)
+    _same(df["stable"], eq.stable)
+    assert sorted(df["label"][df["label"] != ""]) == sorted(p.kind for p in eq.special_points)
+
+
+def test_cycle_branch_dataframe_is_its_csv(continuation_results, tmp_path):
+    _, lc, _ = continuation_results
+    df = _csv_round_trip(lc, tmp_path)
+    assert list(df.columns)[:3] == ["label", "I_ext", "period"]
+    _same(df["period"], lc.period)
+    _same(df[f"{lc.state_names[0]}_max"], lc.max(lc.state_names[0]))
+    _same(df["mu0_re"], lc.multipliers[:, 0].real)
+    assert {p.kind for p in lc.special_points} <= set(df["label"])
+
+
+def test_codim_two_curve_and_diagram_dataframes(continuation_results, tmp_path):
+    from analysis.branch import BifurcationDiagram
+
+    eq, lc, curve = continuation_results
+    df = _csv_round_trip(curve, tmp_path)
+    _same(df["I_ext"], curve.param)
+    _same(df["gK"], curve.param2)
+    _same(df["l1"], curve.l1)
+    diagram = BifurcationDiagram([eq, lc])
+    dd = diagram.to_dataframe()
+    assert len(dd) == len(eq) + len(lc)
+    assert list(dd["branch"].unique()) == [0, 1] and list(dd["kind"].unique()) == ["EP", "LC"]
+    on_eq = (dd["branch"] == 0).to_numpy()
+    assert np.isnan(dd["period"].to_numpy()[on_eq]).all()
+    _same(dd["period"].to_numpy()[~on_eq], lc.period)
+    _same(dd["I_ext"], np.concatenate([eq.param, lc.param]))
+    assert isinstance(diagram, Result) and isinstance(eq, Result) and isinstance(lc, Result)

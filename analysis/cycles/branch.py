@@ -7,7 +7,7 @@ import numpy as np
 
 from hhdyn.units import axis_label
 
-from ..branch import _MARKERS, BranchBase
+from ..branch import _MARKERS, BranchBase, label_points
 
 __all__ = ["CycleBranch"]
 
@@ -124,30 +124,27 @@ class CycleBranch(BranchBase):
             show[1:] |= mask[:-1] & ~mask[1:]
             ax.plot(self.param, np.where(show, values, np.nan), style, color=color, label=label if first else None)
             first = False
+        marked = []
         for p in self.special_points:
             v = p.info["period"]
             v = 1000.0 / v if frequency else v
             ax.plot([p.param], [v], _MARKERS.get(p.kind, "o"), color=color, mec="k", ms=6, zorder=5)
-            if annotate:
-                ax.annotate(p.kind, (p.param, v), textcoords="offset points", xytext=(4, 4), fontsize=8)
+            marked.append((p.param, v, p.kind))
+        if annotate:
+            label_points(ax, marked)
         ax.set_xlabel(axis_label(self.param_name))
         ax.set_ylabel("rate 1000/period (Hz)" if frequency else "period (ms)")
         return ax
 
-    def to_csv(self, path) -> None:
-        """One row per orbit: parameter, period, min/max of each state, stability, multipliers."""
-        import csv
-
-        from hhdyn.io import atomic_path
-
-        cols = self._columns()
+    def columns(self) -> dict:
+        """One row per orbit: ``label`` (special point or ""), parameter, period, min/max of each
+        state, stability, trivial-multiplier error, multipliers (real and imaginary parts)."""
         labels = {p.index: p.kind for p in self.special_points}
-        with atomic_path(path) as tmp:
-            with open(tmp, "w", newline="") as fh:
-                writer = csv.writer(fh)
-                writer.writerow(["label", *cols])
-                for i in range(len(self.param)):
-                    writer.writerow([labels.get(i, ""), *(repr(float(v[i])) if v.dtype != bool else int(v[i]) for v in cols.values())])
+        cols = {"label": np.array([labels.get(i, "") for i in range(len(self.param))], dtype=str)}
+        for name, values in self._columns().items():
+            values = np.asarray(values)
+            cols[name] = values if values.dtype == bool else values.astype(float)
+        return cols
 
     def __repr__(self):
         kinds = ", ".join(f"{p.kind}@{p.param:.6g}" for p in self.special_points)

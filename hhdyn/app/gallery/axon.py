@@ -34,6 +34,10 @@ def axon_traces():
     result = _squid_run()
     fig, ax = plt.subplots(figsize=(7, 3.8), layout="constrained")
     result.result.plot(ax, n_traces=6)
+    for line in ax.get_lines():  # compartment centres (0.992 cm …) labelled to 0.1 cm
+        cm = float(line.get_label().split()[0])
+        line.set_label(f"{cm:.1f} cm")
+    ax.legend(frameon=False, title="distance from root", fontsize="small")
     ax.set_xlim(0, 5)
     ax.set_title(f"conduction velocity {result.velocity_m_per_s:.2f} m/s (exact travelling wave: 18.73 m/s)",
                  fontsize="small")
@@ -46,9 +50,20 @@ def axon_velocity_diameter():
 
     from analysis.propagation import velocity_vs_diameter
 
-    result = velocity_vs_diameter((60.0, 119.0, 238.0, 476.0), length_cm=3.0, segment_um=250.0, dt=0.01)
+    from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, NullFormatter
+
+    diameters = (60.0, 119.0, 238.0, 476.0)
+    result = velocity_vs_diameter(diameters, length_cm=3.0, segment_um=250.0, dt=0.01)
     fig, ax = plt.subplots(figsize=(5.5, 3.8), layout="constrained")
     result.plot(ax)
+    plain = FuncFormatter(lambda v, _: f"{v:g}")
+    ax.xaxis.set_major_locator(FixedLocator(diameters))  # one labelled tick per simulated diameter
+    ax.xaxis.set_major_formatter(plain)
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    if ax.get_yscale() == "log":
+        ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 1.5, 2.0, 3.0, 5.0, 7.0)))
+        ax.yaxis.set_major_formatter(plain)
+        ax.yaxis.set_minor_formatter(NullFormatter())
     return fig
 
 

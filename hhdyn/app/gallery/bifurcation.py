@@ -31,6 +31,8 @@ def bifurcation_reductions():
 
     from analysis.continuation import continue_equilibria
 
+    from hhdyn.units import axis_label
+
     models = _models()
     windows = [(-10.0, 200.0)] * 3 + [(0.0, 2.0)]
     fig, axes = plt.subplots(2, 2, figsize=(11, 7.5))
@@ -38,8 +40,8 @@ def bifurcation_reductions():
         branch = continue_equilibria(model, "I_ext", (start, stop))
         branch.plot(ax=ax, y=model.state_names[0], color=color)
         ax.set_title(f"{model.name}\n{_hopf_note(branch)}", fontsize=8.5)
-        ax.set_xlabel("I_ext (µA/cm²)" if model.state_names[0] == "V" else "I_ext")
-        ax.set_ylabel("V (mV)" if model.state_names[0] == "V" else model.state_names[0])
+        ax.set_xlabel(axis_label("I_ext") if "V" in model.state_names else "I_ext (dimensionless)")
+        ax.set_ylabel(axis_label("V") if model.state_names[0] == "V" else f"{model.state_names[0]} (dimensionless)")
     fig.tight_layout()
     return fig
 
@@ -50,21 +52,28 @@ def bifurcation_reductions():
 def bifurcation_hopf_curves_gK():
     import matplotlib.pyplot as plt
 
-    from analysis.continuation import continue_hopf
-    from analysis.continuation import continue_equilibria
+    from analysis.branch import label_points
+    from analysis.continuation import continue_equilibria, continue_hopf
+
+    from hhdyn.units import axis_label
 
     fig, ax = plt.subplots(figsize=(8, 5.5))
+    marked = []
     for model, color in zip(_models()[:3], ("C0", "C1", "C2")):
         branch = continue_equilibria(model, "I_ext", (-10.0, 200.0))
         hopf = branch.points("H")
         if not hopf:
             continue
         curve = continue_hopf(model, hopf[0], "gK", window=(-60.0, 300.0), window2=(0.0, 80.0), ds_max=6.0)
-        curve.plot(ax=ax, color=color, label=model.name)
+        curve.plot(ax=ax, color=color, label=model.name, annotate=False)
+        marked += curve.label_positions()
+    ax.set_ylim(bottom=0.0)  # a negative conductance is not a neuron: clip the window at gK = 0
     ax.axhline(36.0, color="0.6", lw=0.8, ls="-.")
     ax.text(ax.get_xlim()[1], 36.0, " gK = 36", va="center", ha="right", fontsize=8, color="0.4")
-    ax.set_xlabel("I_ext (µA/cm²)")
-    ax.set_ylabel("gK (mS/cm²)")
+    ax.set_xlabel(axis_label("I_ext"))
+    ax.set_ylabel(axis_label("gK"))
+    # label the special points of all three curves together, so that coincident BT points share a label
+    label_points(ax, [p for p in marked if p[1] >= 0.0])
     ax.legend(fontsize=8, loc="upper left")
     ax.set_title("Hopf curves (solid), neutral saddles (dotted); BT, GH labelled", fontsize=10)
     fig.tight_layout()

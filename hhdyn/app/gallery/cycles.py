@@ -20,10 +20,34 @@ def _diagram(model, lo, hi):
     return eq, continue_cycles(hopf[0], model, window=(lo, hi))
 
 
-def _label_lpc(ax, lc):
+def _stable_onset(lc):
+    """Lowest current with a stable cycle: the fold (LPC) where the stable branch begins, else
+    the lowest stable point of the branch (NaN without stable cycles)."""
+    stable = np.asarray(lc.stable, dtype=bool)
+    if not stable.any():
+        return np.nan
+    onsets = list(lc.param[stable])
     for p in lc.points("LPC"):
-        ax.annotate(f"{p.param:.3f}", (p.param, p.info["state_max"][lc.state_names[0]]), textcoords="offset points",
-                    xytext=(4, -12), fontsize=7, color="0.3")
+        neighbours = stable[max(p.index - 1, 0): p.index + 2]
+        if neighbours.any():
+            onsets.append(p.param)
+    return float(min(onsets))
+
+
+def _current_label(model):
+    """x-axis label: µA/cm² for conductance-based models, dimensionless for FitzHugh–Nagumo."""
+    from hhdyn.units import axis_label
+
+    return axis_label("I_ext") if "V" in model.state_names else "I_ext (dimensionless)"
+
+
+def _cycle_note(lc):
+    lpc = sorted(p.param for p in lc.points("LPC"))
+    pd = sorted(p.param for p in lc.points("PD"))
+    parts = [f"LPC {', '.join(f'{v:.3f}' for v in lpc)}"] if lpc else []
+    parts += [f"PD {', '.join(f'{v:.3f}' for v in pd)}"] if pd else []
+    parts.append(f"stable cycles from {_stable_onset(lc):.3f}")
+    return "; ".join(parts)
 
 
 @figure("hh_cycles", "HH periodic orbits continued from the subcritical Hopf point H1 (I≈9.78) by collocation: "
@@ -40,15 +64,14 @@ def hh_cycles():
     hh = HodgkinHuxley()
     eq, lc = _diagram(hh, 0.0, 200.0)
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.3))
-    eq.plot(ax=axes[0], y="V", label="equilibria")
-    lc.plot(ax=axes[0], y="V", label="cycles (max/min V)")
+    from analysis.branch import label_points
+
+    eq.plot(ax=axes[0], y="V", label="equilibria", annotate=False)
+    lc.plot(ax=axes[0], y="V", label="cycles (max/min V)", annotate=False)
+    label_points(axes[0], eq.label_positions("V") + lc.label_positions("V"))
     axes[0].legend(fontsize=8, frameon=False)
-    _label_lpc(axes[0], lc)
-    axes[0].set_title("equilibria and cycle envelopes (max/min V)")
-    axes[0].set_xlabel("I_ext (µA/cm²)")
-    axes[0].set_ylabel("V (mV)")
+    axes[0].set_title(f"equilibria and cycle envelopes (max/min V)\n{_cycle_note(lc)}", fontsize=10)
     lc.plot_period(ax=axes[1], color="C1")
-    axes[1].set_xlabel("I_ext (µA/cm²)")
     axes[1].set_title("period of the cycles")
     ax = axes[2]
     keep = lc.param <= 45.0
@@ -64,7 +87,7 @@ def hh_cycles():
             ax.annotate(f"LPC {p.param:.2f}", (p.param, 5), fontsize=8, xytext=(3, 0), textcoords="offset points")
     ax.set_xlim(0, 45)
     ax.set_ylim(bottom=0)
-    ax.set_xlabel("I_ext (µA/cm²)")
+    ax.set_xlabel(_current_label(hh))
     ax.set_ylabel("firing rate (Hz)")
     ax.set_title("F–I curve and 1/period of the cycles")
     ax.legend(fontsize=8, frameon=False)
@@ -96,13 +119,10 @@ def cycles_reductions():
         BifurcationDiagram(branches).plot(ax=ax, y=model.state_names[0])
         if ax.get_legend() is not None:
             ax.get_legend().remove()
-        note = ""
-        if lc is not None:
-            lpc = sorted(p.param for p in lc.points("LPC"))
-            stable = lc.stable
-            onset = lc.param[stable].min() if stable.any() else np.nan
-            note = f"LPC {', '.join(f'{v:.4g}' for v in lpc)}; stable cycles from {onset:.4g}"
+        note = _cycle_note(lc) if lc is not None else ""
         ax.set_title(f"{model.name}\n{note}", fontsize=9)
-        ax.set_xlabel("I_ext")
+        ax.set_xlabel(_current_label(model))
+        if "V" not in model.state_names:
+            ax.set_ylabel(f"{model.state_names[0]} (dimensionless)")
     fig.tight_layout()
     return fig

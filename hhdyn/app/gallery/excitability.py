@@ -59,14 +59,26 @@ def hh_on_vn_plane():
 
 
 @figure("strength_duration", "Strength–duration curve of the HH model from rest: threshold of a rectangular "
-        "pulse against its duration (bisection to 1 %), with rheobase (100 ms step) and chronaxie.")
+        "pulse against its duration (bisection to 0.04 %), with the rheobase as analysis.rheobase defines it "
+        "(threshold of a 100 ms step, counted while the step is on) and the chronaxie.")
 def strength_duration_figure():
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
     from analysis.excitability import strength_duration
 
-    result = strength_duration(HodgkinHuxley(), durations_ms=(0.1, 0.3, 1.0, 3.0, 10.0), rel_tol=1e-2,
-                               observe_ms=15.0)
+    # rel_tol 4e-4 brackets the ≈ 2.24 µA/cm² rheobase to < 0.001 µA/cm², as analysis.rheobase's
+    # default absolute tol=1e-3 does (a 1 % bisection gave 2.250 instead of 2.241).
+    result = strength_duration(HodgkinHuxley(), durations_ms=(0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0),
+                               rel_tol=4e-4, observe_ms=15.0)
     fig, ax = plt.subplots(figsize=(6, 4.2), layout="constrained")
     result.plot(ax=ax)
+    plain = FuncFormatter(lambda v, _: f"{v:g}")
+    for axis in (ax.xaxis, ax.yaxis):
+        axis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+        axis.set_major_formatter(plain)
+        axis.set_minor_formatter(NullFormatter())
+    ax.set_title(f"rheobase {result.rheobase:.3f} µA/cm² = threshold of a {result.rheobase_duration_ms:g} ms step "
+                 "(analysis.rheobase)", fontsize="small")
     return fig
 
 
