@@ -14,6 +14,7 @@ ODE  read_ode(tests/data/hh.ode) + fixed_points + continue_equilibria, warm (sym
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
@@ -27,13 +28,8 @@ import hhdyn  # noqa: E402
 from analysis.continuation import continue_equilibria  # noqa: E402
 from analysis.equilibria import fixed_points  # noqa: E402
 
-HH_TEXT = {
-    "V": "(I_ext - gNa*m^3*h*(V-ENa) - gK*n^4*(V-EK) - gL*(V-EL))/C",
-    "m": "0.1*(V+40)/(1-exp(-(V+40)/10))*(1-m) - 4*exp(-(V+65)/18)*m",
-    "h": "0.07*exp(-(V+65)/20)*(1-h) - h/(1+exp(-(V+35)/10))",
-    "n": "0.01*(V+55)/(1-exp(-(V+55)/10))*(1-n) - 0.125*exp(-(V+65)/80)*n",
-}
-HH_PARAMS = dict(C=1.0, I_ext=0.0, gNa=120.0, gK=36.0, gL=0.3, ENa=50.0, EK=-77.0, EL=-54.387)
+_HH = json.loads((Path(__file__).resolve().parents[1] / "tests" / "data" / "hh_equations.json").read_text())
+HH_TEXT, HH_PARAMS = _HH["rhs"], _HH["params"]
 
 
 def best_of(f, k=3):

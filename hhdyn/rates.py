@@ -326,28 +326,30 @@ class TanhRate(_ShapedRate):
     """r(V) = (A/2)·(1 + tanh(x)), x = (V − V½)/k: the Morris–Lecar steady state
     m∞ = ½(1 + tanh((V − V₁)/V₂)) with A = 1.
 
-    Evaluated as A/(1 + e^(−2x)) (the same function, no overflow); r' = (A/(2k))·sech²(x).
+    The same function as the sigmoid A/(1 + e^(−2x)) of slope k/2 (no overflow), so value,
+    derivative r' = (A/(2k))·sech²(x) and the compiled source are those of
+    ``SigmoidRate(A, V½, k/2)``; only the exported expression is written with tanh.
     """
 
+    @property
+    def _sigmoid(self) -> "SigmoidRate":
+        return SigmoidRate(self.A, self.V_half, self.k / 2.0)
+
     def __call__(self, V):
-        return self.A * expit(2.0 * self._x(V))
+        return self._sigmoid(V)
 
     def deriv(self, V):
-        """dr/dV = (A/(2k))·sech²(x) = (A/k)·2·s(2x)·s(−2x), s the logistic function."""
-        x = self._x(V)
-        return 2.0 * self.A / self.k * expit(2.0 * x) * expit(-2.0 * x)
+        """dr/dV = (A/(2k))·sech²(x), the sigmoid's derivative."""
+        return self._sigmoid.deriv(V)
 
     def expression(self, var: str = "V") -> str:
         return f"{_fmt(self.A / 2)}*(1+tanh({_shifted(var, self.V_half)}/{_fmt(self.k)}))"
 
     def source(self, V: str, em: Emitter) -> str:
-        return f"({literal(self.A)}/(1.0 + fexp(-2.0*{self._x_source(V, em)})))"
+        return self._sigmoid.source(V, em)
 
     def source_with_deriv(self, V: str, em: Emitter) -> tuple[str, str]:
-        e = em.assign(f"fexp(-2.0*{self._x_source(V, em)})")
-        s = em.assign(f"1.0/(1.0 + {e})")
-        value = em.assign(f"{literal(self.A)}*{s}")
-        return value, em.assign(f"{literal(2.0 * self.A / self.k)}*({e}*{s})*{s}")
+        return self._sigmoid.source_with_deriv(V, em)
 
 
 @dataclass(frozen=True)
