@@ -90,6 +90,8 @@ def continue_cycles(start, model=None, param: str = "I_ext", window=None, *, nts
         raise ValueError(f"ncol must be an integer in 2..7, got {ncol!r}")
     if isinstance(ntst, bool) or not isinstance(ntst, (int, np.integer)) or ntst < 10:
         raise ValueError(f"ntst must be an integer >= 10, got {ntst!r}")
+    if not (isinstance(end_tol, (int, float, np.floating)) and end_tol > 0):
+        raise ValueError(f"end_tol must be a number > 0 (parameter units), got {end_tol!r}")
     if settings.direction == 0:
         raise ValueError("direction must be +1 or -1 for a cycle branch, got 0")
     hopf = is_hopf_like(start)
@@ -118,8 +120,6 @@ def continue_cycles(start, model=None, param: str = "I_ext", window=None, *, nts
     problem.first = pt
     problem.max_period = 1000.0 * pt.T if max_period is None else float(max_period)
     problem.check_period = problem.next_check = min(30.0 * pt.T, problem.max_period)
-    if not end_tol > 0:
-        raise ValueError(f"end_tol must be > 0, got {end_tol!r}")
     problem.end_tol = float(end_tol)
     sys = problem.sys
     scale_X = float(np.sqrt(np.sum(sys.node_weights(pt.mesh)[:, None] * pt.U**2) + pt.T**2 + pt.p**2))

@@ -2,6 +2,7 @@
 two-panel picture (state envelopes | period)."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -116,30 +117,80 @@ class FiringOnset(Result):
 
 def firing_onset(model, param: str = "I_ext", window=(0.0, 200.0), *, equilibria=None, **options) -> FiringOnset:
     """Continue equilibria over ``window`` (or take the given ``equilibria`` branch), then the
-    cycles from the first Hopf point, and report the onset of stable oscillations
-    (:class:`FiringOnset`). ``options`` go to :func:`continue_cycles`. ValueError if the
-    equilibria have no Hopf point in the window."""
+    cycles, and report the onset of stable oscillations (:class:`FiringOnset`).
+
+    The cycles start at the first Hopf point; without one (class-1 models such as
+    Wang–Buzsáki, whose rest disappears at a fold), from a simulated orbit just past the first
+    fold LP of the equilibria, continued down towards it. When the stable cycles reach an end at
+    infinite period at a SNIC (:mod:`.infinite_period`), the onset is that SNIC (``kind``
+    "SNIC", the fold's parameter, period ∞, rate 0: class-1 excitability) and ``hopf`` is the
+    fold at which rest disappears. ``options`` go to :func:`continue_cycles`. ValueError if the
+    equilibria have neither a Hopf point nor a fold in the window, or no cycle is stable."""
     from analysis.continuation import continue_equilibria
 
     lo, hi = (float(v) for v in window)
     eq = continue_equilibria(model, param, (lo, hi)) if equilibria is None else equilibria
     hopf = sorted(eq.points("H"), key=lambda p: p.param)
-    if not hopf:
-        raise ValueError(f"{model.name}: no Hopf point for {param} in [{lo:g}, {hi:g}]")
-    lc = continue_cycles(hopf[0], model, param=param, window=(lo, hi), **options)
+    folds = sorted(eq.points("LP"), key=lambda p: p.param)
+    if hopf:
+        rest_lost = hopf[0]
+        lc = continue_cycles(hopf[0], model, param=param, window=(lo, hi), **options)
+    elif folds:
+        rest_lost = folds[-1] if not eq.stable[0] else _rest_fold(eq, folds)
+        orbit, at = _orbit_past(model, param, rest_lost, hi)
+        lc = continue_cycles(orbit, at, param=param, window=(lo, hi), **{"direction": -1, **options})
+    else:
+        raise ValueError(f"{model.name}: no Hopf point and no fold of the equilibria for {param} in "
+                         f"[{lo:g}, {hi:g}]; widen the window")
     if not lc.stable.any():
-        raise ValueError(f"{model.name}: no stable cycle on the branch from the Hopf point at {hopf[0].param:.6g} "
-                         f"({lc.message})")
+        raise ValueError(f"{model.name}: no stable cycle on the branch from the {rest_lost.kind} point at "
+                         f"{rest_lost.param:.6g} ({lc.message})")
     first = int(np.argmin(np.where(lc.stable, lc.param, np.inf)))
     lowest = float(lc.param[first])
+    snic = [p for p in lc.points("SNIC") if lc.stable[p.index] and p.param <= lowest + 1e-3 * (1.0 + abs(lowest))]
     # the fold where the stable branch begins (on a canard the stable and unstable cycles near it
     # share the parameter value to within the discretization error, so compare values, not positions)
-    folds = sorted((p for p in lc.points("LPC") if p.param <= lowest + 1e-4 * (1.0 + abs(lowest))),
-                   key=lambda p: p.param)
-    if folds:
-        p = folds[0]
+    lpc = sorted((p for p in lc.points("LPC") if p.param <= lowest + 1e-4 * (1.0 + abs(lowest))),
+                 key=lambda p: p.param)
+    if snic:
+        p = snic[0]
+        onset, kind, period = p.param, "SNIC", math.inf
+        rest_lost = min(folds, key=lambda f: abs(f.param - p.param)) if folds else rest_lost
+    elif lpc:
+        p = lpc[0]
         onset, kind, period = p.param, "LPC", p.info["period"]
     else:
         onset, kind, period = float(lc.param[first]), "H", float(lc.period[first])
-    return FiringOnset(model.name, param, float(hopf[0].param), float(onset), kind, float(period),
+    return FiringOnset(model.name, param, float(rest_lost.param), float(onset), kind, float(period),
                        1000.0 / float(period), lc)
+
+
+def _rest_fold(eq, folds):
+    """The fold at which the stable equilibria that start the branch end (else the first fold)."""
+    for f in folds:
+        i = int(np.argmin(np.abs(eq.param - f.param) + np.where(eq.stable, 0.0, np.inf)))
+        if np.isfinite(eq.param[i]):
+            return f
+    return folds[0]
+
+
+def _orbit_past(model, param, fold, hi):
+    """A simulated periodic orbit (t, y) at a parameter value past ``fold`` (towards ``hi``), where
+    the equilibria that met at the fold are gone: the start of a cycle branch continued down to a SNIC."""
+    from hhdyn.simulation import simulate
+
+    from .starts import cycle_from_trajectory
+
+    p = fold.param + min(1.0 + abs(fold.param), 0.5 * (hi - fold.param))
+    m = model.with_params(**{param: float(p)})
+    y0 = np.asarray(fold.state, float)
+    t_end = 1000.0
+    for _ in range(3):
+        traj = simulate(m, t_end, y0=y0)
+        try:
+            cycle_from_trajectory(traj.t, traj.y)
+            return (np.asarray(traj.t), np.asarray(traj.y)), m
+        except ValueError:
+            y0, t_end = np.asarray(traj.y)[:, -1], 4.0 * t_end
+    raise ValueError(f"{model.name}: no periodic orbit found by simulation at {param}={p:.6g} past the fold at "
+                     f"{fold.param:.6g}; pass equilibria with a Hopf point or a narrower window")

@@ -41,6 +41,11 @@ from .multipliers import classify_multipliers, n_complex_unstable, ns_test, pd_t
 __all__ = ["CycleProblem", "CyclePoint", "CycleFailure"]
 
 
+def _log_modulus(mu) -> float:
+    """log|μ|; −inf for a multiplier that underflowed to 0 (long periods: μ = exp(∫ div f dt))."""
+    return float(np.log(abs(mu))) if mu != 0 else -math.inf
+
+
 class CycleFailure(Exception):
     """The collocation corrector or factorization failed (the step is retried smaller)."""
 
@@ -243,7 +248,7 @@ class CycleProblem(Problem):
         r = self.measure(pt)
         mu, n = r["mu"], self.sys.n
         reliable = n > 2 and r["terr"] < 1e-5
-        out = {"LPC": float(np.log(abs(mu[1]))) if n == 2 else float(pt.tp),
+        out = {"LPC": _log_modulus(mu[1]) if n == 2 else float(pt.tp),
                "PD": pd_test(mu) if reliable else math.nan,
                "NS": ns_test(mu) if reliable else math.nan}
         for i, v in enumerate(self.values):
@@ -256,7 +261,7 @@ class CycleProblem(Problem):
         if kind == "LPC" and self.sys.n > 2:
             return float(pt.tp)
         mu = self.multipliers(pt)[0]
-        return {"LPC": lambda: float(np.log(abs(mu[1]))), "PD": lambda: pd_test(mu), "NS": lambda: ns_test(mu)}[kind]()
+        return {"LPC": lambda: _log_modulus(mu[1]), "PD": lambda: pd_test(mu), "NS": lambda: ns_test(mu)}[kind]()
 
     def confirm(self, kind, a, b):
         if kind == "NS":
