@@ -67,10 +67,12 @@ def continue_cycles(start, model=None, param: str = "I_ext", window=None, *, nts
         orbits). ``direction`` +1/−1, for a simulated start: increase/decrease the parameter
         first (default +1); from a Hopf point the branch always leaves with growing amplitude.
         ``tol``: Newton tolerance on the relative change of the unknowns (default 1e-9).
-    max_period : stop when the period exceeds it (default: 1000 × the starting period).
-    end_tol : once the period exceeds 30 × the starting period (or ``max_period``), the end at
-        infinite period is sought (SNIC or HOM, see :mod:`.infinite_period`) and the branch stops
-        when it is within ``end_tol`` (parameter units) of its limit (default 1e-3).
+    max_period : stop when the period exceeds it, naming the end (SNIC or HOM) if it can. Default:
+        stop by ``end_tol``, or at the latest at 1000 × the starting period.
+    end_tol : without ``max_period``, once the period exceeds 30 × the starting period the end at
+        infinite period is sought (SNIC or HOM, see :mod:`.infinite_period`) every 10 % of period
+        growth, and the branch stops when it is within ``end_tol`` (parameter units) of its limit
+        (default 1e-3).
     amplitude : ε of the Hopf start (default 1e-3·max(1, ‖x₀‖∞)).
     adapt : re-equidistribute the mesh every ``adapt`` steps (0: never).
     max_newton : corrector iterations per step.
@@ -119,7 +121,7 @@ def continue_cycles(start, model=None, param: str = "I_ext", window=None, *, nts
         pt, eps = first_point(problem, trajectory=(t_sim, y_sim), p_start=p_start, direction=settings.direction)
     problem.first = pt
     problem.max_period = 1000.0 * pt.T if max_period is None else float(max_period)
-    problem.check_period = problem.next_check = min(30.0 * pt.T, problem.max_period)
+    problem.check_period = problem.next_check = 30.0 * pt.T if max_period is None else math.inf
     problem.end_tol = float(end_tol)
     sys = problem.sys
     scale_X = float(np.sqrt(np.sum(sys.node_weights(pt.mesh)[:, None] * pt.U**2) + pt.T**2 + pt.p**2))

@@ -62,7 +62,8 @@ class InfinitePeriodEnd:
     def describe(self, name: str) -> str:
         """One sentence for a branch message."""
         if self.kind == "SNIC":
-            return (f"the orbit approaches a saddle-node on an invariant circle (SNIC) at the fold of the "
+            return (f"the orbit approaches a saddle-node on an invariant circle (SNIC: an orbit homoclinic to "
+                    f"the saddle-node) at the fold of the "
                     f"equilibria {name}={self.param:.8g}: T ≈ π/√(a·|{name} − {self.param:.8g}|) with "
                     f"a={self.law['a']:.4g} (fitted exponent {self.law['exponent']:.4f})")
         return (f"the orbit approaches a saddle homoclinic orbit (HOM) at {name}={self.param:.8g}: "
