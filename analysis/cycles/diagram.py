@@ -65,10 +65,12 @@ def plot_with_period(diagram, y: str = "V", axes=None):
 class FiringOnset(Result):
     """Where repetitive firing starts as ``param`` increases (for the ``analysis.compare`` table).
 
-    ``hopf`` is the Hopf point at which rest loses stability, ``onset`` the lowest parameter value
-    with a stable cycle — a fold of cycles (``kind`` "LPC", the subcritical case) or the Hopf point
-    itself ("H", supercritical) —, ``period_ms`` the period there and ``rate_hz`` = 1000/period,
-    the lowest steady firing rate (> 0: class-2 excitability). ``branch`` is the cycle branch;
+    ``hopf`` is the Hopf point at which rest loses stability (for a SNIC onset: the fold LP at
+    which rest disappears), ``onset`` the lowest parameter value with a stable cycle — a fold of
+    cycles (``kind`` "LPC", the subcritical case), the Hopf point itself ("H", supercritical), or
+    a saddle-node on an invariant circle ("SNIC": the cycles end at infinite period on the fold
+    of the equilibria) —, ``period_ms`` the period there and ``rate_hz`` = 1000/period, the lowest
+    steady firing rate (> 0: class-2 excitability; 0 with period ∞ at a SNIC: class 1). ``branch`` is the cycle branch;
     ``status``/``message`` are its own (how the cycle continuation ended). Table
     (:meth:`columns`): one row — ``hopf_<param>``, ``onset_<param>`` (with units), ``kind``,
     ``period_ms``, ``rate_Hz``.
@@ -136,7 +138,7 @@ def firing_onset(model, param: str = "I_ext", window=(0.0, 200.0), *, equilibria
         rest_lost = hopf[0]
         lc = continue_cycles(hopf[0], model, param=param, window=(lo, hi), **options)
     elif folds:
-        rest_lost = folds[-1] if not eq.stable[0] else _rest_fold(eq, folds)
+        rest_lost = _rest_fold(eq, folds)
         orbit, at = _orbit_past(model, param, rest_lost, hi)
         lc = continue_cycles(orbit, at, param=param, window=(lo, hi), **{"direction": -1, **options})
     else:
@@ -166,12 +168,12 @@ def firing_onset(model, param: str = "I_ext", window=(0.0, 200.0), *, equilibria
 
 
 def _rest_fold(eq, folds):
-    """The fold at which the stable equilibria that start the branch end (else the first fold)."""
-    for f in folds:
-        i = int(np.argmin(np.abs(eq.param - f.param) + np.where(eq.stable, 0.0, np.inf)))
-        if np.isfinite(eq.param[i]):
-            return f
-    return folds[0]
+    """The fold at which the stable equilibria that start the branch lose stability (the LP
+    nearest the first unstable point of the branch), else the first fold."""
+    unstable = np.flatnonzero(~np.asarray(eq.stable, bool))
+    if not eq.stable[0] or unstable.size == 0:
+        return folds[0]
+    return min(folds, key=lambda f: abs(f.index - int(unstable[0])))
 
 
 def _orbit_past(model, param, fold, hi):
@@ -181,16 +183,17 @@ def _orbit_past(model, param, fold, hi):
 
     from .starts import cycle_from_trajectory
 
-    p = fold.param + min(1.0 + abs(fold.param), 0.5 * (hi - fold.param))
-    m = model.with_params(**{param: float(p)})
     y0 = np.asarray(fold.state, float)
-    t_end = 1000.0
-    for _ in range(3):
-        traj = simulate(m, t_end, y0=y0)
-        try:
-            cycle_from_trajectory(traj.t, traj.y)
-            return (np.asarray(traj.t), np.asarray(traj.y)), m
-        except ValueError:
-            y0, t_end = np.asarray(traj.y)[:, -1], 4.0 * t_end
-    raise ValueError(f"{model.name}: no periodic orbit found by simulation at {param}={p:.6g} past the fold at "
-                     f"{fold.param:.6g}; pass equilibria with a Hopf point or a narrower window")
+    for offset in (0.05, 0.25, 1.0):  # × (1 + |p_fold|), closest first (far past the fold rest may return)
+        p = fold.param + min(offset * (1.0 + abs(fold.param)), 0.5 * (hi - fold.param))
+        m = model.with_params(**{param: float(p)})
+        start, t_end = y0, 1000.0
+        for _ in range(2):
+            traj = simulate(m, t_end, y0=start)
+            try:
+                cycle_from_trajectory(traj.t, traj.y)
+                return (np.asarray(traj.t), np.asarray(traj.y)), m
+            except ValueError:
+                start, t_end = np.asarray(traj.y)[:, -1], 4.0 * t_end
+    raise ValueError(f"{model.name}: no periodic orbit found by simulation at {param} up to {p:.6g} past the fold "
+                     f"at {fold.param:.6g}; pass equilibria with a Hopf point (e.g. continue them over a wider window)")
