@@ -69,8 +69,8 @@ class FiringOnset(Result):
     which rest disappears), ``onset`` the lowest parameter value with a stable cycle — a fold of
     cycles (``kind`` "LPC", the subcritical case), the Hopf point itself ("H", supercritical), or
     a saddle-node on an invariant circle ("SNIC": the cycles end at infinite period on the fold
-    of the equilibria) —, ``period_ms`` the period there and ``rate_hz`` = 1000/period, the lowest
-    steady firing rate (> 0: class-2 excitability; 0 with period ∞ at a SNIC: class 1). ``branch`` is the cycle branch;
+    of the equilibria) or a saddle homoclinic orbit ("HOM", period ∞ too) —, ``period_ms`` the period there and ``rate_hz`` = 1000/period, the lowest
+    steady firing rate (> 0: class-2 excitability; 0 with period ∞ at a SNIC: class 1, or at HOM). ``branch`` is the cycle branch;
     ``status``/``message`` are its own (how the cycle continuation ended). Table
     (:meth:`columns`): one row — ``hopf_<param>``, ``onset_<param>`` (with units), ``kind``,
     ``period_ms``, ``rate_Hz``.
@@ -126,7 +126,7 @@ def firing_onset(model, param: str = "I_ext", window=(0.0, 200.0), *, equilibria
     fold LP of the equilibria, continued down towards it. When the stable cycles reach an end at
     infinite period at a SNIC (:mod:`.infinite_period`), the onset is that SNIC (``kind``
     "SNIC", the fold's parameter, period ∞, rate 0: class-1 excitability) and ``hopf`` is the
-    fold at which rest disappears. ``options`` go to :func:`continue_cycles`. ValueError if the
+    fold at which rest disappears; likewise "HOM" when they begin at a saddle homoclinic orbit. ``options`` go to :func:`continue_cycles`. ValueError if the
     equilibria have neither a Hopf point nor a fold in the window, or no cycle is stable."""
     from analysis.continuation import continue_equilibria
 
@@ -139,8 +139,17 @@ def firing_onset(model, param: str = "I_ext", window=(0.0, 200.0), *, equilibria
         lc = continue_cycles(hopf[0], model, param=param, window=(lo, hi), **options)
     elif folds:
         rest_lost = _rest_fold(eq, folds)
-        orbit, at = _orbit_past(model, param, rest_lost, hi)
-        lc = continue_cycles(orbit, at, param=param, window=(lo, hi), **{"direction": -1, **options})
+        lc, why = None, ""
+        for orbit, at in _orbits_past(model, param, rest_lost, hi):
+            try:
+                lc = continue_cycles(orbit, at, param=param, window=(lo, hi), **{"direction": -1, **options})
+                break
+            except ValueError as exc:  # the collocation did not converge onto this orbit: try the next
+                why = f" ({exc})"
+        if lc is None:
+            raise ValueError(f"{model.name}: no Hopf point for {param} in [{lo:g}, {hi:g}], and no cycle branch "
+                             f"could be started from a simulated orbit past the fold at {rest_lost.param:.6g}{why}; "
+                             f"pass equilibria with a Hopf point (e.g. continued over a wider window)")
     else:
         raise ValueError(f"{model.name}: no Hopf point and no fold of the equilibria for {param} in "
                          f"[{lo:g}, {hi:g}]; widen the window")
@@ -149,15 +158,17 @@ def firing_onset(model, param: str = "I_ext", window=(0.0, 200.0), *, equilibria
                          f"{rest_lost.param:.6g} ({lc.message})")
     first = int(np.argmin(np.where(lc.stable, lc.param, np.inf)))
     lowest = float(lc.param[first])
-    snic = [p for p in lc.points("SNIC") if lc.stable[p.index] and p.param <= lowest + 1e-3 * (1.0 + abs(lowest))]
+    ends = [p for p in lc.special_points if p.kind in ("SNIC", "HOM") and lc.stable[p.index]
+            and p.param <= lowest + 1e-3 * (1.0 + abs(lowest))]
     # the fold where the stable branch begins (on a canard the stable and unstable cycles near it
     # share the parameter value to within the discretization error, so compare values, not positions)
     lpc = sorted((p for p in lc.points("LPC") if p.param <= lowest + 1e-4 * (1.0 + abs(lowest))),
                  key=lambda p: p.param)
-    if snic:
-        p = snic[0]
-        onset, kind, period = p.param, "SNIC", math.inf
-        rest_lost = min(folds, key=lambda f: abs(f.param - p.param)) if folds else rest_lost
+    if ends:  # the stable cycles begin at infinite period (rate → 0)
+        p = ends[0]
+        onset, kind, period = p.param, p.kind, math.inf
+        if kind == "SNIC" and folds:
+            rest_lost = min(folds, key=lambda f: abs(f.param - p.param))
     elif lpc:
         p = lpc[0]
         onset, kind, period = p.param, "LPC", p.info["period"]
@@ -176,15 +187,17 @@ def _rest_fold(eq, folds):
     return min(folds, key=lambda f: abs(f.index - int(unstable[0])))
 
 
-def _orbit_past(model, param, fold, hi):
-    """A simulated periodic orbit (t, y) at a parameter value past ``fold`` (towards ``hi``), where
-    the equilibria that met at the fold are gone: the start of a cycle branch continued down to a SNIC."""
+def _orbits_past(model, param, fold, hi):
+    """Simulated periodic orbits ((t, y), model at the parameter value) past ``fold`` (towards
+    ``hi``), where the equilibria that met at the fold are gone: starts of a cycle branch continued
+    down to a SNIC. Tried at (1, 0.25, 0.05) × (1 + |p_fold|) past the fold (at most half-way to
+    ``hi``); a value at which the simulation does not settle onto an orbit is skipped."""
     from hhdyn.simulation import simulate
 
     from .starts import cycle_from_trajectory
 
     y0 = np.asarray(fold.state, float)
-    for offset in (0.05, 0.25, 1.0):  # × (1 + |p_fold|), closest first (far past the fold rest may return)
+    for offset in (1.0, 0.25, 0.05):
         p = fold.param + min(offset * (1.0 + abs(fold.param)), 0.5 * (hi - fold.param))
         m = model.with_params(**{param: float(p)})
         start, t_end = y0, 1000.0
@@ -192,8 +205,8 @@ def _orbit_past(model, param, fold, hi):
             traj = simulate(m, t_end, y0=start)
             try:
                 cycle_from_trajectory(traj.t, traj.y)
-                return (np.asarray(traj.t), np.asarray(traj.y)), m
             except ValueError:
                 start, t_end = np.asarray(traj.y)[:, -1], 4.0 * t_end
-    raise ValueError(f"{model.name}: no periodic orbit found by simulation at {param} up to {p:.6g} past the fold "
-                     f"at {fold.param:.6g}; pass equilibria with a Hopf point (e.g. continue them over a wider window)")
+                continue
+            yield (np.asarray(traj.t), np.asarray(traj.y)), m
+            break

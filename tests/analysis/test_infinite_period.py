@@ -165,3 +165,12 @@ def test_end_tol_must_be_positive():
     model = hhdyn.MorrisLecar("snic")
     with pytest.raises(ValueError, match="end_tol"):
         continue_cycles(hopf(model, (-20.0, 150.0)), model, end_tol=0.0)
+
+
+def test_firing_onset_at_a_saddle_homoclinic_orbit_has_rate_zero():
+    model = hhdyn.MorrisLecar("homoclinic")
+    onset = firing_onset(model, window=(-20.0, 150.0))
+    I_lp, _ = HandML("homoclinic").upper_fold()
+    assert onset.kind == "HOM", onset.message
+    assert onset.onset < onset.hopf < I_lp        # bistable: cycles from HOM up to the LPC, rest up to H
+    assert onset.rate_hz == 0.0
