@@ -14,8 +14,11 @@ Special points (AUTO/MatCont labels), each located by Brent's method on the step
 
 Ends (``status``, a :class:`~analysis.continuation.Status`, and ``message``): the parameter
 reaches the window's boundary (DONE); the amplitude shrinks to zero — the branch has reached a
-Hopf point (DONE); ``max_points`` (MAX_POINTS); the period exceeds ``max_period`` — a
-homoclinic orbit is approached (UNBOUNDED_PERIOD); the corrector fails even with the minimum
+Hopf point (DONE); ``max_points`` (MAX_POINTS); the period grows without bound
+(UNBOUNDED_PERIOD) — the end is named (:mod:`.infinite_period`) and added as the last special
+point, "SNIC" (the orbit approaches a saddle-node; its parameter is the fold of the equilibria)
+or "HOM" (a hyperbolic saddle; its parameter is the limit of the fitted law
+|p − p_hom| = C·exp(−λᵤT)), with the fitted period law in its ``info``; the corrector fails even with the minimum
 step (CORRECTOR_FAILED); non-finite numbers (NON_FINITE).
 """
 from __future__ import annotations
@@ -26,7 +29,9 @@ import numpy as np
 
 from ..continuation.core import Run, continuation
 from ..continuation.settings import Progress, Settings, Status, settings_from, window_of
+from ..branch import SpecialPoint
 from .branch import CycleBranch
+from .infinite_period import InfinitePeriodEnd
 from .problem import CycleProblem
 from .starts import cycle_from_trajectory, first_point, is_hopf_like, trajectory_parts
 
@@ -35,7 +40,7 @@ __all__ = ["continue_cycles", "cycle_from_trajectory"]
 
 def continue_cycles(start, model=None, param: str = "I_ext", window=None, *, ntst: int = 50, ncol: int = 4,
                     settings: Settings | None = None, max_period: float | None = None,
-                    amplitude: float | None = None, adapt: int = 1, max_newton: int = 14, max_angle: float = 0.25,
+                    end_tol: float = 1e-3, amplitude: float | None = None, adapt: int = 1, max_newton: int = 14, max_angle: float = 0.25,
                     locate: bool = True, values=(), progress: Progress = None, **options) -> CycleBranch:
     """Continue a branch of periodic orbits of ``model`` in parameter ``param``.
 
@@ -62,7 +67,12 @@ def continue_cycles(start, model=None, param: str = "I_ext", window=None, *, nts
         orbits). ``direction`` +1/−1, for a simulated start: increase/decrease the parameter
         first (default +1); from a Hopf point the branch always leaves with growing amplitude.
         ``tol``: Newton tolerance on the relative change of the unknowns (default 1e-9).
-    max_period : stop when the period exceeds it (default: 30 × the starting period).
+    max_period : stop when the period exceeds it, naming the end (SNIC or HOM) if it can. Default:
+        stop by ``end_tol``, or at the latest at 1000 × the starting period.
+    end_tol : without ``max_period``, once the period exceeds 30 × the starting period the end at
+        infinite period is sought (SNIC or HOM, see :mod:`.infinite_period`) every 10 % of period
+        growth, and the branch stops when it is within ``end_tol`` (parameter units) of its limit
+        (default 1e-3).
     amplitude : ε of the Hopf start (default 1e-3·max(1, ‖x₀‖∞)).
     adapt : re-equidistribute the mesh every ``adapt`` steps (0: never).
     max_newton : corrector iterations per step.
@@ -82,6 +92,8 @@ def continue_cycles(start, model=None, param: str = "I_ext", window=None, *, nts
         raise ValueError(f"ncol must be an integer in 2..7, got {ncol!r}")
     if isinstance(ntst, bool) or not isinstance(ntst, (int, np.integer)) or ntst < 10:
         raise ValueError(f"ntst must be an integer >= 10, got {ntst!r}")
+    if not (isinstance(end_tol, (int, float, np.floating)) and end_tol > 0):
+        raise ValueError(f"end_tol must be a number > 0 (parameter units), got {end_tol!r}")
     if settings.direction == 0:
         raise ValueError("direction must be +1 or -1 for a cycle branch, got 0")
     hopf = is_hopf_like(start)
@@ -108,7 +120,9 @@ def continue_cycles(start, model=None, param: str = "I_ext", window=None, *, nts
     else:
         pt, eps = first_point(problem, trajectory=(t_sim, y_sim), p_start=p_start, direction=settings.direction)
     problem.first = pt
-    problem.max_period = 30.0 * pt.T if max_period is None else float(max_period)
+    problem.max_period = 1000.0 * pt.T if max_period is None else float(max_period)
+    problem.check_period = problem.next_check = 30.0 * pt.T if max_period is None else math.inf
+    problem.end_tol = float(end_tol)
     sys = problem.sys
     scale_X = float(np.sqrt(np.sum(sys.node_weights(pt.mesh)[:, None] * pt.U**2) + pt.T**2 + pt.p**2))
     settings = settings.filled(ds=2.0 * eps if hopf else 0.01 * scale_X, ds_min=1e-6, ds_max=0.3 * scale_X,
@@ -126,6 +140,9 @@ def _cycle_branch(problem: CycleProblem, run: Run, settings: Settings) -> CycleB
             rows.append(problem.measure(item.point))
         else:
             rows.append(problem.measure(item))
+    end = problem.end if run.status == Status.UNBOUNDED_PERIOD else None
+    if end is not None:
+        specials.append(infinite_period_point(end, rows[-1], len(rows) - 1, problem.model.state_names))
     param, last = problem.param, rows[-1]
     status = run.status
     if status == Status.DONE:
@@ -133,6 +150,9 @@ def _cycle_branch(problem: CycleProblem, run: Run, settings: Settings) -> CycleB
     elif status == Status.MAX_POINTS:
         message = f"maximum number of points ({settings.max_points}) reached at {param}={last['p']:.8g}; " \
                   "increase max_points"
+        if problem.end is not None and last["T"] > problem.check_period:
+            message += f" (the period grows without bound: {problem.end.describe(param)}, " \
+                       f"{problem.end.distance:.2g} away)"
     elif status == Status.CORRECTOR_FAILED:
         message = problem.failure or status.message
     else:
@@ -163,3 +183,18 @@ def _cycle_branch(problem: CycleProblem, run: Run, settings: Settings) -> CycleB
         profiles=np.array([r["U"] for r in rows]),
         ncol=sys.m,
     )
+
+
+def infinite_period_point(end: InfinitePeriodEnd, last: dict, index: int, state_names) -> SpecialPoint:
+    """The branch's end at infinite period as a special point ("SNIC" or "HOM") at the last row
+    ``index``: ``param`` is the limit (p_SN or p_hom, not the last orbit's value, which is
+    ``info["last_param"]``); ``state`` the saddle-node or saddle; ``info``: ``period`` = inf,
+    ``last_period``, ``eigenvalues``, ``law`` (see :class:`.infinite_period.InfinitePeriodEnd`),
+    ``distance``, and the last orbit's ``state_max``/``state_min``."""
+    info = {"period": math.inf, "last_period": float(last["T"]), "last_param": float(last["p"]),
+            "eigenvalues": end.eigenvalues, "law": dict(end.law), "distance": end.distance, "n_fit": end.n_fit,
+            "state_max": {s: float(v) for s, v in zip(state_names, last["smax"])},
+            "state_min": {s: float(v) for s, v in zip(state_names, last["smin"])}}
+    lo, hi = sorted((float(last["p"]), end.param))
+    return SpecialPoint(kind=end.kind, param=end.param, state=np.asarray(end.state, float).copy(), info=info,
+                        index=index, bracket=(lo, hi), converged=True)

@@ -2,6 +2,7 @@
 two-panel picture (state envelopes | period)."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -64,10 +65,12 @@ def plot_with_period(diagram, y: str = "V", axes=None):
 class FiringOnset(Result):
     """Where repetitive firing starts as ``param`` increases (for the ``analysis.compare`` table).
 
-    ``hopf`` is the Hopf point at which rest loses stability, ``onset`` the lowest parameter value
-    with a stable cycle — a fold of cycles (``kind`` "LPC", the subcritical case) or the Hopf point
-    itself ("H", supercritical) —, ``period_ms`` the period there and ``rate_hz`` = 1000/period,
-    the lowest steady firing rate (> 0: class-2 excitability). ``branch`` is the cycle branch;
+    ``hopf`` is the Hopf point at which rest loses stability (for a SNIC onset: the fold LP at
+    which rest disappears), ``onset`` the lowest parameter value with a stable cycle — a fold of
+    cycles (``kind`` "LPC", the subcritical case), the Hopf point itself ("H", supercritical), or
+    a saddle-node on an invariant circle ("SNIC": the cycles end at infinite period on the fold
+    of the equilibria) or a saddle homoclinic orbit ("HOM", period ∞ too) —, ``period_ms`` the period there and ``rate_hz`` = 1000/period, the lowest
+    steady firing rate (> 0: class-2 excitability; 0 with period ∞ at a SNIC: class 1, or at HOM). ``branch`` is the cycle branch;
     ``status``/``message`` are its own (how the cycle continuation ended). Table
     (:meth:`columns`): one row — ``hopf_<param>``, ``onset_<param>`` (with units), ``kind``,
     ``period_ms``, ``rate_Hz``.
@@ -116,30 +119,94 @@ class FiringOnset(Result):
 
 def firing_onset(model, param: str = "I_ext", window=(0.0, 200.0), *, equilibria=None, **options) -> FiringOnset:
     """Continue equilibria over ``window`` (or take the given ``equilibria`` branch), then the
-    cycles from the first Hopf point, and report the onset of stable oscillations
-    (:class:`FiringOnset`). ``options`` go to :func:`continue_cycles`. ValueError if the
-    equilibria have no Hopf point in the window."""
+    cycles, and report the onset of stable oscillations (:class:`FiringOnset`).
+
+    The cycles start at the first Hopf point; without one (class-1 models such as
+    Wang–Buzsáki, whose rest disappears at a fold), from a simulated orbit just past the first
+    fold LP of the equilibria, continued down towards it. When the stable cycles reach an end at
+    infinite period at a SNIC (:mod:`.infinite_period`), the onset is that SNIC (``kind``
+    "SNIC", the fold's parameter, period ∞, rate 0: class-1 excitability) and ``hopf`` is the
+    fold at which rest disappears; likewise "HOM" when they begin at a saddle homoclinic orbit. ``options`` go to :func:`continue_cycles`. ValueError if the
+    equilibria have neither a Hopf point nor a fold in the window, or no cycle is stable."""
     from analysis.continuation import continue_equilibria
 
     lo, hi = (float(v) for v in window)
     eq = continue_equilibria(model, param, (lo, hi)) if equilibria is None else equilibria
     hopf = sorted(eq.points("H"), key=lambda p: p.param)
-    if not hopf:
-        raise ValueError(f"{model.name}: no Hopf point for {param} in [{lo:g}, {hi:g}]")
-    lc = continue_cycles(hopf[0], model, param=param, window=(lo, hi), **options)
+    folds = sorted(eq.points("LP"), key=lambda p: p.param)
+    if hopf:
+        rest_lost = hopf[0]
+        lc = continue_cycles(hopf[0], model, param=param, window=(lo, hi), **options)
+    elif folds:
+        rest_lost = _rest_fold(eq, folds)
+        lc, why = None, ""
+        for orbit, at in _orbits_past(model, param, rest_lost, hi):
+            try:
+                lc = continue_cycles(orbit, at, param=param, window=(lo, hi), **{"direction": -1, **options})
+                break
+            except ValueError as exc:  # the collocation did not converge onto this orbit: try the next
+                why = f" ({exc})"
+        if lc is None:
+            raise ValueError(f"{model.name}: no Hopf point for {param} in [{lo:g}, {hi:g}], and no cycle branch "
+                             f"could be started from a simulated orbit past the fold at {rest_lost.param:.6g}{why}; "
+                             f"pass equilibria with a Hopf point (e.g. continued over a wider window)")
+    else:
+        raise ValueError(f"{model.name}: no Hopf point and no fold of the equilibria for {param} in "
+                         f"[{lo:g}, {hi:g}]; widen the window")
     if not lc.stable.any():
-        raise ValueError(f"{model.name}: no stable cycle on the branch from the Hopf point at {hopf[0].param:.6g} "
-                         f"({lc.message})")
+        raise ValueError(f"{model.name}: no stable cycle on the branch from the {rest_lost.kind} point at "
+                         f"{rest_lost.param:.6g} ({lc.message})")
     first = int(np.argmin(np.where(lc.stable, lc.param, np.inf)))
     lowest = float(lc.param[first])
+    ends = [p for p in lc.special_points if p.kind in ("SNIC", "HOM") and lc.stable[p.index]
+            and p.param <= lowest + 1e-3 * (1.0 + abs(lowest))]
     # the fold where the stable branch begins (on a canard the stable and unstable cycles near it
     # share the parameter value to within the discretization error, so compare values, not positions)
-    folds = sorted((p for p in lc.points("LPC") if p.param <= lowest + 1e-4 * (1.0 + abs(lowest))),
-                   key=lambda p: p.param)
-    if folds:
-        p = folds[0]
+    lpc = sorted((p for p in lc.points("LPC") if p.param <= lowest + 1e-4 * (1.0 + abs(lowest))),
+                 key=lambda p: p.param)
+    if ends:  # the stable cycles begin at infinite period (rate → 0)
+        p = ends[0]
+        onset, kind, period = p.param, p.kind, math.inf
+        if kind == "SNIC" and folds:
+            rest_lost = min(folds, key=lambda f: abs(f.param - p.param))
+    elif lpc:
+        p = lpc[0]
         onset, kind, period = p.param, "LPC", p.info["period"]
     else:
         onset, kind, period = float(lc.param[first]), "H", float(lc.period[first])
-    return FiringOnset(model.name, param, float(hopf[0].param), float(onset), kind, float(period),
+    return FiringOnset(model.name, param, float(rest_lost.param), float(onset), kind, float(period),
                        1000.0 / float(period), lc)
+
+
+def _rest_fold(eq, folds):
+    """The fold at which the stable equilibria that start the branch lose stability (the LP
+    nearest the first unstable point of the branch), else the first fold."""
+    unstable = np.flatnonzero(~np.asarray(eq.stable, bool))
+    if not eq.stable[0] or unstable.size == 0:
+        return folds[0]
+    return min(folds, key=lambda f: abs(f.index - int(unstable[0])))
+
+
+def _orbits_past(model, param, fold, hi):
+    """Simulated periodic orbits ((t, y), model at the parameter value) past ``fold`` (towards
+    ``hi``), where the equilibria that met at the fold are gone: starts of a cycle branch continued
+    down to a SNIC. Tried at (1, 0.25, 0.05) × (1 + |p_fold|) past the fold (at most half-way to
+    ``hi``); a value at which the simulation does not settle onto an orbit is skipped."""
+    from hhdyn.simulation import simulate
+
+    from .starts import cycle_from_trajectory
+
+    y0 = np.asarray(fold.state, float)
+    for offset in (1.0, 0.25, 0.05):
+        p = fold.param + min(offset * (1.0 + abs(fold.param)), 0.5 * (hi - fold.param))
+        m = model.with_params(**{param: float(p)})
+        start, t_end = y0, 1000.0
+        for _ in range(2):
+            traj = simulate(m, t_end, y0=start)
+            try:
+                cycle_from_trajectory(traj.t, traj.y)
+            except ValueError:
+                start, t_end = np.asarray(traj.y)[:, -1], 4.0 * t_end
+                continue
+            yield (np.asarray(traj.t), np.asarray(traj.y)), m
+            break

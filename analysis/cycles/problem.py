@@ -18,8 +18,11 @@ after ≥ 10 or a failure or a turn beyond ``max_angle``. The mesh is re-equidis
 Test functions (:mod:`.multipliers`): LPC (dp/ds; in the plane log|μ₁| by Liouville's
 formula), PD and NS (only where the trivial multiplier is within 1e-5 of 1), and one per user
 value ("UZ": p − v). Stops: the window, the amplitude shrinking to zero (the branch reached a
-Hopf point; status DONE), the period exceeding ``max_period`` (UNBOUNDED_PERIOD), non-finite
-values (NON_FINITE).
+Hopf point; status DONE), the end at infinite period — once the period exceeds ``check_period``
+the last orbit is examined every 10 % of period growth by :func:`.infinite_period.infinite_period_end`
+and the run stops (UNBOUNDED_PERIOD, the end kept as ``end``: SNIC or HOM) when the branch is within
+``end_tol`` of its limit —, the period exceeding ``max_period`` (UNBOUNDED_PERIOD, the end named
+if it can be), non-finite values (NON_FINITE).
 """
 from __future__ import annotations
 
@@ -32,9 +35,15 @@ from ..branch import SpecialPoint
 from ..continuation.core import Event, NonFinite, Problem, StepPolicy, chord_newton, locate_zero
 from ..continuation.settings import Status
 from .collocation import CollocationSystem, CondensedLU, uniform_mesh
+from .infinite_period import infinite_period_end
 from .multipliers import classify_multipliers, n_complex_unstable, ns_test, pd_test
 
 __all__ = ["CycleProblem", "CyclePoint", "CycleFailure"]
+
+
+def _log_modulus(mu) -> float:
+    """log|μ|; −inf for a multiplier that underflowed to 0 (long periods: μ = exp(∫ div f dt))."""
+    return float(np.log(abs(mu))) if mu != 0 else -math.inf
 
 
 class CycleFailure(Exception):
@@ -68,7 +77,8 @@ class CycleProblem(Problem):
     errstate = {}
 
     def __init__(self, model, param, ntst, ncol, *, tol, max_newton, max_angle=0.25, adapt=1, locate=True,
-                 window=(-math.inf, math.inf), values=(), max_period=math.inf):
+                 window=(-math.inf, math.inf), values=(), max_period=math.inf, check_period=math.inf,
+                 end_tol=1e-3):
         self.model, self.param = model, param
         self.sys = CollocationSystem(model, param, ntst, ncol)
         self.tol, self.max_newton = tol, max_newton
@@ -79,6 +89,9 @@ class CycleProblem(Problem):
         self.window = (tuple(window),)
         self.values = tuple(values)
         self.max_period = max_period
+        self.check_period, self.next_check, self.end_tol = check_period, check_period, float(end_tol)
+        self.history = []   # (p, T) of the accepted points, for the period law at the end
+        self.end = None     # the InfinitePeriodEnd when the branch ends at infinite period
         self.detect = ("LPC", "PD", "NS") + tuple(f"UZ{i}" for i in range(len(self.values)))
         self.policy = StepPolicy(grow=((4, 2.0), (6, 1.4)), min_cos=math.cos(max_angle),
                                  grow_min_cos=math.cos(0.5 * max_angle), shrink_iterations=10)
@@ -235,7 +248,7 @@ class CycleProblem(Problem):
         r = self.measure(pt)
         mu, n = r["mu"], self.sys.n
         reliable = n > 2 and r["terr"] < 1e-5
-        out = {"LPC": float(np.log(abs(mu[1]))) if n == 2 else float(pt.tp),
+        out = {"LPC": _log_modulus(mu[1]) if n == 2 else float(pt.tp),
                "PD": pd_test(mu) if reliable else math.nan,
                "NS": ns_test(mu) if reliable else math.nan}
         for i, v in enumerate(self.values):
@@ -248,7 +261,7 @@ class CycleProblem(Problem):
         if kind == "LPC" and self.sys.n > 2:
             return float(pt.tp)
         mu = self.multipliers(pt)[0]
-        return {"LPC": lambda: float(np.log(abs(mu[1]))), "PD": lambda: pd_test(mu), "NS": lambda: ns_test(mu)}[kind]()
+        return {"LPC": lambda: _log_modulus(mu[1]), "PD": lambda: pd_test(mu), "NS": lambda: ns_test(mu)}[kind]()
 
     def confirm(self, kind, a, b):
         if kind == "NS":
@@ -313,13 +326,31 @@ class CycleProblem(Problem):
         if not (np.isfinite(b.T) and np.all(np.isfinite(b.U))):
             return Status.NON_FINITE, f"non-finite values at {self.param}={b.p}", True
         if b.T > self.max_period:
+            end = self.infinite_period(b)
+            what = end.describe(self.param) if end is not None else \
+                "the cycle approaches a homoclinic orbit (neither a saddle-node nor a saddle identified)"
             return (Status.UNBOUNDED_PERIOD, f"the period grew without bound (T={b.T:.6g} > max_period="
-                    f"{self.max_period:.6g}) at {self.param}={b.p:.8g}: the cycle approaches a homoclinic orbit",
-                    True)
+                    f"{self.max_period:.6g}) at {self.param}={b.p:.8g}: {what}", True)
+        if b.T > self.next_check:
+            self.next_check = 1.1 * b.T
+            end = self.infinite_period(b)
+            if end is not None and end.distance <= self.end_tol:
+                return (Status.UNBOUNDED_PERIOD, f"the period grew without bound (T={b.T:.6g} at {self.param}="
+                        f"{b.p:.8g}, {end.distance:.2g} from the limit): {end.describe(self.param)}", True)
         return None
+
+    def infinite_period(self, b):
+        """Name the end at infinite period from the branch so far and orbit ``b`` (kept as ``end``)."""
+        p = [h[0] for h in self.history] + [b.p]
+        T = [h[1] for h in self.history] + [b.T]
+        self.end = infinite_period_end(self.model, self.param, p, T, b.U)
+        return self.end
 
     def accept(self, a, b, ds):
         self.measure(b)  # before the mesh changes
+        if not self.history:
+            self.history.append((a.p, a.T))
+        self.history.append((b.p, b.T))
         if ds > 0:  # curvature of the branch for the next (second-order) predictor
             b.curv = ((b.tU - a.tU) / ds, (b.tT - a.tT) / ds, (b.tp - a.tp) / ds)
         self.prev = a
