@@ -18,13 +18,13 @@ order (parents before children). Every malformed input raises one :class:`SWCErr
 The soma (points of type 1) is classified as NEURON's Import3d and NeuroMorpho.Org read it
 (:attr:`SWCData.soma_kind`):
 
-``"single-point"``  one point of radius r: a sphere of area 4πr²;
-``"three-point"``   NeuroMorpho's convention (root centre c, two children at c ± r·u along an
-                    axis u, all of radius r): a cylinder of length 2r and diameter 2r, area 4πr²
-                    (the two outer points describe the same sphere; they are *not* extra membrane);
-``"contour"``       ≥ 3 points forming a closed planar outline: a sphere of the mean distance of
-                    the outline points from their centroid (NeuroM's convention);
-``"cylinders"``     any other chain of soma points: frusta between consecutive points.
+- ``"single-point"``: one point of radius r, a sphere of area 4πr²;
+- ``"three-point"``: NeuroMorpho's convention (root centre c, two children at c ± r·u along an
+  axis u, all of radius r), a cylinder of length 2r and diameter 2r, area 4πr² (the two outer
+  points describe the same sphere; they are *not* extra membrane);
+- ``"contour"``: ≥ 3 points forming a closed planar outline, a sphere of the mean distance of
+  the outline points from their centroid (NeuroM's convention);
+- ``"cylinders"``: any other chain of soma points, frusta between consecutive points.
 
 A file without a soma is refused (:class:`SWCError`) unless ``require_soma=False``.
 """
