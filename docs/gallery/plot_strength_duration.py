@@ -2,7 +2,7 @@
 strength duration
 =================
 
-Strength–duration curve of the HH model from rest: threshold of a rectangular pulse against its duration (bisection to 1 %), with rheobase (100 ms step) and chronaxie.
+Strength–duration curve of the HH model from rest: threshold of a rectangular pulse against its duration (bisection to 0.04 %), with the rheobase as analysis.rheobase defines it (threshold of a 100 ms step, counted while the step is on) and the chronaxie.
 
 Rendered by the registered gallery function ``strength_duration`` (``hhdyn gallery --only strength_duration``
 draws the same figure).

@@ -175,7 +175,8 @@ def test_to_ode_failure_leaves_nothing(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.skipif(shutil.which("xppaut") is None, reason="XPPAUT is not installed")
+@pytest.mark.xppaut
+@pytest.mark.skipif(shutil.which("xppaut") is None, reason="XPPAUT is not installed (apt-get install xppaut)")
 @pytest.mark.parametrize("source", ["conductance", "file"])
 def test_xppaut_itself_reads_the_written_files(tmp_path, source):
     """XPPAUT (RK4, dt = 0.001 ms) integrates the written HH file to our tight-tolerance trajectory;
