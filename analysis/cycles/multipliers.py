@@ -15,9 +15,9 @@ NS    a complex pair crosses |μ| = 1         :func:`ns_test` = |μ| − 1 of th
 Two routes to the eigenvalues (:func:`monodromy_multipliers`):
 
 * **explicit product** — form M and call ``eig``. Its eigenvalues carry absolute errors of about
-  ε‖M‖ (ε = 2.2e-16), so it is trusted only when ‖M‖ ≤ 1e6 and the trivial multiplier comes out
-  within 1e-9 of 1 (errors ≲ 1e-10 on every multiplier near the unit circle). It costs
-  microseconds and needs no compiled code.
+  ε‖M‖ (ε = 2.2e-16), so it is trusted only when ‖M‖₂ ≤ 1e6, every |μ| lies in [1e-6, 1e6] (so
+  that each is also accurate relative to its own modulus) and the trivial multiplier comes out
+  within 1e-9 of 1. It costs microseconds and needs no compiled code.
 * **periodic Schur form** (:mod:`.periodic_schur`) otherwise — each multiplier accurate relative
   to its own modulus, whatever the spread (1e-14 … 1e21 on fast-m HH near I = 5.44, FHN canards).
   Its numba kernels compile once (≈ 9 s measured on a shared 2-core machine, cached on disk) and
@@ -66,7 +66,9 @@ def monodromy_multipliers(transfer, f0):
     if np.all(np.isfinite(M)) and np.linalg.norm(M, 2) <= EXPLICIT_NORM_LIMIT:
         mu, vecs = np.linalg.eig(M)
         k = _trivial_index(mu, vecs, f0)
-        if abs(mu[k] - 1.0) <= EXPLICIT_TRIVIAL_LIMIT:
+        spread = np.abs(mu)
+        if (abs(mu[k] - 1.0) <= EXPLICIT_TRIVIAL_LIMIT and spread.min() >= 1.0 / EXPLICIT_NORM_LIMIT
+                and spread.max() <= EXPLICIT_NORM_LIMIT):
             return mu, k, "explicit"
     from .periodic_schur import periodic_schur  # compiled kernels: imported only when needed
 
