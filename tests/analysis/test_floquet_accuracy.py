@@ -1,5 +1,5 @@
 """Floquet multipliers along cycle branches stay accurate when they spread over many decades
-(issue 12 item 1): analysis.cycles.multipliers takes the explicit monodromy product only where it
+(issue 12 item 1): analysis.cycles.floquet.monodromy_multipliers takes the explicit monodromy product only where it
 is trustworthy and the periodic Schur form otherwise.
 
 References: products built so that their eigenvalues and the trivial eigenvector are known
@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from scipy.stats import ortho_group
 
-from analysis.cycles.multipliers import monodromy_multipliers
+from analysis.cycles.floquet import monodromy_multipliers
 
 
 def _sequence(rng, logs, K=50, offdiag=0.5):
