@@ -19,8 +19,9 @@ Two routes to the eigenvalues (:func:`monodromy_multipliers`):
   within 1e-9 of 1. It costs microseconds and needs no compiled code.
 * **periodic Schur form** (:mod:`.periodic_schur`) otherwise — each multiplier accurate relative
   to its own modulus, whatever the spread (1e-14 … 1e21 on fast-m HH near I = 5.44, FHN canards).
-  Its numba kernels compile once (≈ 9 s measured on a shared 2-core machine, cached on disk) and
-  then cost ≈ 0.1 ms for NTST = 50, n = 4; a branch that never needs them never pays that.
+  It costs ≈ 0.1 ms per orbit (NTST = 50, n = 4) with its numba kernels compiled, 4–11 ms as
+  plain Python, which it runs until they are compiled (``periodic_schur.compile_kernels``), so
+  that a first gallery does not pay 9–24 s of compilation.
 
 A cycle is stable when every non-trivial multiplier has modulus < 1. Bifurcations of cycles:
 a real multiplier through +1 (fold of cycles, LPC), through −1 (period doubling, PD), a complex

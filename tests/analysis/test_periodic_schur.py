@@ -382,3 +382,21 @@ def test_bad_input_names_the_problem(bad):
         periodic_eigenvalues(bad)
     with pytest.raises(ValueError, match="empty"):
         trivial_multiplier_error([])
+
+
+@pytest.mark.slow
+def test_compiled_and_interpreted_kernels_agree():
+    """Without a compiled cache the kernels run as plain Python; compile_kernels() compiles them
+    (then kernels_compiled() is True) and the results agree with the exact eigenvalues either way."""
+    from analysis.cycles.periodic_schur import compile_kernels, kernels_compiled
+
+    rng = np.random.default_rng(11)
+    logs = np.array([0.0, 30.0, -30.0, 5.0])
+    A = _graded_sequence(rng, 40, logs, blocks=((2, (5.0, 1.0)),))
+    exact = [1.0, np.exp(30.0), np.exp(5.0 + 1j), np.exp(5.0 - 1j)]
+    before = periodic_eigenvalues(A)
+    compile_kernels()
+    assert kernels_compiled()
+    after = periodic_eigenvalues(A)
+    assert _match(before, exact) < 1e-9 and _match(after, exact) < 1e-9
+    assert _match(before, after) < 1e-12
