@@ -158,8 +158,8 @@ def _cycle_branch(problem: CycleProblem, run: Run, settings: Settings) -> CycleB
     else:
         message = run.message or status.message
     if problem.spurious:
-        message += (f"; {problem.spurious} fold(s) of the discretized branch without a multiplier at 1 were not "
-                    f"reported as LPC (unresolved canard: increase ntst)")
+        message += (f"; at {problem.spurious} LPC(s) no second multiplier is at 1, so the multipliers there are not "
+                    f"trusted (info['multipliers_trusted'] is False; increase ntst)")
     model, sys = problem.model, problem.sys
     mu = np.array([r["mu"] for r in rows])
     nun = np.array([r["nun"] for r in rows], dtype=int)

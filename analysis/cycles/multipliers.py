@@ -1,45 +1,41 @@
 """Floquet multipliers of a collocation orbit: classification and the test functions of cycles.
 
-The multipliers μ are the eigenvalues of the monodromy matrix (from the condensed collocation
-factorization, :meth:`.collocation.CondensedLU.monodromy`). One of them is the *trivial*
-multiplier 1 (its distance from 1 is the accuracy check of MatCont/AUTO); the others decide
-stability (|μ| < 1) and the bifurcations of cycles:
+The multipliers μ are the eigenvalues of the monodromy matrix M = M_{NTST−1} ⋯ M_1 M_0, the
+product of the transfer matrices of the mesh intervals (:attr:`.collocation.CondensedLU.transfer`).
+One of them is the *trivial* multiplier 1, with eigenvector u̇(0) = T f(u(0)) (its computed
+distance from 1 is the accuracy check of MatCont/AUTO); the others decide stability (|μ| < 1)
+and the bifurcations of cycles:
 
 ====  =====================================  ====================================
 LPC   a non-trivial multiplier → 1           (planar: log|μ₁|; else the tangent's dp/ds)
 PD    a real multiplier crosses −1           :func:`pd_test` = ∏(μᵢ + 1)/(|μᵢ| + 1)
 NS    a complex pair crosses |μ| = 1         :func:`ns_test` = |μ| − 1 of the pair nearest 1
 ====  =====================================  ====================================
+
+The eigenvalues come from :func:`.floquet.monodromy_multipliers` (explicit product where it is
+trustworthy, the periodic Schur form otherwise).
 """
 from __future__ import annotations
 
 import numpy as np
 
+from .floquet import monodromy_multipliers
+
 __all__ = ["classify_multipliers", "pd_test", "ns_test", "n_complex_unstable"]
 
 
 def classify_multipliers(lu, U, T, p, model, param, sys=None):
-    """Multipliers (trivial first), trivial error |μ_trivial − 1|, number of unstable ones.
+    """Multipliers (trivial first, the others by decreasing modulus), trivial error
+    |μ_trivial − 1|, number of unstable ones (|μ| > 1 + 1e-6).
 
-    The multipliers are the eigenvalues of the monodromy matrix (the product of the transfer
-    matrices); the trivial one is the eigenvalue whose eigenvector is most nearly u̇(0). For a
-    planar system the non-trivial multiplier is computed exactly by Liouville's formula
-    μ = exp(T∫₀¹ tr f_x(u(τ)) dτ) — robust even on canards, where the product of transfer
-    matrices is too ill-conditioned for its eigenvalues.
+    The multipliers come from :func:`.floquet.monodromy_multipliers` on ``lu.transfer`` (explicit product
+    where trustworthy, else the periodic Schur form). For a planar system the non-trivial
+    multiplier is computed exactly by Liouville's formula μ₁ = exp(T∫₀¹ tr f_x(u(τ)) dτ)
+    (Gauss quadrature on the collocation nodes) — independent of the conditioning of the
+    transfer matrices, and accurate on canards.
     """
-    with np.errstate(over="ignore", invalid="ignore"):
-        M = lu.monodromy()
-    if not np.all(np.isfinite(M)):
-        M = np.where(np.isfinite(M), M, 0.0)
-    mu, vecs = np.linalg.eig(M)
     f0 = np.asarray(sys.model_at(p).rhs(U[0]) if sys is not None else model.rhs(U[0], {param: p}), dtype=float)
-    nf = np.linalg.norm(f0)
-    if nf > 0:
-        align = np.abs(vecs.conj().T @ f0) / (np.linalg.norm(vecs, axis=0) * nf)
-        cand = np.flatnonzero(np.abs(mu - 1.0) < 0.1)
-        k = int(cand[np.argmax(align[cand])]) if cand.size else int(np.argmax(align))
-    else:
-        k = int(np.argmin(np.abs(mu - 1)))
+    mu, k, _ = monodromy_multipliers(lu.transfer, f0)
     triv = mu[k]
     rest = np.delete(mu, k)
     if mu.size == 2 and sys is not None:

@@ -47,18 +47,22 @@ for the trivial Floquet multiplier it is u̇(0)) is x = Q_0 (v, 1, 0, …, 0), v
 recursion v_{j+1} = (T_j[:k, :k] v_j + T_j[:k, k]) / (T_j)_{kk}, v_K = v_0 — again without the
 product.
 
-Cost: O(K n³) flops per sweep in compiled (numba, cached on disk) loops; measured 1–3 ms for
-K = 200, n = 4 on a shared machine (first call in a fresh environment compiles, ~15 s).
+Cost: O(K n³) flops per sweep. The kernels are numba-compiled (cached on disk) once
+:func:`compile_kernels` has run or a cache exists — ≈ 0.1 ms per call for K = 50, n = 4;
+compiling costs 9–24 s — and otherwise run as plain Python, 3.6 ms (n = 2) to 11 ms (n = 3)
+per call for K = 50 (see "kernel selection" below).
 """
 from __future__ import annotations
 
+import os
+import types
 from dataclasses import dataclass
 
 import numpy as np
 from numba import njit
 
 __all__ = ["PeriodicSchur", "periodic_schur", "periodic_eigenvalues", "periodic_log_eigenvalues",
-           "floquet_multipliers_from_transfer", "trivial_multiplier_error"]
+           "floquet_multipliers_from_transfer", "trivial_multiplier_error", "compile_kernels", "kernels_compiled"]
 
 _EPS = float(np.finfo(float).eps)  # deflation threshold (a compile-time constant of the kernels)
 
@@ -387,6 +391,64 @@ def _periodic_qr(A, max_sweeps):
     return T, Q0, True, sweeps
 
 
+# ============================================================================ kernel selection
+# Compiling the kernels costs ≈ 9 s (idle machine) to 24 s (busy 2-core machine, measured inside the
+# gallery) once per environment; afterwards they load from numba's disk cache and a call costs
+# ≈ 0.1 ms (K = 50, n = 4). The same kernels run as plain Python take 3.6 ms (n = 2) and 11 ms
+# (n = 3) per call, measured on fast-m HH and FitzHugh–Nagumo orbits — cheaper than compiling for
+# the few hundred calls of a gallery. So the compiled kernels are used once they are on disk (or
+# compiled in this process, e.g. by :func:`compile_kernels`) or when n is large; else plain Python.
+_KERNEL_NAMES = ("_givens", "_rot_rows", "_rot_cols", "_matmul", "_rotate_q0", "_chain_product", "_negligible",
+                 "_francis_step", "_single_step", "_complex_pair", "_eigenvector_top", "_hessenberg_triangular",
+                 "_periodic_qr")
+_COMPILE_ABOVE_N = 8  # plain Python grows as K·n³ interpreted steps: compile for larger n
+
+
+def _namespace(interpreted: bool) -> types.SimpleNamespace:
+    """The kernels, compiled (the module's numba dispatchers) or as plain Python functions (copies
+    of the same code whose globals point at each other's plain versions)."""
+    g = globals()
+    if not interpreted:
+        return types.SimpleNamespace(**{k: g[k] for k in _KERNEL_NAMES})
+    ns = dict(g)
+    for k in _KERNEL_NAMES:
+        f = getattr(g[k], "py_func", g[k])
+        ns[k] = types.FunctionType(f.__code__, ns, f.__name__, f.__defaults__, f.__closure__)
+    return types.SimpleNamespace(**{k: ns[k] for k in _KERNEL_NAMES})
+
+
+_COMPILED = _namespace(False)
+_INTERPRETED = _namespace(True)
+
+
+def kernels_compiled() -> bool:
+    """True when every compiled kernel is compiled in this process or has an entry in numba's
+    disk cache (so that using them costs no compilation)."""
+    for k in _KERNEL_NAMES:
+        d = globals()[k]
+        if not hasattr(d, "py_func") or d.signatures:
+            continue
+        cache = getattr(d, "_cache", None)
+        index = getattr(getattr(cache, "_cache_file", None), "_index_path", None)
+        if index is None or not os.path.exists(index):
+            return False
+    return True
+
+
+def compile_kernels() -> None:
+    """Compile the kernels (and write numba's disk cache) by one small real and one complex case,
+    so that later calls — in this and future processes — take the compiled route."""
+    rng = np.random.default_rng(0)
+    rot = np.array([[0.6, -0.8], [0.8, 0.6]])
+    for A in (rng.normal(size=(3, 3, 3)), np.stack([rot, np.eye(2)])):
+        _finish(A, *_COMPILED._periodic_qr(np.ascontiguousarray(A), 90), _COMPILED)
+    _COMPILED._eigenvector_top(np.ascontiguousarray(np.stack([np.triu(np.ones((3, 3)))] * 2)), 2)
+
+
+def _kernels(n: int) -> types.SimpleNamespace:
+    return _COMPILED if n > _COMPILE_ABOVE_N or kernels_compiled() else _INTERPRETED
+
+
 # ============================================================================ public interface
 @dataclass(frozen=True, eq=False)
 class PeriodicSchur:
@@ -433,7 +495,7 @@ class PeriodicSchur:
         y = np.zeros(n)
         y[k] = 1.0
         if k > 0:
-            F, g, a, b = _eigenvector_top(self.factors, k)
+            F, g, a, b = _kernels(n)._eigenvector_top(self.factors, k)
             with np.errstate(over="ignore", under="ignore"):
                 if a > 0.0:  # an expanding cycle map: divide by its scale
                     y[:k] = np.linalg.solve(np.exp(-a) * np.eye(k) - F, np.exp(b - a) * g[:, 0])
@@ -454,7 +516,7 @@ def _as_sequence(matrices) -> np.ndarray:
     return np.ascontiguousarray(A)
 
 
-def _block_eigen(T, a, b):
+def _block_eigen(T, a, b, kern):
     """(log-moduli, phases, exact) of the eigenvalues of the diagonal block a:b of the product;
     ``exact`` is False when they had to come from the formed product of the block."""
     K = T.shape[0]
@@ -466,7 +528,7 @@ def _block_eigen(T, a, b):
         neg = int(np.sum(d < 0)) % 2
         return np.array([logm]), np.array([np.pi if neg else 0.0]), True
     if m == 2:
-        l0, p0, l1, p1, done = _complex_pair(T, a, 60)
+        l0, p0, l1, p1, done = kern._complex_pair(T, a, 60)
         p0, p1 = np.angle(np.exp(1j * p0)), np.angle(np.exp(1j * p1))  # wrap to (−π, π]
         if done:
             if abs(np.sin(p0)) > 1e-7 and abs(np.sin(p1)) > 1e-7 and np.sign(p0) != np.sign(p1):
@@ -475,7 +537,7 @@ def _block_eigen(T, a, b):
             # a real pair (that the real steps could not split): snap the phases to 0 or π
             snap = np.where(np.abs(np.array([p0, p1])) > 0.5 * np.pi, np.pi, 0.0)
             return np.array([l0, l1]), snap, True
-    B, logs = _chain_product(T, a, b, K)
+    B, logs = kern._chain_product(T, a, b, K)
     ev = np.linalg.eigvals(B)
     with np.errstate(divide="ignore"):
         return np.log(np.abs(ev)) + logs, np.angle(ev).astype(float), False
@@ -495,16 +557,23 @@ def periodic_schur(matrices, *, max_sweeps: int | None = None) -> PeriodicSchur:
     K, n, _ = A.shape
     if max_sweeps is None:
         max_sweeps = 30 * n
+    kern = _kernels(n)
     if n == 1:
         T, Q0, ok, sweeps = A, np.eye(1), True, 0
     else:
-        T, Q0, ok, sweeps = _periodic_qr(A, int(max_sweeps))
+        T, Q0, ok, sweeps = kern._periodic_qr(A, int(max_sweeps))
+    return _finish(A, T, Q0, ok, sweeps, kern, max_sweeps)
+
+
+def _finish(A, T, Q0, ok, sweeps, kern, max_sweeps=0):
+    """The PeriodicSchur result from the converged (or not) chain T and Q_0."""
+    n = A.shape[1]
     H = T[-1]
     # the diagonal blocks: split where the subdiagonal of T_{K−1} is zero (all 1×1 or 2×2 if ok)
     cuts = [0] + [k for k in range(1, n) if H[k, k - 1] == 0.0] + [n]
     logm, ph = [], []
     for a, b in zip(cuts[:-1], cuts[1:]):
-        lm, p, exact = _block_eigen(T, a, b)
+        lm, p, exact = _block_eigen(T, a, b, kern)
         ok = ok and exact
         logm.append(lm)
         ph.append(p)

@@ -284,12 +284,11 @@ class CycleProblem(Problem):
 
     def describe(self, kind, a, b, q, converged):
         r = self.measure(q)
-        if kind == "LPC" and np.min(np.abs(r["mu"][1:] - 1.0)) > 0.05:
-            # at a fold of cycles a second multiplier is 1; without one this is a
-            # wiggle of the discretization (seen on canards where NTST is too small)
-            self.spurious += 1
-            return None
-        info = {
+        info = {}
+        if kind == "LPC":  # a fold is an LPC; at one a second multiplier is 1 — else they are not trusted
+            info["multipliers_trusted"] = bool(np.min(np.abs(r["mu"][1:] - 1.0)) <= 0.05)
+            self.spurious += not info["multipliers_trusted"]
+        info |= {
             "period": r["T"],
             "multipliers": r["mu"],
             "state_max": {s: float(v) for s, v in zip(self.model.state_names, r["smax"])},
