@@ -89,6 +89,13 @@ class NotCompilableError(ValueError):
 
 
 # --------------------------------------------------------------------------- emitted source
+class Assigner(Protocol):
+    """Anything that appends ``<fresh local> = expr`` to generated code and returns the local's name
+    (:class:`Emitter`, or the equation models' kernel printer)."""
+
+    def assign(self, expr: str) -> str: ...
+
+
 class Emitter:
     """Collects straight-line source lines with fresh temporary names.
 
@@ -203,7 +210,7 @@ def explin_deriv(x):
     return np.where(small, _series(_DERIV_SERIES, xs), np.where(xl > 0, positive, negative))
 
 
-def explin_source(x: str, em: Emitter) -> str:
+def explin_source(x: str, em: Assigner) -> str:
     """Local holding g(x) for the local ``x`` (the same series and switch as :func:`explin`)."""
     x2 = em.assign(f"{x}*{x}")
     series = em.assign(_series_source(EXPLIN_SERIES, x, x2))
@@ -211,7 +218,7 @@ def explin_source(x: str, em: Emitter) -> str:
     return em.assign(f"{series} if abs({x}) < {EXPLIN_SERIES_LIMIT!r} else {direct}")
 
 
-def explin_deriv_source(x: str, em: Emitter) -> str:
+def explin_deriv_source(x: str, em: Assigner) -> str:
     """Local holding g'(x) for the local ``x`` (the formulas of :func:`explin_deriv`)."""
     x2 = em.assign(f"{x}*{x}")
     series = em.assign(_series_source(_DERIV_SERIES, x, x2))
