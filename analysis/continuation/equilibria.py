@@ -264,7 +264,7 @@ class EquilibriumProblem(DenseProblem):
         elif kind == "LP":
             info = _fold_info(self.model, self.param, x, p)
         else:
-            info = {}
+            info = {"tangent": a.t.copy()}  # the branch's direction, for switch_branch
         values = (float(a.u[-1]), float(b.u[-1]), p)
         return Event(kind, point, (min(values), max(values)), bool(converged), info)
 

@@ -35,7 +35,7 @@ from .infinite_period import InfinitePeriodEnd
 from .problem import CycleProblem
 from .starts import cycle_from_trajectory, first_point, is_hopf_like, trajectory_parts
 
-__all__ = ["continue_cycles", "cycle_from_trajectory"]
+__all__ = ["continue_cycles", "cycle_from_trajectory", "run_cycle_problem"]
 
 
 def continue_cycles(start, model=None, param: str = "I_ext", window=None, *, ntst: int = 50, ncol: int = 4,
@@ -119,14 +119,25 @@ def continue_cycles(start, model=None, param: str = "I_ext", window=None, *, nts
         pt, eps = first_point(problem, hopf_start=start, amplitude=amplitude)
     else:
         pt, eps = first_point(problem, trajectory=(t_sim, y_sim), p_start=p_start, direction=settings.direction)
+    return run_cycle_problem(problem, pt, settings, first_ds=2.0 * eps if hopf else None, max_period=max_period,
+                             end_tol=end_tol, progress=progress)
+
+
+def run_cycle_problem(problem: CycleProblem, pt, settings: Settings, *, first_ds=None, max_period=None,
+                      end_tol=1e-3, progress: Progress = None) -> CycleBranch:
+    """Continue ``problem`` from its first point ``pt`` on the core and assemble the branch.
+
+    The defaults of :func:`continue_cycles` apply (``first_ds`` None: 1 % of the first orbit's
+    norm); used by :func:`continue_cycles` and by branch switching (:mod:`.switching`).
+    """
     problem.first = pt
     problem.max_period = 1000.0 * pt.T if max_period is None else float(max_period)
     problem.check_period = problem.next_check = 30.0 * pt.T if max_period is None else math.inf
     problem.end_tol = float(end_tol)
     sys = problem.sys
     scale_X = float(np.sqrt(np.sum(sys.node_weights(pt.mesh)[:, None] * pt.U**2) + pt.T**2 + pt.p**2))
-    settings = settings.filled(ds=2.0 * eps if hopf else 0.01 * scale_X, ds_min=1e-6, ds_max=0.3 * scale_X,
-                               tol=1e-9, direction=1)
+    settings = settings.filled(ds=0.01 * scale_X if first_ds is None else first_ds, ds_min=1e-6,
+                               ds_max=0.3 * scale_X, tol=1e-9, direction=1)
     run = continuation(problem, settings, progress)
     return _cycle_branch(problem, run, settings)
 
