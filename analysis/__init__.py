@@ -11,7 +11,9 @@ explorer            ``Explorer``: the interactive phase-plane window
 continuation        one continuation core and its problems: ``continue_equilibria`` (LP, H, BP),
                     ``continue_hopf``, ``continue_fold`` (BT, GH, CP); ``Settings``, ``Status``
 lyapunov            first Lyapunov coefficient of Hopf points
-cycles              ``continue_cycles``: periodic orbits by collocation, Floquet, LPC/PD/NS
+cycles              ``continue_cycles``: periodic orbits by collocation, Floquet, LPC/PD/NS;
+                    ``cycle_normal_form``/``with_criticality``: PD and LPC coefficients
+switching           ``switch_branch``: onto the other branch at BP, PD (period 2T) and BPC
 branch              ``Branch``, ``SpecialPoint``, ``BifurcationDiagram``
 excitability        threshold, rheobase, strength–duration, refractoriness, F–I, anode break
 comparison          ``compare``: reduced versus full model, side by side
@@ -42,6 +44,8 @@ _SOURCES = {
     "comparison": ("Comparison", "ComparisonRow", "compare"),
     "continuation": ("Settings", "Status", "bifurcation_diagram", "continue_equilibria", "continue_fold",
         "continue_hopf", "find_equilibrium", "locate_fold", "locate_hopf"),
+    "continuation.switching": ("switch_branch",),
+    "cycles.normal_form": ("cycle_normal_form", "with_criticality"),
     "cycles": ("CollocationSystem", "CycleBranch", "FiringOnset", "continue_cycles", "cycle_branches",
         "cycle_from_trajectory", "firing_onset", "floquet_multipliers", "monodromy", "plot_with_period"),
     "equilibria": ("FixedPoint", "FixedPoints", "Fold", "classify", "fixed_points", "is_conductance_based"),
@@ -80,6 +84,7 @@ __all__ = [
     "HopfNormalForm", "first_lyapunov_coefficient", "multilinear_B", "multilinear_C", "hopf_eigenvectors",
     "continue_cycles", "CycleBranch", "cycle_branches", "plot_with_period", "firing_onset", "FiringOnset",
     "CollocationSystem", "floquet_multipliers", "monodromy", "cycle_from_trajectory",
+    "switch_branch", "cycle_normal_form", "with_criticality",
     # excitability and comparison
     "SpikeDetector", "ThresholdResult", "threshold", "rheobase", "StrengthDurationResult", "strength_duration",
     "RefractoryProtocol", "RefractoryResult", "refractory_periods", "FIPoint", "FICurve", "fi_curve",

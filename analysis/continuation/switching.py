@@ -161,7 +161,7 @@ def _old_tangent(point, branch):
     return u[i + 1] - u[i - 1]
 
 
-def _switch_equilibria(point, model, param, window, *, branch, direction, settings, lyapunov, detect):
+def _switch_equilibria(point, model, param, window, *, branch, settings, lyapunov, detect):
     check_model(model, param)
     x0, p0 = np.asarray(point.state, dtype=float), float(point.param)
     if x0.shape != (model.n_states,):
@@ -234,8 +234,8 @@ def switch_branch(point, model, param: str | None = None, window=None, *, branch
         param = getattr(branch, "param_name", None) or "I_ext"
     if kind == "BP":
         settings = settings_from(settings, options)
-        return _switch_equilibria(point, model, param, window, branch=branch, direction=settings.direction,
-                                  settings=settings, lyapunov=lyapunov, detect=detect)
+        return _switch_equilibria(point, model, param, window, branch=branch, settings=settings, lyapunov=lyapunov,
+                                  detect=detect)
     from ..cycles.switching import switch_cycles
 
     return switch_cycles(point, model, param, window, branch=branch, settings=settings, **options)
