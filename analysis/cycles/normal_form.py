@@ -39,7 +39,9 @@ collocation point at once.
 Computed on request (sparse LU factorizations of size nN; well under a second for HH with NTST = 50):
 :func:`cycle_normal_form` for one point, :func:`with_criticality` for every PD and LPC of a
 branch; the coefficients go into the points' ``info``: ``pd_coefficient``, ``pd_direction``,
-``lpc_coefficient``, ``lpc_side``, ``criticality`` ("subcritical"/"supercritical").
+``multiplier_slope`` (d log|μ|/dp), ``criticality`` ("subcritical"/"supercritical", at PD);
+``lpc_coefficient``, ``lpc_gamma``, ``lpc_side`` and ``lpc_check`` (∫⟨φ*, f⟩dt with
+∫⟨φ*, v⟩dt = 1: ≈ 0 at a fold; above 1e-3 the point is rejected) at LPC.
 """
 from __future__ import annotations
 
@@ -224,11 +226,13 @@ def _lpc(orb: _Orbit) -> dict:
 def cycle_normal_form(point, branch, model) -> dict:
     """The normal-form data of a PD or LPC point of a cycle branch (see the module docstring).
 
-    Returns a dict — PD: ``pd_coefficient`` (c, 1/ms for HH, with ∫₀¹⟨v,v⟩dτ = 1),
-    ``pd_direction`` (±1: the side of p_PD where the doubled cycles exist; 0 when the branch
-    cannot tell), ``criticality``; LPC: ``lpc_coefficient`` (a), ``lpc_side`` (±1: the side of
-    p_LPC where the two cycles exist), ``lpc_gamma`` (γ). ValueError for
-    another kind, a point not on ``branch``, or an orbit that is not at the bifurcation.
+    Returns a dict — PD: ``pd_coefficient`` (c, per model time unit in the normalization
+    ∫₀¹⟨v,v⟩dτ = 1), ``pd_direction`` (±1: the side of p_PD where the doubled cycles exist),
+    ``multiplier_slope`` (d log|μ|/dp of the multiplier −1, from the orbit's derivative along
+    the branch), ``pd_a``, ``eigenfunction`` (node values of v), ``criticality``; LPC:
+    ``lpc_coefficient`` (a), ``lpc_side`` (±1: the side of p_LPC where the two cycles exist),
+    ``lpc_gamma`` (γ), ``lpc_check``. ValueError for another kind, a point not on ``branch``, or
+    an orbit that is not at the bifurcation.
     """
     kind = getattr(point, "kind", None)
     if kind not in ("PD", "LPC"):
