@@ -179,6 +179,28 @@ def test_hh_lpc_coefficient_says_on_which_side_the_cycles_lie(hh_pd):
     assert '"lpc_coefficient"' in marked.to_json()
 
 
+def test_lpc_coefficient_matches_the_polar_normal_form():
+    """ṙ = r(μ + 2r² − r⁴), θ̇ = ω + b(r² − 1) (in x, y): the cycles r² = 1 ± √(1 + μ) fold at
+    μ = −1, r = 1. With ρ = r − 1, ρ̇ = (μ + 1) − 4ρ² + …, and ξ = −(2b/ω)ρ puts the phase in
+    Kuznetsov's form dτ/dt = 1 − ξ (v = −(ω/2b)e_r solves v̇ − Av = f): dξ/dt = γ(μ + 1) + aξ²
+    with a = 2ω/b and γ = −2b/ω. For ω = 1, b = ½: a = 4, γ = −1, the cycles on the side μ > −1."""
+    expr = "{s}*(mu + 2*(x*x+y*y) - (x*x+y*y)**2) {sign} {o}*(omega + b*(x*x+y*y-1))"
+    m = hhdyn.equations({"x": expr.format(s="x", sign="-", o="y"), "y": expr.format(s="y", sign="+", o="x")},
+                        params={"mu": -0.5, "omega": 1.0, "b": 0.5}, stimulus=None, name="fold of cycles")
+    r2 = 1.0 + np.sqrt(0.5)
+    t = np.linspace(0.0, 60.0, 6001)
+    phase = (1.0 + 0.5 * (r2 - 1.0)) * t
+    br = continue_cycles((t, np.sqrt(r2) * np.array([np.cos(phase), np.sin(phase)])), m, param="mu",
+                         window=(-2.0, 0.0), ntst=20, direction=-1)
+    lpc = br.points("LPC")
+    assert len(lpc) == 1 and lpc[0].param == pytest.approx(-1.0, abs=1e-9)
+    nf = cycle_normal_form(lpc[0], br, m)
+    assert nf["lpc_coefficient"] == pytest.approx(4.0, rel=1e-5)
+    assert nf["lpc_gamma"] == pytest.approx(-1.0, rel=1e-5)
+    assert nf["lpc_side"] == 1
+    assert abs(nf["lpc_check"]) < 1e-5
+
+
 # ---------------------------------------------------------------------------- Rössler: a known supercritical PD
 def test_roessler_first_period_doubling_is_supercritical():
     """x' = −y − z, y' = x + ay, z' = b + z(x − c), a = b = 0.2: the stable period-1 cycle doubles
