@@ -121,9 +121,10 @@ def switch_cycles(point, model, param, window, *, branch, settings: Settings | N
         U2, mesh2 = doubled_orbit(U, mesh)
         V2, _ = doubled_orbit(V, mesh)
         V2[sys1.N:] *= -1.0                       # w = (v, −v): 2T-periodic
-        if ntst != 2 * ntst0:
+        if ntst != 2 * ntst0:  # onto a uniform mesh (shift-symmetric by ½ like the doubled one)
             new = np.linspace(0.0, 1.0, ntst + 1)
-            U2, V2 = sys.remesh(U2, mesh2, new), sys.remesh(V2, mesh2, new)
+            sys2 = CollocationSystem(model, param, 2 * ntst0, ncol)
+            U2, V2 = (sys2.evaluate(A, mesh2, sys.node_times(new)) for A in (U2, V2))
             mesh2 = new
         base = CyclePoint(U2, 2.0 * T, p, mesh2, *_unit(problem, mesh2, V2, 0.0, 0.0))
     else:
@@ -131,13 +132,12 @@ def switch_cycles(point, model, param, window, *, branch, settings: Settings | N
     scale = math.sqrt(problem.inner(base.mesh, base.U, base.T, base.p, base.U, base.T, base.p))
     eps = 1e-5 * (1.0 + scale) if amplitude is None else float(amplitude)
     pt = _first(problem, base, eps)
-    if point.kind == "PD":
-        half = sys.N // 2 if ntst == 2 * ntst0 else None
-        if half is not None:
-            split = float(np.max(np.abs(pt.U[:half] - pt.U[half:])))
-            if split < 1e-3 * eps:
-                raise ValueError(f"the corrected orbit at the PD is the primary cycle again (its two halves differ "
-                                 f"by {split:.3g}); try a larger amplitude")
+    if point.kind == "PD":  # the mesh is shift-symmetric by ½: compare the two halves node by node
+        half = sys.N // 2
+        split = float(np.max(np.abs(pt.U[:half] - pt.U[half:])))
+        if split < 1e-3 * eps:
+            raise ValueError(f"the corrected orbit at the PD is the primary cycle again (its two halves differ "
+                             f"by {split:.3g}); try a larger amplitude")
     return run_cycle_problem(problem, pt, settings, first_ds=eps, progress=progress, **run_opts)
 
 

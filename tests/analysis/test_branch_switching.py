@@ -225,6 +225,49 @@ def test_roessler_first_period_doubling_is_supercritical():
     _check_pd_normal_form(pd, nf, d, pd.info["period"])
 
 
+def _mobius(cc):
+    """A cycle with an exact PD normal form: θ̇ = ω on the circle r = 1 of the (X, Y) plane, and
+    the transverse offset q = (r − 1, Z) = R(θ/2)(ξ, η) in a frame turning half a turn per
+    revolution, with ξ̇ = βξ + cc·ξ³, η̇ = −η. The frame's half turn flips ξ: a multiplier
+    −e^{βT} (T = 2π/ω), a PD at β = 0 whose normal form is exactly dξ/dt = βξ + cc·ξ³
+    (dτ/dt = 1, v = R(θ/2)e₁ of unit length): c_PD = cc, a = 0, d log|μ|/dβ = T; the doubled
+    cycles ξ = ±√(−β/cc), η = 0 have period 2T and |q|² = −β/cc. Written with the projector
+    P = e eᵀ = ½[[1 + cos θ, sin θ], [sin θ, 1 − cos θ]] (e = (cos θ/2, sin θ/2)), single valued:
+    q̇ = βPq − (I − P)q + (ω/2)Jq + cc·(qᵀPq)Pq."""
+    fixed = {"r": "sqrt(X*X + Y*Y)", "ct": "X/r", "st": "Y/r", "s": "r - 1",
+             "ps": "(1 + ct)/2*s + st/2*Z", "pz": "st/2*s + (1 - ct)/2*Z", "qpq": "s*ps + Z*pz",
+             "ds": "beta*ps - (s - ps) - omega/2*Z + cc*qpq*ps",
+             "dz": "beta*pz - (Z - pz) + omega/2*s + cc*qpq*pz"}
+    return hhdyn.equations({"X": "ds*ct - r*st*omega", "Y": "ds*st + r*ct*omega", "Z": "dz"},
+                           params={"beta": 0.5 * cc, "omega": 1.0, "cc": cc}, fixed=fixed, initial={"X": 1.0},
+                           stimulus=None, name="Mobius PD")
+
+
+@pytest.mark.parametrize("cc", [-1.0, 1.0])
+def test_pd_coefficient_and_doubled_branch_match_an_exact_normal_form(cc):
+    m = _mobius(cc)
+    t = np.linspace(0.0, 40.0, 4001)
+    br = continue_cycles((t, np.array([np.cos(t), np.sin(t), 0 * t])), m, param="beta", window=(-0.5, 0.5),
+                         ntst=30, direction=-int(cc))
+    pds = br.points("PD")
+    assert len(pds) == 1 and abs(pds[0].param) < 1e-10
+    pd = pds[0]
+    nf = cycle_normal_form(pd, br, m)
+    assert nf["pd_coefficient"] == pytest.approx(cc, rel=1e-6)
+    assert abs(nf["pd_a"]) < 1e-8
+    assert nf["multiplier_slope"] == pytest.approx(2 * np.pi, rel=1e-8)
+    assert nf["criticality"] == ("supercritical" if cc < 0 else "subcritical")
+    assert nf["pd_direction"] == -int(cc)
+    d = switch_branch(pd, m, branch=br, window=(-0.5, 0.5), ntst=120)
+    assert d.status == 0, d.message
+    assert np.max(np.abs(d.period - 4 * np.pi)) < 1e-9
+    assert abs(d.param[-1]) == pytest.approx(0.5, abs=1e-10) and np.sign(d.param[-1]) == -cc
+    U = d.profiles
+    q2 = (np.hypot(U[:, :, 0], U[:, :, 1]) - 1.0) ** 2 + U[:, :, 2] ** 2
+    assert np.max(np.abs(q2 + d.param[:, None] / cc)) < 1e-8
+    assert np.all(d.n_unstable[1:] == (0 if cc < 0 else 1))  # born stable iff supercritical
+
+
 # ---------------------------------------------------------------------------- BPC
 class CyclePitchfork(ODEModel):
     """x' = x − ωy − x r², y' = ωx + y − y r², z' = pz − z³ (r² = x² + y²): the circle r = 1
