@@ -9,11 +9,11 @@ phaseplane          ``PhasePlane``: direction field, nullclines, orbits, separat
 iv                  ``iv_curves``: steady-state and instantaneous I–V curves
 explorer            ``Explorer``: the interactive phase-plane window
 continuation        one continuation core and its problems: ``continue_equilibria`` (LP, H, BP),
-                    ``continue_hopf``, ``continue_fold`` (BT, GH, CP); ``Settings``, ``Status``
+                    ``continue_hopf``, ``continue_fold`` (BT, GH, CP); ``Settings``, ``Status``;
+                    ``switch_branch``: onto the other branch at BP, PD (period 2T) and BPC
 lyapunov            first Lyapunov coefficient of Hopf points
 cycles              ``continue_cycles``: periodic orbits by collocation, Floquet, LPC/PD/NS;
                     ``cycle_normal_form``/``with_criticality``: PD and LPC coefficients
-switching           ``switch_branch``: onto the other branch at BP, PD (period 2T) and BPC
 branch              ``Branch``, ``SpecialPoint``, ``BifurcationDiagram``
 excitability        threshold, rheobase, strength–duration, refractoriness, F–I, anode break
 comparison          ``compare``: reduced versus full model, side by side

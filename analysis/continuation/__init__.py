@@ -10,6 +10,8 @@ module             contents
 ``equilibria``     :func:`continue_equilibria` (LP, H, BP), :func:`locate_hopf`,
                    :func:`locate_fold`, :func:`find_equilibrium`, :func:`bifurcation_diagram`
 ``codim2``         :func:`continue_hopf`, :func:`continue_fold` (BT, GH, CP)
+``switching``      :func:`~.switching.switch_branch` (BP; PD and BPC of cycles), the algebraic
+                   branching equation (:func:`~.switching.branching_tangents`)
 =================  ==========================================================================
 
 Periodic orbits (collocation) are the problem of :mod:`analysis.cycles`, on the same core.
