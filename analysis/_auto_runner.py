@@ -9,7 +9,8 @@ Input (JSON on stdin), built by :mod:`analysis.auto_peer`::
      "runs": [run, ...]}
 
 Each run starts from the equilibrium ``ics`` at the model's parameters and first continues the
-equilibria in ``param`` (AUTO IPS = 1) across ``window``; then, by ``kind``:
+equilibria in ``param`` (AUTO IPS = 1) from the model's value towards larger values (DS
+``ds`` > 0) up to the end of ``window`` (RL0, RL1); then, by ``kind``:
 
 * ``"equilibria"`` — nothing more;
 * ``"cycles"`` — the periodic orbits from the first Hopf point (IPS = 2, ISW = −1, NTST

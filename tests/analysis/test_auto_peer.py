@@ -130,3 +130,13 @@ def test_highest_temperature_of_hh_hopf_points_agrees_with_auto():
     (gh,) = ours.points("GH")
     (auto_gh,) = [p for p in theirs if p.kind == "GH"]
     assert abs(gh.param - auto_gh["I_ext"]) < 1e-3 and abs(gh.info["T"] - auto_gh["T"]) < 1e-4
+
+
+def test_missing_peer_and_bad_input_are_explained(monkeypatch, tmp_path):
+    from analysis.auto_peer import AutoPeerError
+
+    with pytest.raises(ValueError, match="extremum_of must be 'I_ext' or 'T', got 'gK'"):
+        auto_hopf_curve(HH, "I_ext", "T", extremum_of="gK")
+    monkeypatch.setenv("HHDYN_AUTO_PEER", str(tmp_path / "none"))
+    with pytest.raises(AutoPeerError, match="setup_auto.sh"):
+        auto_equilibria(HH)
