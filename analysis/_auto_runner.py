@@ -23,7 +23,8 @@ equilibria in ``param`` (AUTO IPS = 1) from the model's value towards larger val
   an extremum of ``icu[0]``.
 
 Every run uses the exact Jacobian (bifpy's ``transpile=True`` with ``AUTO_JACOBIAN``: the model
-is compiled to Fortran with gfortran), EPSL = EPSU = 1e-10, EPSS = 1e-8.
+is compiled to Fortran with gfortran), EPSL = EPSU = 1e-10, EPSS = ``epss`` (default 1e-8; with
+1e-10 AUTO stops locating the LP and GH points of HH's Hopf curve in (I_ext, gK) at all).
 
 Output: {"bifpy_version", "runs": [{"stage": [{"stage", "type", "code", "label", "params":
 {name: value}, "state": [...], "period", "multipliers": [[re, im], ...]}, ...]}]}: the labelled
@@ -102,7 +103,7 @@ def _one(auto, spec, run):
     base = dict(ips=auto.IPS_EQUILIBRIUM, ndim=len(states), npar=max(index.values()), nmx=run.get("nmx", 500),
                 ntst=run.get("ntst", 80), ncol=4, iad=3, ilp=1, isp=2, isw=1, mxbf=10, iads=1, itmx=9, itnw=7,
                 nwtn=3, jac=1, ds=run.get("ds", 0.01), dsmin=1e-6, dsmax=run.get("eq_dsmax", 2.0), rl0=lo, rl1=hi,
-                a0=-1e300, a1=1e300, epsl=1e-10, epsu=1e-10, epss=1e-8)
+                a0=-1e300, a1=1e300, epsl=1e-10, epsu=1e-10, epss=run.get("epss", 1e-8))
     p1 = index[run["param"]]
     eq = auto.run(func, stpnt, base, icu=[p1], transpile=True, **jac)
     out = _points(eq, "equilibria", names, index)

@@ -132,6 +132,30 @@ def test_highest_temperature_of_hh_hopf_points_agrees_with_auto():
     assert abs(gh.param - auto_gh["I_ext"]) < 1e-3 and abs(gh.info["T"] - auto_gh["T"]) < 1e-4
 
 
+def test_largest_gK_and_current_on_hh_hopf_curves_agree_with_auto():
+    """The largest gK on the Hopf curve in (I_ext, gK) and the largest I_ext on the one in
+    (I_ext, T) (AUTO's LP when that parameter is continued first)."""
+    from analysis.continuation import continue_hopf
+
+    h1 = min(_ours_equilibria(HH).points("H"), key=lambda p: p.param)
+    ours = continue_hopf(HH, h1, "gK", window=(-100.0, 400.0), window2=(0.0, 100.0), ds_max=5.0)
+    (top,) = [p for p in ours.points("LP_p2") if p.info["extremum"] == "max"]
+    (auto_top,) = [p for p in auto_hopf_curve(HH, "I_ext", "gK", extremum_of="gK", bounds={"gK": (0.0, 100.0)})
+                   if p.kind == "LP_p2"]
+    # AUTO: I_ext = 76.223353333, gK = 53.837208505; measured |ΔI| 4.9e-7 — AUTO's own location of
+    # this flat maximum (hhdyn's point is 6e-9 from the independent reference of
+    # tests/analysis/test_codim2_extrema.py, AUTO's 4.9e-7), |ΔgK| 1e-11
+    assert abs(top.param - auto_top["I_ext"]) < 1e-6 and abs(top.info["gK"] - auto_top["gK"]) < 1e-6
+
+    ours = continue_hopf(HH, h1, "T", window=(-100.0, 400.0), window2=(-20.0, 60.0), ds_max=5.0)
+    (right,) = [p for p in ours.points("LP_p1") if p.info["extremum"] == "max"]
+    auto_right = max((p for p in auto_hopf_curve(HH, "I_ext", "T", extremum_of="I_ext", bounds={"T": (-20.0, 60.0)})
+                      if p.kind == "LP_p1"), key=lambda p: p["I_ext"])
+    # AUTO: I_ext = 155.72465517, T = 11.882029155; measured |ΔI| 1e-9, |ΔT| 6e-8. (AUTO does not
+    # report the smallest I_ext of this curve, 7.835515 at T = −11.82, which hhdyn locates.)
+    assert abs(right.param - auto_right["I_ext"]) < 1e-6 and abs(right.info["T"] - auto_right["T"]) < 1e-6
+
+
 def test_missing_peer_and_bad_input_are_explained(monkeypatch, tmp_path):
     from analysis.auto_peer import AutoPeerError
 
