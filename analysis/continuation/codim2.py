@@ -43,8 +43,9 @@ respect to either parameter "LP" (a limit point *of the curve*). Here they are `
 equilibria (LP) or for a curve of kind "LP"; ``info["extremum_of"]`` names the parameter and
 ``info["extremum"]`` says "max" or "min" (along the curve, locally). Where the curve has a cusp
 in the parameter plane (at a CP point of a fold curve) both dp₁/ds and dp₂/ds vanish, and as both
-parameters generically vary like s² there, LP_p1 and LP_p2 are reported at the CP point too. The mechanism is :class:`ParameterExtrema`,
-a mixin for any two-parameter curve problem (curves of cycle bifurcations use it as well).
+parameters generically vary like s² there, LP_p1 and LP_p2 are reported at the CP point too. The
+mechanism is :class:`ParameterExtrema`, a mixin for any two-parameter curve problem (curves of
+cycle bifurcations can use it as well).
 
 Each sign change is located by Brent's method along the step; the curves run on the
 continuation core (:mod:`.core`), in both directions from the start by default.
@@ -208,7 +209,8 @@ class _Codim2System(ParameterExtrema, _CurveHooks, DenseProblem):
     extrema of p₁ and p₂ use the tangent of :meth:`DG` with Richardson-extrapolated differences
     (``extremum_jacobian``, error ~1e-12 relative instead of ~1e-6 for the corrector's forward
     differences in p): near a flat extremum the zero of dp/ds moves by the tangent's error
-    divided by the curvature (HH's gK maximum: a 1e-9 error moves I_ext by ~5e-7).
+    divided by the curvature (HH's gK maximum: located with the corrector's Jacobian, I_ext was
+    6e-7 off the independent reference; with this one, 6e-9).
     """
 
     policy = StepPolicy(grow=((3, 1.3),), min_cos=0.9)
@@ -546,8 +548,9 @@ def continue_hopf(model, hopf_point: SpecialPoint, param2: str, *, param: str = 
     Returns a :class:`CodimTwoCurve` (kind "H") with ``omega`` (NaN on neutral-saddle parts,
     past a BT point, and at the BT point itself, where ω = 0) and ``l1`` along the curve, and
     BT/GH/LP_p1/LP_p2 special points whose ``info`` holds the second parameter's value (and at
-    LP_p1/LP_p2 ``extremum_of``, ``extremum`` = "max"/"min", ``omega``, ``frequency_hz``). ``status``: DONE (left the window), CLOSED, MAX_POINTS or
-    negative (failure; the computed part is returned).
+    LP_p1/LP_p2 ``extremum_of``, ``extremum`` = "max"/"min", ``omega``, ``frequency_hz``).
+    ``status``: DONE (left the window), CLOSED, MAX_POINTS or negative (failure; the computed
+    part is returned).
     """
     settings = _curve_settings(settings, options)
     window, window2, p2, settings = _check_inputs(model, hopf_point, "H", param, param2, window, window2,
