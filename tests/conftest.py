@@ -30,7 +30,7 @@ def run_cli(tmp_path):
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
-    """In CI (``HHDYN_REQUIRE_PEERS="neuron pydstool"``, set by ``.ci/run``) a peer cross-check that
+    """In CI (``HHDYN_REQUIRE_PEERS="neuron pydstool xppaut auto"``, set by ``.ci/run``) a peer cross-check that
     skips — its peer environment missing or broken — fails instead: a check that never runs
     protects nothing."""
     outcome = yield

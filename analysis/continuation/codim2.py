@@ -1,4 +1,5 @@
-"""Two-parameter continuation of Hopf (H) and fold (LP) points, with BT, GH and CP detection.
+"""Two-parameter continuation of Hopf (H) and fold (LP) points, with BT, GH, CP detection and the
+extrema of either parameter (LP_p1, LP_p2).
 
 A Hopf or fold point found on an equilibrium branch persists when a second parameter changes;
 it traces a curve in the (p₁, p₂) plane. These curves are followed with the same
@@ -32,7 +33,19 @@ H      BT           κ = ω² (the pair ±iω merges into a double zero eigenval
 H      GH           l1, the first Lyapunov coefficient (:mod:`analysis.lyapunov`), on κ > 0
 LP     BT           ⟨w, v⟩ with f_x v = 0, f_xᵀ w = 0 (the zero eigenvalue becomes double)
 LP     CP           ⟨w, B(v, v)⟩ (the quadratic normal-form coefficient of the fold vanishes)
+both   LP_p1        dp₁/ds, the p₁ component of the unit tangent (an extremum of p₁ on the curve)
+both   LP_p2        dp₂/ds (an extremum of p₂: e.g. the highest temperature with a Hopf point)
 ====== ============ =========================================================================
+
+**Extrema of the parameters.** AUTO-07p labels a turning point of a two-parameter curve with
+respect to either parameter "LP" (a limit point *of the curve*). Here they are ``LP_p1`` and
+``LP_p2`` (p₁ = ``param``, p₂ = ``param2``), so that they cannot be mistaken for the folds of
+equilibria (LP) or for a curve of kind "LP"; ``info["extremum_of"]`` names the parameter and
+``info["extremum"]`` says "max" or "min" (along the curve, locally). Where the curve has a cusp
+in the parameter plane (at a CP point of a fold curve) both dp₁/ds and dp₂/ds vanish, and as both
+parameters generically vary like s² there, LP_p1 and LP_p2 are reported at the CP point too. The
+mechanism is :class:`ParameterExtrema`, a mixin for any two-parameter curve problem (curves of
+cycle bifurcations can use it as well).
 
 Each sign change is located by Brent's method along the step; the curves run on the
 continuation core (:mod:`.core`), in both directions from the start by default.
@@ -46,12 +59,78 @@ import numpy as np
 from hhdyn.newton import batch_jacobian
 
 from ..branch import CodimTwoCurve, SpecialPoint
-from ..lyapunov import first_lyapunov_coefficient, multilinear_B
+from ..lyapunov import directional_jacobians, first_lyapunov_coefficient, multilinear_B
 from .core import DenseProblem, Point, StepPolicy, continuation, join_runs, tangent_of
 from .equilibria import check_model
 from .settings import Progress, Settings, Status, settings_from, window_of
 
-__all__ = ["continue_hopf", "continue_fold"]
+__all__ = ["continue_hopf", "continue_fold", "ParameterExtrema", "EXTREMUM_KINDS"]
+
+#: Labels of the extrema of the first and the second parameter on a two-parameter curve.
+EXTREMUM_KINDS = ("LP_p1", "LP_p2")
+
+
+class ParameterExtrema:
+    """Mixin for two-parameter curve problems: the extrema of either parameter as special points.
+
+    On a curve u(s) (s: arclength) the parameters (p₁, p₂) have an extremum where the
+    corresponding component of the unit tangent changes sign, ψ₁ = dp₁/ds, ψ₂ = dp₂/ds; the core
+    locates the zeros like any other test function. The events are labelled ``LP_p1`` and
+    ``LP_p2`` (see :data:`EXTREMUM_KINDS`); their ``info`` holds ``extremum_of`` (the parameter's
+    name) and ``extremum`` ("max" or "min").
+
+    A problem using it (listed before its :class:`.core.Problem` base) must have ``param``,
+    ``param2`` (names) and ``detect``, and:
+
+    1. include :meth:`extremum_tests` (point) in its ``tests(point)`` (the kinds in ``detect``
+       only) and return :meth:`extremum_test` from ``test(kind, point)`` for these kinds (the
+       mixin's ``test`` does so and defers to the base class for the others);
+    2. supply :meth:`parameter_velocity` (point) → (dp₁/ds, dp₂/ds), oriented like the point's
+       tangent. The default, for dense problems whose unknowns end with (p₁, p₂), is the last two
+       components of the unit null vector of :meth:`extremum_jacobian` (default ``jacobian``),
+       oriented along ``point.t`` — valid at points corrected while locating even when they carry
+       the step's tangent only (``tangent_while_locating = False``). Override
+       ``extremum_jacobian`` with a more accurate Jacobian if ``jacobian`` is a cheap
+       approximation (the zero of ψ moves with the tangent's error), or ``parameter_velocity``
+       itself for structured (collocation) problems;
+    3. keep its own ``describe`` calling ``super().describe`` (the mixin adds the ``info``).
+    """
+
+    def extremum_jacobian(self, u):
+        return self.jacobian(u)
+
+    def parameter_velocity(self, point) -> tuple:
+        t = tangent_of(self.extremum_jacobian(point.u), point.t)
+        return float(t[-2]), float(t[-1])
+
+    def extremum_tests(self, point) -> dict:
+        """{"LP_p1": dp₁/ds, "LP_p2": dp₂/ds} for those of the two kinds in ``self.detect``."""
+        wanted = [k for k in EXTREMUM_KINDS if k in self.detect]
+        if not wanted:
+            return {}
+        velocity = self.parameter_velocity(point)
+        return {k: velocity[EXTREMUM_KINDS.index(k)] for k in wanted}
+
+    def extremum_test(self, kind, point) -> float:
+        return self.parameter_velocity(point)[EXTREMUM_KINDS.index(kind)]
+
+    def test(self, kind, point):
+        if kind in EXTREMUM_KINDS:
+            return self.extremum_test(kind, point)
+        return super().test(kind, point)
+
+    def extremum_info(self, kind, a, point) -> dict:
+        """``extremum_of`` and ``extremum``: a maximum when the parameter grew just before it
+        (along the direction of the run), from the step's start a."""
+        i = EXTREMUM_KINDS.index(kind)
+        grew = self.parameter_velocity(a)[i] > 0
+        return {"extremum_of": (self.param, self.param2)[i], "extremum": "max" if grew else "min"}
+
+    def describe(self, kind, a, b, point, converged):
+        event = super().describe(kind, a, b, point, converged)
+        if event is not None and kind in EXTREMUM_KINDS:
+            event.info.update(self.extremum_info(kind, a, point))
+        return event
 
 
 class _CurveHooks:
@@ -68,7 +147,12 @@ class _CurveHooks:
 
     def tests(self, point):
         values = self.test_values(point.u)
-        return {k: values[k] for k in self.detect}
+        out = {k: values[k] for k in self.detect if k in values}
+        out.update(self.extremum_tests(point))
+        return out
+
+    def test(self, kind, point):
+        return self.test_values(point.u)[kind]
 
     def locate_tolerances(self, kind, a, b, s_b):
         return 1e-12 * max(1.0, abs(s_b)), 0.0
@@ -118,10 +202,15 @@ class _CurveHooks:
         b.t = tangent_of(self.DG(b.u), b.t)
 
 
-class _Codim2System(_CurveHooks, DenseProblem):
+class _Codim2System(ParameterExtrema, _CurveHooks, DenseProblem):
     """Shared parts of the Hopf and fold defining systems, as a continuation problem.
 
-    Points are :class:`.core.Point` with u = U; the windows are those of (param, param2).
+    Points are :class:`.core.Point` with u = U; the windows are those of (param, param2). The
+    extrema of p₁ and p₂ use the tangent of :meth:`DG` with Richardson-extrapolated differences
+    (``extremum_jacobian``, error ~1e-12 relative instead of ~1e-6 for the corrector's forward
+    differences in p): near a flat extremum the zero of dp/ds moves by the tangent's error
+    divided by the curvature (HH's gK maximum: located with the corrector's Jacobian, I_ext was
+    6e-7 off the independent reference; with this one, 6e-9).
     """
 
     policy = StepPolicy(grow=((3, 1.3),), min_cos=0.9)
@@ -142,9 +231,12 @@ class _Codim2System(_CurveHooks, DenseProblem):
     def J(self, x, pars):
         return np.asarray(self.model.jacobian(x, pars), dtype=float)
 
-    def dJ_dirs(self, x, ys, pars, h=1e-6):
+    def dJ_dirs(self, x, ys, pars, h=1e-6, accurate=False):
         """[D f_x[y] for y in ys]: central differences of the Jacobian along each real vector y,
-        all Jacobians in one vectorized call."""
+        all Jacobians in one vectorized call; ``accurate``: Richardson-extrapolated ones
+        (:func:`analysis.lyapunov.directional_jacobians`, error ~1e-12 relative)."""
+        if accurate:
+            return directional_jacobians(self.model, x, ys, pars)
         X, norms = [], []
         for y in ys:
             ny = float(np.linalg.norm(y))
@@ -154,13 +246,15 @@ class _Codim2System(_CurveHooks, DenseProblem):
         Js = batch_jacobian(self.model, np.array(X).T, pars)
         return [(Js[2 * k] - Js[2 * k + 1]) * (ny / (2.0 * h)) for k, ny in enumerate(norms)]
 
-    def dJ_dir(self, x, y, pars, h=1e-6):
-        """D f_x[y] (derivative of the Jacobian along the real vector y)."""
-        return self.dJ_dirs(x, [y], pars, h)[0]
-
-    def dJ_dp(self, x, pars, name, J=None):
+    def dJ_dp(self, x, pars, name, J=None, accurate=False):
         """∂f_x/∂p: a forward difference from J = f_x(x) when given (enough for Newton's method,
-        the defining system itself is exact), else a central difference."""
+        the defining system itself is exact), else a central difference; ``accurate``: the
+        Richardson extrapolation (4·D(h) − D(2h))/3 of central differences D, h = 1e-3·max(1, |p|)
+        (error O(h⁴) + ε|f_x|/h ≈ 1e-12 relative)."""
+        if accurate:
+            h = 1e-3 * max(1.0, abs(pars[name]))
+            Js = {k: self.J(x, {**pars, name: pars[name] + k * h}) for k in (-2, -1, 1, 2)}
+            return (4.0 * (Js[1] - Js[-1]) / (2.0 * h) - (Js[2] - Js[-2]) / (4.0 * h)) / 3.0
         hp = 1e-6 * max(1.0, abs(pars[name]))
         up = dict(pars)
         up[name] += hp
@@ -169,6 +263,9 @@ class _Codim2System(_CurveHooks, DenseProblem):
         down = dict(pars)
         down[name] -= hp
         return (self.J(x, up) - self.J(x, down)) / (2.0 * hp)
+
+    def extremum_jacobian(self, u):
+        return self.DG(u, accurate=True)
 
     def fp(self, x, pars):
         return np.column_stack([np.asarray(self.model.dfdp(x, name, pars), dtype=float)
@@ -217,7 +314,8 @@ class _HopfSystem(_Codim2System):
         J = self.J(x, pars)
         return np.concatenate([f, J @ (J @ v) + kappa * v, [v @ self.v_ref - 1.0, v @ self.w_ref]])
 
-    def DG(self, U):
+    def DG(self, U, accurate=False):
+        """∂G/∂U (differences as in :meth:`dJ_dirs`, :meth:`dJ_dp`; ``accurate``: Richardson)."""
         n = self.n
         x, v, kappa = self.split(U)
         pars = self._pars(U)
@@ -226,12 +324,12 @@ class _HopfSystem(_Codim2System):
         D = np.zeros((2 * n + 2, 2 * n + 3))
         D[:n, :n] = J
         D[:n, 2 * n + 1:] = self.fp(x, pars)
-        dJ_Jv, dJ_v = self.dJ_dirs(x, [Jv, v], pars)
+        dJ_Jv, dJ_v = self.dJ_dirs(x, [Jv, v], pars, accurate=accurate)
         D[n:2 * n, :n] = dJ_Jv + J @ dJ_v
         D[n:2 * n, n:2 * n] = J @ J + kappa * np.eye(n)
         D[n:2 * n, 2 * n] = v
         for j, name in enumerate((self.param, self.param2)):
-            dJ = self.dJ_dp(x, pars, name, J)
+            dJ = self.dJ_dp(x, pars, name, None if accurate else J, accurate)
             D[n:2 * n, 2 * n + 1 + j] = dJ @ Jv + J @ (dJ @ v)
         D[2 * n, n:2 * n] = self.v_ref
         D[2 * n + 1, n:2 * n] = self.w_ref
@@ -282,7 +380,8 @@ class _FoldSystem(_Codim2System):
         f = np.asarray(self.model.rhs(x, pars), dtype=float)
         return np.concatenate([f, self.J(x, pars) @ v, [v @ self.v_ref - 1.0]])
 
-    def DG(self, U):
+    def DG(self, U, accurate=False):
+        """∂G/∂U (differences as in :meth:`dJ_dirs`, :meth:`dJ_dp`; ``accurate``: Richardson)."""
         n = self.n
         x, v = self.split(U)
         pars = self._pars(U)
@@ -290,10 +389,10 @@ class _FoldSystem(_Codim2System):
         D = np.zeros((2 * n + 1, 2 * n + 2))
         D[:n, :n] = J
         D[:n, 2 * n:] = self.fp(x, pars)
-        D[n:2 * n, :n] = self.dJ_dir(x, v, pars)
+        D[n:2 * n, :n] = self.dJ_dirs(x, [v], pars, accurate=accurate)[0]
         D[n:2 * n, n:2 * n] = J
         for j, name in enumerate((self.param, self.param2)):
-            D[n:2 * n, 2 * n + j] = self.dJ_dp(x, pars, name, J) @ v
+            D[n:2 * n, 2 * n + j] = self.dJ_dp(x, pars, name, None if accurate else J, accurate) @ v
         D[2 * n, n:2 * n] = self.v_ref
         return D
 
@@ -315,15 +414,17 @@ class _FoldSystem(_Codim2System):
         return {"BT": float(w @ vn), "CP": float(np.real(w @ multilinear_B(self.model, x, vn, vn, self._pars(U))))}
 
 
-def _codim2_point(system, kind, U, ok, bracket, index):
+def _codim2_point(system, kind, U, ok, bracket, index, extra=None):
     x = system.x(U).copy()
     info = {system.param2: float(U[-1])}
+    info.update(extra or {})
     if isinstance(system, _HopfSystem):
         kappa = float(system.split(U)[2])
         info["kappa"] = kappa
-        if kind == "GH":
+        if kind in ("GH",) + EXTREMUM_KINDS:
             info["omega"] = math.sqrt(kappa) if kappa > 0 else float("nan")
             info["frequency_hz"] = info["omega"] / (2 * math.pi) * 1000.0
+        if kind == "GH":
             info["l1"] = system.l1(U)
     else:
         tests = system.test_values(U)
@@ -350,7 +451,7 @@ def _follow(system, U0, settings: Settings, kind_label, progress):
     for item, is_event in run.ordered():
         if is_event:
             Usp = item.point.u
-            sp = _codim2_point(system, item.kind, Usp, item.converged, item.bracket, len(final_U))
+            sp = _codim2_point(system, item.kind, Usp, item.converged, item.bracket, len(final_U), item.info)
             sp_out.append(sp)
             final_U.append(Usp)
             final_l1.append(sp.info.get("l1", system.l1(Usp) if isinstance(system, _HopfSystem) else np.nan))
@@ -387,13 +488,22 @@ def _follow(system, U0, settings: Settings, kind_label, progress):
     )
 
 
-def _check_inputs(model, point, kind, param, param2, window, window2, settings):
+#: Test functions of each curve kind (the ``detect`` choices).
+_KNOWN_TESTS = {"H": ("BT", "GH") + EXTREMUM_KINDS, "LP": ("BT", "CP") + EXTREMUM_KINDS}
+
+
+def _check_inputs(model, point, kind, param, param2, window, window2, settings, detect=()):
     check_model(model, param)
     check_model(model, param2)
     if param == param2:
         raise ValueError(f"param2 must differ from param, got {param2!r} twice")
     if not isinstance(point, SpecialPoint) or point.kind != kind:
         raise ValueError(f"expected a SpecialPoint of kind {kind!r}, got {point!r}")
+    known = _KNOWN_TESTS[kind]
+    unknown = [k for k in detect if k not in known]
+    if isinstance(detect, str) or unknown:
+        raise ValueError(f"detect: unknown kind(s) {detect if isinstance(detect, str) else unknown!r} on a curve of "
+                         f"{kind} points; choose among {', '.join(known)} (a tuple)")
     p2 = float(model.params[param2])
     if window2 is None:
         window2 = (0.0, math.inf) if p2 > 0 else (-math.inf, math.inf)
@@ -416,7 +526,7 @@ def _curve_settings(settings, options):
 
 
 def continue_hopf(model, hopf_point: SpecialPoint, param2: str, *, param: str = "I_ext", window=None, window2=None,
-                  settings: Settings | None = None, detect=("BT", "GH"), progress: Progress = None,
+                  settings: Settings | None = None, detect=("BT", "GH", "LP_p1", "LP_p2"), progress: Progress = None,
                   **options) -> CodimTwoCurve:
     """Follow a Hopf point of an equilibrium branch in the plane (``param``, ``param2``).
 
@@ -431,16 +541,20 @@ def continue_hopf(model, hopf_point: SpecialPoint, param2: str, *, param: str = 
         ``ds`` (ds_max/5), ``ds_min`` (1e-6), ``max_points`` (400 per direction), ``direction``
         (0 = both, the default; +1: ``param2`` increases at the start; −1: it decreases),
         ``tol`` (1e-9 on the defining system).
-    detect : codim-2 points to locate: "BT" and/or "GH".
+    detect : special points to locate: codim-2 points "BT", "GH", and the extrema of ``param``
+        ("LP_p1") and of ``param2`` ("LP_p2"; AUTO's LP on the curve, see the module docstring).
     progress : callable(n_points, param), optional.
 
     Returns a :class:`CodimTwoCurve` (kind "H") with ``omega`` (NaN on neutral-saddle parts,
-    past a BT point, and at the BT point itself, where ω = 0) and ``l1`` along the curve, and BT/GH special points whose ``info`` holds
-    the second parameter's value. ``status``: DONE (left the window), CLOSED, MAX_POINTS or
-    negative (failure; the computed part is returned).
+    past a BT point, and at the BT point itself, where ω = 0) and ``l1`` along the curve, and
+    BT/GH/LP_p1/LP_p2 special points whose ``info`` holds the second parameter's value (and at
+    LP_p1/LP_p2 ``extremum_of``, ``extremum`` = "max"/"min", ``omega``, ``frequency_hz``).
+    ``status``: DONE (left the window), CLOSED, MAX_POINTS or negative (failure; the computed
+    part is returned).
     """
     settings = _curve_settings(settings, options)
-    window, window2, p2, settings = _check_inputs(model, hopf_point, "H", param, param2, window, window2, settings)
+    window, window2, p2, settings = _check_inputs(model, hopf_point, "H", param, param2, window, window2,
+                                                settings, detect)
     x = np.asarray(hopf_point.state, dtype=float)
     q = hopf_point.info.get("eigenvector")
     omega = hopf_point.info.get("omega")
@@ -456,15 +570,16 @@ def continue_hopf(model, hopf_point: SpecialPoint, param2: str, *, param: str = 
 
 
 def continue_fold(model, fold_point: SpecialPoint, param2: str, *, param: str = "I_ext", window=None, window2=None,
-                  settings: Settings | None = None, detect=("BT", "CP"), progress: Progress = None,
+                  settings: Settings | None = None, detect=("BT", "CP", "LP_p1", "LP_p2"), progress: Progress = None,
                   **options) -> CodimTwoCurve:
     """Follow a fold (LP) point in the plane (``param``, ``param2``); see :func:`continue_hopf`.
 
-    Detects BT (⟨w, v⟩ = 0) and CP (⟨w, B(v, v)⟩ = 0) points. Returns a :class:`CodimTwoCurve`
-    of kind "LP".
+    Detects BT (⟨w, v⟩ = 0) and CP (⟨w, B(v, v)⟩ = 0) points and the extrema of either parameter
+    (LP_p1, LP_p2). Returns a :class:`CodimTwoCurve` of kind "LP".
     """
     settings = _curve_settings(settings, options)
-    window, window2, p2, settings = _check_inputs(model, fold_point, "LP", param, param2, window, window2, settings)
+    window, window2, p2, settings = _check_inputs(model, fold_point, "LP", param, param2, window, window2,
+                                                settings, detect)
     x = np.asarray(fold_point.state, dtype=float)
     J = np.asarray(model.jacobian(x, {param: fold_point.param}), dtype=float)
     _, _, vh = np.linalg.svd(J)
