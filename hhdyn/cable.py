@@ -529,26 +529,31 @@ class CableModel:
 
     def _run_compiled(self, kernel, V, gates, dt, half, cap_over_h, inj_index, inj_table, n_steps, every, rec,
                       out, t0, progress, report):
+        """The whole time loop in the compiled kernel (in chunks of ``report`` steps when
+        ``progress`` is given, otherwise in one call that releases the GIL)."""
         morph = self.morphology
         n = len(morph)
-        V = V.copy()
+        V = np.array(V, dtype=float)  # a fresh contiguous copy, updated in place
         X = kernel.pack(self._membranes, gates, n)
         d, rhs = np.empty(n), np.empty(n)
-        args = (cap_over_h, self._axial_diag, self._offdiag, morph.parent_index, morph.area_cm2)
         inj_rows = np.ascontiguousarray(inj_table.T)
-        step_fn, structure, K = kernel.step, kernel.structure, kernel.K
-        for step in range(n_steps):
-            ok = step_fn(V, X, dt, half, *args, inj_index, inj_rows[step], structure, *K, d, rhs)
-            if not ok:
+        rec = np.ascontiguousarray(rec, dtype=np.int64)
+        args = (V, X, float(dt), bool(half), cap_over_h, self._axial_diag, self._offdiag, morph.parent_index,
+                morph.area_cm2, inj_index, inj_rows, kernel.structure, *kernel.K, d, rhs, rec, out, int(every))
+        chunk = n_steps if progress is None else report
+        done = 0
+        while done < n_steps:
+            stop = min(n_steps, done + chunk)
+            reached = kernel.run(*args, done, stop)
+            if reached != stop:
                 bad = morph.nodes[int(np.flatnonzero(~np.isfinite(V))[0])]
                 raise SimulationError(
-                    f"the voltage left the finite range at t = {t0 + (step + 1) * dt:.6g} ms in compartment {bad!r}; "
-                    "reduce dt or check the parameters"
+                    f"the voltage left the finite range at t = {t0 + (reached + 1) * dt:.6g} ms in compartment "
+                    f"{bad!r}; reduce dt or check the parameters"
                 )
-            if (step + 1) % every == 0:
-                out[:, (step + 1) // every] = V[rec]
-            if progress is not None and (step + 1) % report == 0:
-                progress((step + 1) / n_steps)
+            done = stop
+            if progress is not None:
+                progress(done / n_steps)
         return V, kernel.unpack(self._membranes, X)
 
     # ------------------------------------------------------------------ linear steady state
