@@ -71,6 +71,7 @@ __all__ = [
     "CableState",
     "CurrentInjection",
     "density",
+    "run_batch",
     "passive_membrane",
     "METHODS",
 ]
@@ -522,6 +523,11 @@ class CableModel:
             final_state=final,
         )
 
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("_compiled", None)  # the generated kernel module lives in this process; rebuilt on demand
+        return state
+
     def _kernel(self):
         if not hasattr(self, "_compiled"):
             self._compiled = _cable_kernel.build(self._membranes, self.n_compartments)
@@ -578,6 +584,74 @@ class CableModel:
                 raise ValueError(f"cannot inject current: {err}") from None
         d = G * self.morphology.area_cm2 + self._axial_diag
         return hines_solve(d, self._offdiag, self.morphology.parent_index, rhs)
+
+
+# ---------------------------------------------------------------------- many cells at once
+def _run_one(model: "CableModel", t_end: float, dt: float, injections, kwargs: dict) -> "CableResult":
+    return model.run(t_end, dt, injections=injections, **kwargs)
+
+
+def _per_cell_injections(injections, n: int) -> list:
+    """One injection spec per cell: ``injections`` for all, or its items when it is a list or
+    tuple of ``n`` per-cell specs (each None, a mapping or a sequence of CurrentInjection)."""
+    per_cell = isinstance(injections, (list, tuple)) and not any(isinstance(x, CurrentInjection) for x in injections)
+    if not per_cell:
+        return [injections] * n
+    if len(injections) != n:
+        raise ValueError(f"injections has {len(injections)} per-cell entries for {n} models; give one per model "
+                         "(None for no injection) or one mapping for all")
+    return list(injections)
+
+
+def run_batch(models: Sequence["CableModel"], t_end: float, dt: float = 0.01, *, injections=None,
+              executor=None, max_workers: int | None = None, **run_kwargs) -> list["CableResult"]:
+    """Run many independent cells at once: ``[m.run(t_end, dt, injections=…, **run_kwargs) for m in
+    models]``, spread over the cores.
+
+    The compiled loop (:mod:`hhdyn._cable_kernel`) releases the GIL, so by default the cells run
+    in a thread pool of ``max_workers`` threads (default: the number of cores), each cell on one
+    core; every result equals the cell run alone, bit for bit (same kernel, same inputs). The
+    NumPy backend also works but holds the GIL for much of each step.
+
+    Parameters
+    ----------
+    models : sequence of CableModel
+        The cells (different morphologies, membranes and parameters are fine).
+    injections : one spec for every cell, or a list with one spec per cell
+        A spec is what :meth:`CableModel.run` takes (a mapping node → stimulus in nA, a sequence
+        of CurrentInjection, or None). A list whose items are CurrentInjection objects is one
+        spec for every cell.
+    executor : concurrent.futures.Executor, optional
+        Run the cells there instead (e.g. a ``ProcessPoolExecutor`` with the ``"spawn"`` start
+        method, or a dask cluster's ``Client.get_executor()``); the models are pickled to it.
+    **run_kwargs
+        Passed to every :meth:`CableModel.run` (method, record, record_dt, v_init, backend, ...).
+    """
+    models = list(models)
+    for k, m in enumerate(models):
+        if not isinstance(m, CableModel):
+            raise ValueError(f"models[{k}] must be a hhdyn.cable.CableModel, got {type(m).__name__}")
+    if not models:
+        return []
+    if "progress" in run_kwargs:
+        raise ValueError("run_batch does not take progress (cells run concurrently); run the cells one by one for it")
+    specs = _per_cell_injections(injections, len(models))
+    if executor is not None:
+        futures = [executor.submit(_run_one, m, t_end, dt, inj, run_kwargs) for m, inj in zip(models, specs)]
+        return [f.result() for f in futures]
+    if max_workers is not None and (not isinstance(max_workers, int) or max_workers < 1):
+        raise ValueError(f"max_workers must be a positive integer, got {max_workers!r}")
+    if run_kwargs.get("backend", "auto") != "numpy":
+        for m in models:  # generate and import the kernels here, not concurrently in the workers
+            m._kernel()
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
+    workers = min(len(models), max_workers or os.cpu_count() or 1)
+    if workers == 1:
+        return [_run_one(m, t_end, dt, inj, run_kwargs) for m, inj in zip(models, specs)]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(lambda pair: _run_one(pair[0], t_end, dt, pair[1], run_kwargs), zip(models, specs)))
 
 
 # ---------------------------------------------------------------------- results
