@@ -12,9 +12,10 @@ Input (JSON on stdin), built by :mod:`analysis.neuron_peer`::
      "timing": false}                      # optional
 
 Output: {"neuron_version", "t", "v": [[...] per recording], "areas_um2": {"sec[j]": µm²},
-"ri_MOhm": {"sec[j]": MΩ}, "total_area_um2"}, and with ``"timing": true`` also "run_s": the
-wall seconds (``time.perf_counter``) of ``finitialize`` + ``continuerun(tstop)`` alone — the
-sections, mechanisms, clamps and recordings are set up before the clock starts.
+"ri_MOhm": {"sec[j]": MΩ}, "total_area_um2"}, and with ``"timing": true`` also "run_s" and
+"run_cpu_s": the wall (``time.perf_counter``) and CPU (``time.process_time``) seconds of
+``finitialize`` + ``continuerun(tstop)`` alone — the sections, mechanisms, clamps and recordings
+are set up before the clock starts — and "n_steps", the steps taken.
 
 NEURON settings: fixed step; ``secondorder = 0`` (backward Euler) or ``2`` (Crank–Nicolson:
 the voltage update v += 2·Δ of the half-step system, ionic currents corrected); the built-in
@@ -71,10 +72,10 @@ def main() -> int:
         h.load_file("stdrun.hoc")
         h.steps_per_ms = 1.0 / spec["dt"]  # stdrun would otherwise round dt to its own grid
         h.dt = spec["dt"]
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         h.finitialize(spec["v_init"])
         h.continuerun(n_steps * spec["dt"])
-        run_s = time.perf_counter() - start
+        run_s, run_cpu_s = time.perf_counter() - start, time.process_time() - start_cpu
     else:
         h.finitialize(spec["v_init"])
         for _ in range(n_steps):
@@ -95,6 +96,7 @@ def main() -> int:
     }
     if spec.get("timing"):
         out["run_s"] = run_s
+        out["run_cpu_s"] = run_cpu_s
         out["n_steps"] = int(round(h.t / h.dt))
     json.dump(out, sys.stdout)
     return 0

@@ -275,15 +275,15 @@ def simulate_neuron(cell: PeerCell, method: str = "cn", dt: float = 0.025, t_end
 
 
 def time_neuron(cell: PeerCell, method: str = "cn", dt: float = 0.025, t_end: float = 50.0,
-                python=None, timeout_s: float = 600.0) -> float:
-    """Wall seconds NEURON takes for ``finitialize`` + ``continuerun(t_end)`` of the cell, timed
-    inside the NEURON process (building the sections and starting Python are not counted)."""
+                python=None, timeout_s: float = 600.0) -> tuple[float, float]:
+    """(wall, CPU) seconds NEURON takes for ``finitialize`` + ``continuerun(t_end)`` of the cell,
+    timed inside the NEURON process (building the sections and starting Python are not counted)."""
     dt, t_end = _check(method, dt, t_end)
     out = _run_neuron(cell, {**cell.to_spec(method, dt, t_end), "timing": True}, python, timeout_s)
     n_steps = int(round(t_end / dt))
     if out["n_steps"] != n_steps:
         raise NeuronPeerError(f"NEURON ran {out['n_steps']} steps of {dt} ms instead of {n_steps}")
-    return float(out["run_s"])
+    return float(out["run_s"]), float(out["run_cpu_s"])
 
 
 def _run_neuron(cell: PeerCell, spec: dict, python, timeout_s: float) -> dict:

@@ -272,6 +272,7 @@ class CableModel:
         np.add.at(self._axial_diag, par[1:], g[1:])
         self._offdiag = -g
         self._rest_cache: dict = {}
+        self._rest_state: CableState | None = None
 
     # ------------------------------------------------------------------ set-up helpers
     def _check_overrides(self, overrides: Mapping, model_of: dict) -> dict:
@@ -330,20 +331,22 @@ class CableModel:
         Exact for a uniform membrane; with non-uniform parameters axial currents flow and the
         cable relaxes from there (run it for a while before stimulating).
         """
-        V = np.empty(self.n_compartments)
-        gates = []
-        for mem in self._membranes:
-            x = np.empty((len(mem.dynamic), mem.index.size))
-            for k, i in enumerate(mem.index):
-                p = self._params_of[i]
-                key = (id(mem.model), tuple(sorted(p.items())))
-                if key not in self._rest_cache:
-                    self._rest_cache[key] = mem.model.resting_state(p)
-                y = self._rest_cache[key]
-                V[i] = y[0]
-                x[:, k] = y[1:]
-            gates.append(x)
-        return CableState(0.0, V, tuple(gates))
+        if self._rest_state is None:  # the parameters never change: computed once per model
+            V = np.empty(self.n_compartments)
+            gates = []
+            for mem in self._membranes:
+                x = np.empty((len(mem.dynamic), mem.index.size))
+                for k, i in enumerate(mem.index):
+                    p = self._params_of[i]
+                    key = (id(mem.model), tuple(sorted(p.items())))
+                    if key not in self._rest_cache:
+                        self._rest_cache[key] = mem.model.resting_state(p)
+                    y = self._rest_cache[key]
+                    V[i] = y[0]
+                    x[:, k] = y[1:]
+                gates.append(x)
+            self._rest_state = CableState(0.0, V, tuple(gates))
+        return self._rest_state.copy()
 
     def state_at(self, v_init) -> CableState:
         """V = ``v_init`` (mV; a number or one value per compartment in Hines order) with every
