@@ -1,7 +1,8 @@
 """Benchmark: hhdyn's compiled cable against NEURON, time per compartment-step (issue 17, item 4).
 
 Target: hhdyn's time per compartment-step divided by NEURON's ≤ 1.0 at N = 1000, 10 000 and
-100 000 compartments, for backward Euler and Crank–Nicolson at dt = 0.025 ms, single-threaded.
+100 000 compartments, for backward Euler and Crank–Nicolson at dt = 0.025 ms, single-threaded
+(N = 100, the low end of the issue's range, is measured too).
 
 The cells, from one description for both tools (:mod:`analysis.neuron_peer`):
 
@@ -99,11 +100,11 @@ class HhdynRun:
 
 
 def choose_steps(ours: HhdynRun, method: str, n: int) -> int:
-    """Steps so that one hhdyn run takes ≥ MIN_RUN_S (from a timed probe run, with a margin)."""
+    """Steps so that one hhdyn run takes ≥ MIN_RUN_S (a timed probe run must take 1.5 times that)."""
     steps = max(20, math.ceil(2e6 / n))
     while True:
         wall, _ = ours.timed(method, steps * DT)
-        if wall >= MIN_RUN_S:
+        if wall >= 1.5 * MIN_RUN_S:
             return steps
         steps = math.ceil(steps * max(1.5, 1.5 * MIN_RUN_S / wall))
 
@@ -186,23 +187,24 @@ def main(argv=None) -> int:
         print(f"cable_neuron: --repeats must be >= 1, got {args.repeats}", file=sys.stderr)
         return 2
     python = neuron_python()
+    sizes = [1000] if args.quick else [100, 1000, 10_000, 100_000]
     if python is None:
-        print("cable_neuron: the NEURON peer venv is missing; build it with `bash tests/peers/setup_neuron.sh` "
-              "(or set HHDYN_NEURON_PEER)", file=sys.stderr)
-        return 2
-    sizes = [1000] if args.quick else [1000, 10_000, 100_000]
-    print(f"hhdyn vs NEURON, HH cable, dt = {DT} ms, single thread; times per compartment-step (ns), medians of "
-          f"{args.repeats} alternating runs; ratio = hhdyn / NEURON (wall, CPU); hhdyn compiled before timing")
-    print(f"{'cell':<22} {'N':>7} {'':>3} {'steps':>6} {'NEURON ns':>10} {'hhdyn ns':>10} {'wall':>7} {'CPU':>7}   <= 1.0")
-    rows = []
-    for n in sizes:
-        rows += compare("unbranched axon", axon_cell(n), python, args.repeats)
-        if n == 1000:
-            rows += compare("reconstruction (tree)", reconstructed_cell(SWC, d_lambda=0.005), python, args.repeats)
-    worst = max(max(r["ratio_wall"], r["ratio_cpu"]) for r in rows)
-    short = [r for r in rows if r["min_hhdyn_s"] < MIN_RUN_S]
-    print(f"\nworst ratio {worst:.2f}: target <= 1.0 {'met' if worst <= 1.0 else 'NOT met'} in every case"
-          + ("" if not short else f" ({len(short)} hhdyn runs shorter than {MIN_RUN_S} s)"))
+        print("NEURON comparison skipped: the NEURON peer venv is missing; build it with "
+              "`bash tests/peers/setup_neuron.sh` (or set HHDYN_NEURON_PEER)")
+    else:
+        print(f"hhdyn vs NEURON, HH cable, dt = {DT} ms, single thread; times per compartment-step (ns), medians "
+              f"of {args.repeats} alternating runs; ratio = hhdyn / NEURON (wall, CPU); hhdyn compiled before timing")
+        print(f"{'cell':<22} {'N':>7} {'':>3} {'steps':>6} {'NEURON ns':>10} {'hhdyn ns':>10} {'wall':>7} {'CPU':>7}"
+              "   <= 1.0")
+        rows = []
+        for n in sizes:
+            rows += compare("unbranched axon", axon_cell(n), python, args.repeats)
+            if n == 1000:
+                rows += compare("reconstruction (tree)", reconstructed_cell(SWC, d_lambda=0.005), python, args.repeats)
+        worst = max(max(r["ratio_wall"], r["ratio_cpu"]) for r in rows)
+        short = [r for r in rows if r["min_hhdyn_s"] < MIN_RUN_S]
+        print(f"\nworst ratio {worst:.2f}: target <= 1.0 {'met' if worst <= 1.0 else 'NOT met'} in every case"
+              + ("" if not short else f" ({len(short)} hhdyn runs shorter than {MIN_RUN_S} s)"))
     batch_benchmark(20 if args.quick else 100, 20.0 if args.quick else 50.0, args.repeats)
     return 0
 
