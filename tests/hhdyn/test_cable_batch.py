@@ -143,3 +143,32 @@ def test_blow_up_is_reported_by_the_compiled_loop():
     model = CableModel(cable(100.0, 2.0, 3), HodgkinHuxley())
     with pytest.raises(SimulationError, match=r"left the finite range at t = 0\.05 ms"):
         model.run(1.0, 0.025, injections={1: Step(0.025, 1.0, 1e308)}, method="be")
+
+
+@pytest.mark.skipif(not _cable_kernel.available(), reason="numba not installed")
+def test_compiled_loop_releases_the_gil():
+    """While one thread is inside the compiled loop, Python keeps running in another: the main
+    thread's loop never stalls for a large part of the worker's run (it would stall for all of
+    it if the loop held the GIL). This is what lets run_batch use every core."""
+    import threading
+    import time
+
+    model = CableModel(cable(5e4, 476.0, 4000, 35.4), HodgkinHuxley(T=18.5))
+    model.run(0.25, DT, record=[0])  # compile / load first
+    done = threading.Event()
+    span = {}
+
+    def work():
+        t0 = time.perf_counter()
+        model.run(100.0, DT, record=[0])
+        span["s"] = time.perf_counter() - t0
+        done.set()
+
+    worker = threading.Thread(target=work)
+    stamps = [time.perf_counter()]
+    worker.start()
+    while not done.is_set():
+        stamps.append(time.perf_counter())
+    worker.join()
+    assert span["s"] > 0.1
+    assert np.max(np.diff(stamps)) < 0.5 * span["s"], (np.max(np.diff(stamps)), span["s"])
