@@ -175,6 +175,9 @@ def batch_benchmark(n_cells: int, t_end: float, repeats: int) -> float:
           f"medians of {repeats}")
     print(f"  batch / one-by-one: {ratio:.2f} wall (ideal {1 / cores:.2f} on an idle machine); cores kept busy "
           f"(CPU / wall): one by one {c1 / w1:.2f}, batch {cb / wb:.2f}; results identical: {same}")
+    if cb / wb < 0.8 * min(cores, 2):
+        print(f"  note: the batch kept only {cb / wb:.2f} cores busy: the machine is shared (other processes, or "
+              "the kernel's per-session autogroup scheduling), so this ratio measures the load, not run_batch")
     return ratio
 
 
