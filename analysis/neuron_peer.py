@@ -291,9 +291,9 @@ def _run_neuron(cell: PeerCell, spec: dict, python, timeout_s: float) -> dict:
     if python is None:
         raise NeuronPeerError(f"the NEURON peer venv is missing at {_default_env()}; build it with "
                               "`bash tests/peers/setup_neuron.sh` (or set HHDYN_NEURON_PEER)")
-    spec = json.dumps(spec)
+    payload = json.dumps(spec)
     try:
-        done = subprocess.run([str(python), str(RUNNER)], input=spec, capture_output=True, text=True,
+        done = subprocess.run([str(python), str(RUNNER)], input=payload, capture_output=True, text=True,
                               timeout=timeout_s, env={k: v for k, v in os.environ.items() if k != "DISPLAY"})
     except subprocess.TimeoutExpired:
         raise NeuronPeerError(f"NEURON did not finish {cell.name!r} within {timeout_s:g} s") from None
