@@ -47,6 +47,7 @@ __all__ = [
     "reconstructed_cell",
     "simulate_hhdyn",
     "simulate_neuron",
+    "time_neuron",
     "compare_with_neuron",
     "NeuronPeerError",
 ]
@@ -268,21 +269,37 @@ def simulate_neuron(cell: PeerCell, method: str = "cn", dt: float = 0.025, t_end
                     python=None, timeout_s: float = 600.0) -> PeerTraces:
     """The cell in NEURON, in the peer venv (NeuronPeerError if it is missing or fails)."""
     dt, t_end = _check(method, dt, t_end)
+    out = _run_neuron(cell, cell.to_spec(method, dt, t_end), python, timeout_s)
+    return PeerTraces("NEURON", cell.name, method, dt, np.array(out["t"]), np.array(out["v"]),
+                      tuple(lbl for lbl, _, _ in cell.record), float(out["total_area_um2"]))
+
+
+def time_neuron(cell: PeerCell, method: str = "cn", dt: float = 0.025, t_end: float = 50.0,
+                python=None, timeout_s: float = 600.0) -> tuple[float, float]:
+    """(wall, CPU) seconds NEURON takes for ``finitialize`` + ``continuerun(t_end)`` of the cell,
+    timed inside the NEURON process (building the sections and starting Python are not counted)."""
+    dt, t_end = _check(method, dt, t_end)
+    out = _run_neuron(cell, {**cell.to_spec(method, dt, t_end), "timing": True}, python, timeout_s)
+    n_steps = int(round(t_end / dt))
+    if out["n_steps"] != n_steps:
+        raise NeuronPeerError(f"NEURON ran {out['n_steps']} steps of {dt} ms instead of {n_steps}")
+    return float(out["run_s"]), float(out["run_cpu_s"])
+
+
+def _run_neuron(cell: PeerCell, spec: dict, python, timeout_s: float) -> dict:
     python = neuron_python() if python is None else Path(python)
     if python is None:
         raise NeuronPeerError(f"the NEURON peer venv is missing at {_default_env()}; build it with "
                               "`bash tests/peers/setup_neuron.sh` (or set HHDYN_NEURON_PEER)")
-    spec = json.dumps(cell.to_spec(method, dt, t_end))
+    payload = json.dumps(spec)
     try:
-        done = subprocess.run([str(python), str(RUNNER)], input=spec, capture_output=True, text=True,
+        done = subprocess.run([str(python), str(RUNNER)], input=payload, capture_output=True, text=True,
                               timeout=timeout_s, env={k: v for k, v in os.environ.items() if k != "DISPLAY"})
     except subprocess.TimeoutExpired:
         raise NeuronPeerError(f"NEURON did not finish {cell.name!r} within {timeout_s:g} s") from None
     if done.returncode != 0:
         raise NeuronPeerError(f"NEURON failed on {cell.name!r} (exit {done.returncode}): {done.stderr.strip()[-2000:]}")
-    out = json.loads(done.stdout)
-    return PeerTraces("NEURON", cell.name, method, dt, np.array(out["t"]), np.array(out["v"]),
-                      tuple(lbl for lbl, _, _ in cell.record), float(out["total_area_um2"]))
+    return json.loads(done.stdout)
 
 
 def compare_with_neuron(cell: PeerCell, method: str = "cn", dt: float = 0.025, t_end: float = 50.0,

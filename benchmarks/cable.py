@@ -4,9 +4,10 @@ Reports wall time, the cost per compartment-step and how that cost grows with N.
 is O(N) per step (Hines elimination on the tree plus vectorized gate updates), so past the
 fixed per-step overhead of small N the cost per compartment-step must stay flat: the last
 column compares it with the baseline N = 1000 compartments (the acceptance case), and the
-fitted exponent of time ∝ N^k over N ≥ 1000 must be ≈ 1. Both backends are timed: the fused
-numba step (per-step overhead ~20 µs) and the vectorized NumPy step (~200 µs of per-step
-overhead, but NumPy's SIMD exp makes it competitive for many thousands of compartments).
+fitted exponent of time ∝ N^k over N ≥ 1000 must be ≈ 1. Both backends are timed: the
+compiled time loop (no per-step Python overhead; vectorized membrane and gate passes) and the
+vectorized NumPy step (~200 µs of per-step overhead). The comparison with NEURON is
+``benchmarks/cable_neuron.py``.
 
 Run: python benchmarks/cable.py [--quick]
 """

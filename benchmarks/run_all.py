@@ -2,6 +2,7 @@
 
 Each benchmark script prints its own table with ratios against the baseline it names. Timings
 are wall-clock on this machine; run on an otherwise idle machine for stable numbers.
+``cable_neuron`` compares with NEURON when its peer venv exists (``bash tests/peers/setup_neuron.sh``).
 """
 from __future__ import annotations
 

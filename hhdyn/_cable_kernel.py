@@ -1,22 +1,35 @@
-"""A fused, compiled (numba) time step for :class:`hhdyn.cable.CableModel`, generated from the
+"""A compiled (numba) time loop for :class:`hhdyn.cable.CableModel`, generated from the
 membranes' declarations.
 
-The step is generated like the point-model kernels of :mod:`hhdyn.engine`: each distinct
+The loop is generated like the point-model kernels of :mod:`hhdyn.engine`: each distinct
 membrane structure contributes the source lines of its declaration
 (:class:`hhdyn.engine.Declaration`'s ``membrane`` — the channel products of
 :meth:`hhdyn.channels.Channel.open_fraction_source` — and ``kinetics`` — every gate's x∞ and
 φ(α + β) from the rate families' own :meth:`~hhdyn.rates.Rate.source`), so the cable keeps no
 encoding of rates or channels of its own. The module is written to the kernel cache (its name
-is a hash of its source) and imported once; numba caches the machine code next to it.
+is a hash of its source, which carries a digest of this module's solver) and imported once;
+numba caches the machine code next to it.
 
-One step does exactly what the NumPy path of :meth:`CableModel.run` does — same equations, same
-order of operations up to rounding — in one pass over the compartments:
+Each step does exactly what the NumPy path of :meth:`CableModel.run` does — same equations, same
+operations up to the order of the axial sums — in three passes over the compartments, with no
+allocation (every array is made once per run):
 
-1. per compartment i: I_i = Σ g·Π x^p·(V − E) − I_ext (µA/cm²) and G_i = Σ g·Π x^p (mS/cm²);
-   diagonal d_i = C_i·A_i/h + G_i·A_i + Σ_j g_ij and right-hand side −I_i·A_i − (L·V)_i
-   (h = dt/2 for Crank–Nicolson, dt for backward Euler);
-2. the injected currents (µA), then the tree solve (Hines) for ΔV;
-3. V ← V + 2ΔV (CN) or V + ΔV (BE), then every gate x ← x∞(V) + (x − x∞(V))·exp(−dt·φ(α + β)).
+1. membrane and matrix assembly, per compartment i: I_i = Σ g·Π x^p·(V − E) − I_ext (µA/cm²),
+   G_i = Σ g·Π x^p (mS/cm²), diagonal d_i = C_i·A_i/h + G_i·A_i + Σ_j g_ij and right-hand
+   side −I_i·A_i − (Σ_j g_ij)·V_i (h = dt/2 for Crank–Nicolson, dt for backward Euler);
+   then the injected currents (µA);
+2. the tree solve (Hines) for ΔV, in Hines order (parent[i] < i) with the precomputed parent
+   indices: one sweep from the leaves to the root that adds the off-diagonal axial currents
+   g_ij·V_j to the right-hand side and eliminates in place, then back substitution;
+3. V ← V + 2ΔV (CN) or V + ΔV (BE), then every gate
+   x ← x∞(V) + (x − x∞(V))·exp(−dt·φ(α + β)).
+
+Passes 1 and 3 are branch-free over contiguous struct-of-arrays rows (V, each gate row of X,
+each coefficient row of K), so LLVM vectorizes them (the exponential is
+:func:`hhdyn.engine.mathlib.fexp`); pass 2 is the sequential O(N) elimination. The loop over
+steps is compiled too and releases the GIL (``nogil``), so independent cells run in parallel
+threads (:func:`hhdyn.cable.run_batch`). The voltages of the requested compartments only are
+written to the output after every ``every``-th step.
 
 Used when numba is installed and every compartment's membrane has only dynamic gates with
 compilable rates; other membranes (FunctionRate, reduced models with algebraic gates) use the
@@ -24,9 +37,12 @@ NumPy path.
 """
 from __future__ import annotations
 
+import hashlib
+import inspect
+
 import numpy as np
 
-__all__ = ["available", "build", "CableKernel", "step_source", "hines_python", "hines_solve_fast", "hines_compiled"]
+__all__ = ["available", "build", "CableKernel", "loop_source", "hines_python", "hines_solve_fast", "hines_compiled"]
 
 try:
     import numba as _numba
@@ -38,17 +54,26 @@ def available() -> bool:
     return _numba is not None
 
 
-def _hines(d, a, parent, rhs):
-    """Solve the tree system in place (d: diagonal, a[i]: coupling of i with parent[i]).
+def _hines(d, a, parent, rhs, V=None):
+    """Solve the tree system M·x = b in place (d: diagonal, a[i] = M[i, parent[i]] =
+    M[parent[i], i]); returns rhs, now x.
+
+    Without ``V``, b = rhs. With ``V``, b = rhs − (M − diag(d))·V: the off-diagonal (axial)
+    part of M·V is subtracted during the same sweep, each term just before its row is
+    eliminated (the step's right-hand side then needs only the diagonal part).
 
     Requires parent[i] < i (Hines order). Elimination from the leaves to the root, then back
-    substitution from the root: O(N), no fill-in. Returns rhs (now the solution).
+    substitution from the root: O(N), no fill-in.
     """
     n = d.shape[0]
     for i in range(n - 1, 0, -1):
         p = parent[i]
-        f = a[i] / d[i]
-        d[p] -= f * a[i]
+        ai = a[i]
+        if V is not None:
+            rhs[i] -= ai * V[p]
+            rhs[p] -= ai * V[i]
+        f = ai / d[i]
+        d[p] -= f * ai
         rhs[p] -= f * rhs[i]
     rhs[0] /= d[0]
     for i in range(1, n):
@@ -58,8 +83,9 @@ def _hines(d, a, parent, rhs):
 
 #: the plain-Python solver (the compiled one replaces ``_hines`` below when numba is present)
 hines_python = _hines
+_SOLVER_DIGEST = hashlib.sha256(inspect.getsource(_hines).encode()).hexdigest()[:16]
 
-#: the compiled solver (numba dispatcher; None without numba), called by the generated step
+#: the compiled solver (numba dispatcher; None without numba), called by the generated loop
 hines_compiled = None
 if _numba is not None:  # njit compiles lazily, on the first call
     _hines = hines_compiled = _numba.njit(cache=True, nogil=True)(_hines)
@@ -71,10 +97,9 @@ def hines_solve_fast(d, a, parent, rhs):
 
 
 # ---------------------------------------------------------------------- generation
-_TEMPLATE = '''\
+_TEMPLATE = """\
 # Generated by hhdyn._cable_kernel for one set of membrane structures; do not edit.
-import math
-
+# Tree solver: hhdyn._cable_kernel._hines, source digest {solver_digest}.
 from numba import njit
 
 from hhdyn._cable_kernel import hines_compiled as hines
@@ -82,40 +107,42 @@ from hhdyn.engine.mathlib import fexp
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def step(V, X, dt, half, cap_over_h, axial_diag, offdiag, parent, area, inj_index, inj_values,
-         structure, {coef_args}, d, rhs):
-    """One step in place (see hhdyn._cable_kernel); False when V became non-finite."""
+def run(V, X, dt, half, cap_over_h, axial_diag, offdiag, parent, area, inj_index, inj_rows,
+        structure, {coef_args}, d, rhs, rec, out, every, first, last):
+    \"\"\"Steps first … last − 1 in place (see hhdyn._cable_kernel), step k injecting
+    inj_rows[k] (µA) into the compartments inj_index; after step k, when (k + 1) is a multiple
+    of ``every``, V[rec] goes to out[:, (k + 1) // every]. Returns the step after which V first
+    became non-finite, or ``last``.\"\"\"
     n = V.shape[0]
-    for i in range(n):
-        v = V[i]
-        s = structure[i]
+    fac = 2.0 if half else 1.0
+    for k in range(first, last):
+        for i in range(n):
+            v = V[i]
+            s = structure[i]
 {membrane}
-        d[i] = cap_over_h[i] + G_*area[i] + axial_diag[i]
-        rhs[i] = -I_*area[i] - axial_diag[i]*v
-    for i in range(1, n):
-        p = parent[i]
-        rhs[i] -= offdiag[i]*V[p]
-        rhs[p] -= offdiag[i]*V[i]
-    for j in range(inj_index.shape[0]):
-        rhs[inj_index[j]] += inj_values[j]
-    hines(d, offdiag, parent, rhs)
-    finite = True
-    for i in range(n):
-        if half:
-            V[i] += 2.0*rhs[i]
-        else:
-            V[i] += rhs[i]
-        v = V[i]
-        if not math.isfinite(v):
-            finite = False
-            continue
-        s = structure[i]
+            d[i] = cap_over_h[i] + G_*area[i] + axial_diag[i]
+            rhs[i] = -I_*area[i] - axial_diag[i]*v
+        for j in range(inj_index.shape[0]):
+            rhs[inj_index[j]] += inj_rows[k, j]
+        hines(d, offdiag, parent, rhs, V)
+        bad = 0
+        for i in range(n):
+            v = V[i] + fac*rhs[i]
+            V[i] = v
+            bad |= not (abs(v) <= 1.7976931348623157e308)
+            s = structure[i]
 {kinetics}
-    return finite
-'''
+        if bad:
+            return k
+        if (k + 1) % every == 0:
+            col = (k + 1) // every
+            for r in range(rec.shape[0]):
+                out[r, col] = V[rec[r]]
+    return last
+"""
 
 
-def _branches(bodies, level: int = 2) -> str:
+def _branches(bodies, level: int = 3) -> str:
     """``if s == 0: … elif s == 1: …`` around each structure's lines (no test for one)."""
     pad = "    " * level
     if len(bodies) == 1:
@@ -127,9 +154,9 @@ def _branches(bodies, level: int = 2) -> str:
     return "\n".join(out)
 
 
-def step_source(decls, row_offsets) -> str:
-    """The module source of the step for the membrane declarations ``decls`` (one per structure),
-    whose dynamic gates occupy rows ``row_offsets[k] + j`` of the gate array X."""
+def loop_source(decls, row_offsets) -> str:
+    """The module source of the time loop for the membrane declarations ``decls`` (one per
+    structure), whose dynamic gates occupy rows ``row_offsets[k] + j`` of the gate array X."""
     membrane, kinetics = [], []
     for k, (decl, row0) in enumerate(zip(decls, row_offsets)):
         gates = decl.state_names[1:]
@@ -144,19 +171,20 @@ def step_source(decls, row_offsets) -> str:
                  for j, g in enumerate(gates)]
         kinetics.append(body)
     return _TEMPLATE.format(coef_args=", ".join(f"K{k}" for k in range(len(decls))),
-                            membrane=_branches(membrane), kinetics=_branches(kinetics))
+                            membrane=_branches(membrane), kinetics=_branches(kinetics),
+                            solver_digest=_SOLVER_DIGEST)
 
 
 class CableKernel:
-    """The compiled step of one :class:`~hhdyn.cable.CableModel` and the arrays it reads.
+    """The compiled time loop of one :class:`~hhdyn.cable.CableModel` and the arrays it reads.
 
     ``structure`` (n,) is each compartment's membrane structure, ``K`` one coefficient matrix
     (n_coef, n) per structure (the declaration's coefficients, zero in other compartments),
     ``rows[g]`` the first row of membrane group g's gates in the gate array X (n_rows, n).
     """
 
-    def __init__(self, step, structure, K, rows, n_rows):
-        self.step = step
+    def __init__(self, run, structure, K, rows, n_rows):
+        self.run = run
         self.structure = structure
         self.K = K
         self.rows = rows
@@ -208,5 +236,5 @@ def build(membranes, n: int):
     K = [np.zeros((len(d.coef_names), n)) for d in decls]
     for mem, k in zip(membranes, group_struct):
         K[k][:, mem.index] = coefficient_matrix(decls[k], {p: np.asarray(v, dtype=float) for p, v in mem.p.items()})
-    module = load_source(step_source(decls, offsets), "hhdyn_cable")
-    return CableKernel(module.step, structure, tuple(np.ascontiguousarray(k) for k in K), rows, n_rows)
+    module = load_source(loop_source(decls, offsets), "hhdyn_cable")
+    return CableKernel(module.run, structure, tuple(np.ascontiguousarray(k) for k in K), rows, n_rows)

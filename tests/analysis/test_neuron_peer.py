@@ -90,6 +90,18 @@ def test_swc_area_matches_neurons_own_import3d(peer):
     assert len(sections_from_swc(read_swc(SWC))) == int(n_sections)
 
 
+def test_timing_mode_runs_the_same_simulation(peer):
+    """The benchmark's timing mode (finitialize + continuerun, timed inside NEURON) takes the same
+    steps as the plain fadvance loop: identical traces, and the step count is checked."""
+    cell = ball_and_stick_cell()
+    plain = neuron_peer.simulate_neuron(cell, "cn", DT, 5.0, python=peer)
+    timed = neuron_peer._run_neuron(cell, {**cell.to_spec("cn", DT, 5.0), "timing": True}, peer, 300.0)
+    np.testing.assert_array_equal(np.array(timed["v"]), plain.V)
+    assert timed["n_steps"] == 200 and timed["run_s"] > 0 and timed["run_cpu_s"] > 0
+    wall, cpu = neuron_peer.time_neuron(cell, "be", DT, 5.0, python=peer)
+    assert 0 < wall < 60 and 0 < cpu < 60
+
+
 def test_missing_peer_is_a_clear_error(monkeypatch, tmp_path):
     monkeypatch.setenv(neuron_peer.ENV_VAR, str(tmp_path / "nowhere"))
     assert neuron_peer.neuron_python() is None
