@@ -68,6 +68,7 @@ class CyclePoint:
     iterations: int = 0
     cls: tuple = None        # (multipliers, trivial error, number unstable), computed once
     record: dict = None      # the branch row (with the extrema), computed once
+    fine: tuple = None       # (system, U, T, p, mesh) of the refined orbit the multipliers come from
 
 
 class CycleProblem(Problem):
@@ -78,9 +79,13 @@ class CycleProblem(Problem):
 
     def __init__(self, model, param, ntst, ncol, *, tol, max_newton, max_angle=0.25, adapt=1, locate=True,
                  window=(-math.inf, math.inf), values=(), max_period=math.inf, check_period=math.inf,
-                 end_tol=1e-3):
+                 end_tol=1e-3, trivial_tol=1e-6, max_ntst=None):
         self.model, self.param = model, param
         self.sys = CollocationSystem(model, param, ntst, ncol)
+        self.trivial_tol = float(trivial_tol)
+        self.max_ntst = 8 * ntst if max_ntst is None else int(max_ntst)
+        self._systems = {ntst: self.sys}   # collocation systems by NTST (the refined ones on demand)
+        self.refinements = 0                # orbits measured on a refined mesh
         self.tol, self.max_newton = tol, max_newton
         self.e_last = np.zeros(self.sys.size)
         self.e_last[-1] = 1.0
@@ -107,16 +112,23 @@ class CycleProblem(Problem):
         W = self.sys.node_weights(mesh)
         return W[:, None] * tU, tT, tp
 
-    def factor(self, U, T, p, mesh, phase_ref, arc_row):
+    def system(self, ntst: int) -> CollocationSystem:
+        """The collocation system with ``ntst`` intervals (the continuation's own, or a refined one)."""
+        if ntst not in self._systems:
+            self._systems[ntst] = CollocationSystem(self.model, self.param, ntst, self.sys.m)
+        return self._systems[ntst]
+
+    def factor(self, U, T, p, mesh, phase_ref, arc_row, sys=None):
+        sys = self.sys if sys is None else sys
         try:
-            blocks, dT, dp = self.sys.jacobian_blocks(U, T, p, mesh)
+            blocks, dT, dp = sys.jacobian_blocks(U, T, p, mesh)
         except ValueError as exc:  # the model rejects the parameter value
             raise CycleFailure(str(exc)) from None
         if not (np.all(np.isfinite(blocks)) and np.all(np.isfinite(dT)) and np.all(np.isfinite(dp))):
             raise CycleFailure("non-finite Jacobian")
-        G = self.sys.phase_gradient(phase_ref)
+        G = sys.phase_gradient(phase_ref)
         try:
-            lu = CondensedLU(self.sys, blocks, dT, dp, G, arc_row)
+            lu = CondensedLU(sys, blocks, dT, dp, G, arc_row)
             lu.mesh = mesh
         except (RuntimeError, np.linalg.LinAlgError) as exc:  # singular
             raise CycleFailure(f"singular Jacobian ({exc})") from None
@@ -124,11 +136,13 @@ class CycleProblem(Problem):
 
     def tangent_from(self, lu, mesh):
         """Unit tangent (U, T, p) from the LU: solves J z = e_last and normalizes."""
-        z = lu.solve(self.e_last)
+        sys = lu.sys
+        e_last = self.e_last if sys is self.sys else np.eye(1, sys.size, sys.size - 1)[0]
+        z = lu.solve(e_last)
         if not np.all(np.isfinite(z)):
             raise CycleFailure("non-finite tangent")
-        U, T, p = self.sys.unpack(z)
-        W = self.sys.node_weights(mesh)
+        U, T, p = sys.unpack(z)
+        W = sys.node_weights(mesh)
         nrm = np.sqrt(np.sum(W[:, None] * U * U) + T * T + p * p)
         return U / nrm, T / nrm, p / nrm, z
 
@@ -138,10 +152,11 @@ class CycleProblem(Problem):
         return np.concatenate([gU.ravel(), [gT, gp]])
 
     # ---------------------------------------------------------- predictor and corrector
-    def predict_correct(self, base: CyclePoint, ds: float, full_newton=False):
+    def predict_correct(self, base: CyclePoint, ds: float, full_newton=False, sys=None):
         """Predict ``ds`` along the tangent at ``base`` and correct (core chord method) with
-        ⟨X − X_base, t_base⟩ = ds. Returns (X, iterations); CycleFailure when it fails."""
-        sys = self.sys
+        ⟨X − X_base, t_base⟩ = ds (on ``sys``, default the continuation's collocation system).
+        Returns (X, iterations); CycleFailure when it fails."""
+        sys = self.sys if sys is None else sys
         mesh = base.mesh
         W = sys.node_weights(mesh)
         arc = (base.U, base.T, base.p, base.tU, base.tT, base.tp, W, ds)
@@ -170,7 +185,7 @@ class CycleProblem(Problem):
 
         def refactor(X):
             U, T, p = sys.unpack(X)
-            return self.factor(U, T, p, mesh, base.U, (W[:, None] * base.tU, base.tT, base.tp)).solve
+            return self.factor(U, T, p, mesh, base.U, (W[:, None] * base.tU, base.tT, base.tp), sys).solve
 
         try:
             X, it = chord_newton(residual, solve, X, refactor=refactor, tol=self.tol, max_iter=self.max_newton)
@@ -180,29 +195,81 @@ class CycleProblem(Problem):
             raise CycleFailure("non-positive period")
         return X, it
 
-    def finish(self, X, mesh, prev_tangent, iterations=0) -> CyclePoint:
+    def finish(self, X, mesh, prev_tangent, iterations=0, sys=None) -> CyclePoint:
         """Factorize at the converged X (phase reference X itself, arc row = previous tangent)
         and compute its tangent (oriented like the previous one)."""
-        U, T, p = self.sys.unpack(X)
-        arc_row = self.arc_row(mesh, *prev_tangent)
-        lu = self.factor(U, T, p, mesh, U, arc_row)
+        sys = self.sys if sys is None else sys
+        U, T, p = sys.unpack(X)
+        tU, tT, tp = prev_tangent
+        arc_row = sys.node_weights(mesh)[:, None] * tU, tT, tp
+        lu = self.factor(U, T, p, mesh, U, arc_row, sys)
         tU, tT, tp, z = self.tangent_from(lu, mesh)
         return CyclePoint(U, T, p, mesh, tU, tT, tp, lu, z, self.packed_row(arc_row), iterations=iterations)
 
     # ---------------------------------------------------------- measurements
     def multipliers(self, pt: CyclePoint) -> tuple:
-        """(multipliers (trivial first), trivial error, number unstable) — once per point."""
+        """(multipliers (trivial first), trivial error, number unstable) — once per point; from
+        the refined orbit (:meth:`refine`) when the continuation's mesh leaves the trivial
+        multiplier farther than ``trivial_tol`` from 1."""
         if pt.cls is None:
             pt.cls = classify_multipliers(pt.lu, pt.U, pt.T, pt.p, self.model, self.param, self.sys)
+            if pt.cls[1] > self.trivial_tol and self.max_ntst >= 2 * self.sys.ntst:
+                self.refine(pt)
         return pt.cls
 
+    def refine(self, pt: CyclePoint) -> None:
+        """Measure ``pt`` on finer meshes until its trivial multiplier is within ``trivial_tol`` of 1.
+
+        Every interval of the (already equidistributed) mesh is halved — NTST doubles, up to
+        ``max_ntst`` —, the orbit and its tangent are interpolated onto the new mesh and corrected
+        there (full Newton) with ⟨X − X_pt, t_pt⟩ = 0, i.e. onto the finer discretization's branch
+        where the normal through ``pt`` crosses it, and the multipliers are recomputed. It stops at
+        the tolerance, at ``max_ntst``, or when a doubling no longer halves the trivial error (the
+        error is then rounding, not discretization: the trivial multiplier of a canard has a
+        condition number up to 1e10 and more). The most accurate level is kept in ``pt.fine``
+        (system, U, T, p, mesh) and ``pt.cls``; the continuation itself goes on with the coarse
+        point.
+        """
+        sys, U, tU, mesh, X = self.sys, pt.U, pt.tU, pt.mesh, None
+        terr = pt.cls[1]
+        while terr > self.trivial_tol and 2 * sys.ntst <= self.max_ntst:
+            fine = self.system(2 * sys.ntst)
+            fmesh = np.empty(2 * sys.ntst + 1)
+            fmesh[0::2], fmesh[1::2] = mesh, 0.5 * (mesh[:-1] + mesh[1:])
+            fU, ftU = sys.remesh(U, mesh, fmesh), sys.remesh(tU, mesh, fmesh)
+            T0, p0 = (pt.T, pt.p) if X is None else (X.T, X.p)
+            try:
+                Xf, _ = self.predict_correct(CyclePoint(fU, T0, p0, fmesh, ftU, pt.tT, pt.tp), 0.0,
+                                             full_newton=True, sys=fine)
+                q = self.finish(Xf, fmesh, (ftU, pt.tT, pt.tp), sys=fine)
+            except CycleFailure:
+                break
+            cls = classify_multipliers(q.lu, q.U, q.T, q.p, self.model, self.param, fine)
+            if not cls[1] < terr:
+                break
+            improved, terr = cls[1] <= 0.5 * terr, cls[1]
+            pt.cls, pt.fine, X = cls, (fine, q.U, q.T, q.p, fmesh), q
+            sys, U, tU, mesh = fine, q.U, q.tU, fmesh
+            if not improved:
+                break
+        self.refinements += X is not None
+
     def measure(self, pt: CyclePoint) -> dict:
-        """The branch row of a point: multipliers and extrema of each state — once per point."""
+        """The branch row of a point: multipliers and extrema of each state — once per point. A
+        point measured on a refined mesh (:meth:`refine`) reports the refined orbit: its period,
+        parameter, extrema and multipliers, and its profile sampled at the nodes of the
+        continuation's mesh (``ntst``: the NTST it was measured with)."""
         if pt.record is None:
             mu, terr, nun = self.multipliers(pt)
-            smin, smax = self.sys.extrema(pt.U, pt.mesh)
-            pt.record = dict(p=pt.p, T=pt.T, smin=smin, smax=smax, mu=mu, terr=terr, nun=nun,
-                             mesh=pt.mesh.copy(), U=pt.U.copy(), tp=pt.tp)
+            if pt.fine is None:
+                smin, smax = self.sys.extrema(pt.U, pt.mesh)
+                pt.record = dict(p=pt.p, T=pt.T, smin=smin, smax=smax, mu=mu, terr=terr, nun=nun,
+                                 mesh=pt.mesh.copy(), U=pt.U.copy(), tp=pt.tp, ntst=self.sys.ntst)
+            else:
+                fine, U, T, p, fmesh = pt.fine
+                smin, smax = fine.extrema(U, fmesh)
+                pt.record = dict(p=p, T=T, smin=smin, smax=smax, mu=mu, terr=terr, nun=nun, mesh=pt.mesh.copy(),
+                                 U=fine.evaluate(U, fmesh, self.sys.node_times(pt.mesh)), tp=pt.tp, ntst=fine.ntst)
         return pt.record
 
     def amplitude(self, U, mesh):
