@@ -35,6 +35,7 @@ from ..branch import SpecialPoint
 from ..continuation.core import Event, NonFinite, Problem, StepPolicy, chord_newton, locate_zero
 from ..continuation.settings import Status
 from .collocation import CollocationSystem, CondensedLU, uniform_mesh
+from .floquet import transfer_matrices
 from .infinite_period import infinite_period_end
 from .multipliers import classify_multipliers, n_complex_unstable, ns_test, pd_test
 
@@ -44,6 +45,14 @@ __all__ = ["CycleProblem", "CyclePoint", "CycleFailure"]
 def _log_modulus(mu) -> float:
     """log|μ|; −inf for a multiplier that underflowed to 0 (long periods: μ = exp(∫ div f dt))."""
     return float(np.log(abs(mu))) if mu != 0 else -math.inf
+
+
+@dataclass
+class _Transfer:
+    """The transfer matrices of a refined orbit and its mesh (what the classification reads of an LU)."""
+
+    transfer: np.ndarray
+    mesh: np.ndarray
 
 
 class CycleFailure(Exception):
@@ -86,6 +95,7 @@ class CycleProblem(Problem):
         self.max_ntst = 8 * ntst if max_ntst is None else int(max_ntst)
         self._systems = {ntst: self.sys}   # collocation systems by NTST (the refined ones on demand)
         self.refinements = 0                # orbits measured on a refined mesh
+        self.level_hint = 0                 # the NTST the last refined orbit needed
         self.tol, self.max_newton = tol, max_newton
         self.e_last = np.zeros(self.sys.size)
         self.e_last[-1] = 1.0
@@ -232,26 +242,34 @@ class CycleProblem(Problem):
         """
         sys, U, tU, mesh, X = self.sys, pt.U, pt.tU, pt.mesh, None
         terr = pt.cls[1]
-        while terr > self.trivial_tol and 2 * sys.ntst <= self.max_ntst:
-            fine = self.system(2 * sys.ntst)
-            fmesh = np.empty(2 * sys.ntst + 1)
-            fmesh[0::2], fmesh[1::2] = mesh, 0.5 * (mesh[:-1] + mesh[1:])
+        level = max(2 * sys.ntst, min(self.level_hint, self.max_ntst))
+        while terr > self.trivial_tol and level <= self.max_ntst:
+            fine = self.system(level)
+            r = level // sys.ntst
+            fmesh = np.append((mesh[:-1, None] + np.diff(mesh)[:, None] * (np.arange(r) / r)[None, :]).ravel(), 1.0)
             fU, ftU = sys.remesh(U, mesh, fmesh), sys.remesh(tU, mesh, fmesh)
-            T0, p0 = (pt.T, pt.p) if X is None else (X.T, X.p)
+            T0, p0 = (pt.T, pt.p) if X is None else (X[1], X[2])
             try:
                 Xf, _ = self.predict_correct(CyclePoint(fU, T0, p0, fmesh, ftU, pt.tT, pt.tp), 0.0,
                                              full_newton=True, sys=fine)
-                q = self.finish(Xf, fmesh, (ftU, pt.tT, pt.tp), sys=fine)
-            except CycleFailure:
+                qU, qT, qp = fine.unpack(Xf)
+                blocks, _, _ = fine.jacobian_blocks(qU, qT, qp, fmesh)
+                if not np.all(np.isfinite(blocks)):
+                    break
+                lu = _Transfer(transfer_matrices(blocks), fmesh)
+                cls = classify_multipliers(lu, qU, qT, qp, self.model, self.param, fine)
+            except (CycleFailure, np.linalg.LinAlgError):
                 break
-            cls = classify_multipliers(q.lu, q.U, q.T, q.p, self.model, self.param, fine)
             if not cls[1] < terr:
                 break
             improved, terr = cls[1] <= 0.5 * terr, cls[1]
-            pt.cls, pt.fine, X = cls, (fine, q.U, q.T, q.p, fmesh), q
-            sys, U, tU, mesh = fine, q.U, q.tU, fmesh
+            pt.cls, pt.fine, X = cls, (fine, qU, qT, qp, fmesh), (qU, qT, qp)
+            sys, U, mesh, level = fine, qU, fmesh, 2 * level
+            tU = ftU
             if not improved:
                 break
+        # the next orbit starts where this one ended (neighbours need about the same NTST)
+        self.level_hint = pt.fine[0].ntst if pt.fine is not None else 0
         self.refinements += X is not None
 
     def measure(self, pt: CyclePoint) -> dict:
