@@ -262,12 +262,9 @@ class CycleProblem(Problem):
                 break
             if not cls[1] < terr:
                 break
-            improved, terr = cls[1] <= 0.5 * terr, cls[1]
+            terr = cls[1]
             pt.cls, pt.fine, X = cls, (fine, qU, qT, qp, fmesh), (qU, qT, qp)
-            sys, U, mesh, level = fine, qU, fmesh, 2 * level
-            tU = ftU
-            if not improved:
-                break
+            sys, U, tU, mesh, level = fine, qU, ftU, fmesh, 2 * level
         # the next orbit starts where this one ended (neighbours need about the same NTST)
         self.level_hint = pt.fine[0].ntst if pt.fine is not None else 0
         self.refinements += X is not None
