@@ -134,6 +134,7 @@ def continue_cycles(start, model=None, param: str = "I_ext", window=None, *, nts
         pt, eps = first_point(problem, hopf_start=start, amplitude=amplitude)
     else:
         pt, eps = first_point(problem, trajectory=(t_sim, y_sim), p_start=p_start, direction=settings.direction)
+    pt.pinned = not hopf  # a simulated start is the orbit at the given parameter: refined there
     problem.first = pt
     problem.max_period = 1000.0 * pt.T if max_period is None else float(max_period)
     problem.check_period = problem.next_check = 30.0 * pt.T if max_period is None else math.inf

@@ -78,6 +78,7 @@ class CyclePoint:
     cls: tuple = None        # (multipliers, trivial error, number unstable), computed once
     record: dict = None      # the branch row (with the extrema), computed once
     fine: tuple = None       # (system, U, T, p, mesh) of the refined orbit the multipliers come from
+    pinned: bool = False     # refine at fixed p (user values, the window's end) instead of along the normal
 
 
 class CycleProblem(Problem):
@@ -233,7 +234,8 @@ class CycleProblem(Problem):
         Every interval of the (already equidistributed) mesh is halved — NTST doubles, up to
         ``max_ntst`` —, the orbit and its tangent are interpolated onto the new mesh and corrected
         there (full Newton) with ⟨X − X_pt, t_pt⟩ = 0, i.e. onto the finer discretization's branch
-        where the normal through ``pt`` crosses it, and the multipliers are recomputed. It stops at
+        where the normal through ``pt`` crosses it (at p = p_pt for a ``pinned`` point: user values
+        and the window's end), and the multipliers are recomputed. It stops at
         the tolerance, at ``max_ntst``, or when a doubling no longer halves the trivial error (the
         error is then rounding, not discretization: the trivial multiplier of a canard has a
         condition number up to 1e10 and more). The most accurate level is kept in ``pt.fine``
@@ -249,8 +251,9 @@ class CycleProblem(Problem):
             fmesh = np.append((mesh[:-1, None] + np.diff(mesh)[:, None] * (np.arange(r) / r)[None, :]).ravel(), 1.0)
             fU, ftU = sys.remesh(U, mesh, fmesh), sys.remesh(tU, mesh, fmesh)
             T0, p0 = (pt.T, pt.p) if X is None else (X[1], X[2])
+            normal = (np.zeros_like(fU), 0.0, 1.0) if pt.pinned else (ftU, pt.tT, pt.tp)
             try:
-                Xf, _ = self.predict_correct(CyclePoint(fU, T0, p0, fmesh, ftU, pt.tT, pt.tp), 0.0,
+                Xf, _ = self.predict_correct(CyclePoint(fU, T0, pt.p if pt.pinned else p0, fmesh, *normal), 0.0,
                                              full_newton=True, sys=fine)
                 qU, qT, qp = fine.unpack(Xf)
                 blocks, _, _ = fine.jacobian_blocks(qU, qT, qp, fmesh)
@@ -364,7 +367,17 @@ class CycleProblem(Problem):
             return self.describe(kind, a, b, b, False)
         return super().locate(kind, a, b, g_a, g_b)
 
+    def pin(self, q: CyclePoint) -> None:
+        """Refine ``q`` (if it needs it) at its own parameter value: for user values and the window's
+        end, whose parameter is the point of the orbit."""
+        if not q.pinned:
+            q.pinned = True
+            if q.fine is not None:
+                q.cls = q.record = q.fine = None
+
     def describe(self, kind, a, b, q, converged):
+        if kind.startswith("UZ"):
+            self.pin(q)
         r = self.measure(q)
         info = {}
         if kind == "LPC":  # a fold is an LPC; at one a second multiplier is 1 — else they are not trusted
@@ -378,8 +391,9 @@ class CycleProblem(Problem):
             "trivial_error": r["terr"],
         }
         if kind == "PD":
-            info["period_doubled"] = 2.0 * q.T
-        bracket = (min(a.p, b.p, q.p), max(a.p, b.p, q.p))
+            info["period_doubled"] = 2.0 * r["T"]
+        # the bracket holds the located point and the point measured on a refined mesh
+        bracket = (min(a.p, b.p, q.p, r["p"]), max(a.p, b.p, q.p, r["p"]))
         return Event("UZ" if kind.startswith("UZ") else kind, q, bracket, bool(converged), info)
 
     def boundary(self, a, b, i, value):
@@ -388,6 +402,8 @@ class CycleProblem(Problem):
         s_b = self.arclength(a, b)
         q, _ = locate_zero(lambda pt: pt.p - value, lambda s, warm: self.point_at(a, b, s, warm), a, b, s_b,
                            xtol=1e-12 * abs(s_b), gtol=1e-11 * max(1.0, abs(a.p)))
+        if q is not None:
+            self.pin(q)
         return q
 
     def stop(self, a, b):
