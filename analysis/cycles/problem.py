@@ -249,7 +249,7 @@ class CycleProblem(Problem):
             fine = self.system(level)
             r = level // sys.ntst
             fmesh = np.append((mesh[:-1, None] + np.diff(mesh)[:, None] * (np.arange(r) / r)[None, :]).ravel(), 1.0)
-            fU, ftU = sys.remesh(U, mesh, fmesh), sys.remesh(tU, mesh, fmesh)
+            fU, ftU = sys.split(U, r), sys.split(tU, r)
             T0, p0 = (pt.T, pt.p) if X is None else (X[1], X[2])
             normal = (np.zeros_like(fU), 0.0, 1.0) if pt.pinned else (ftU, pt.tT, pt.tp)
             try:

@@ -121,8 +121,8 @@ def test_fast_m_hh_has_the_three_folds_of_cycles_of_auto():
 
 _FLOOR = ("rounding, not discretization: the trivial multiplier's condition number there is 1e10 and more — "
           "perturbing the orbit's node values by 1e-16 (relative) moves it by ~3e-6 at HH's LPC 7.91779 (where "
-          "a second multiplier is 1.001) and by ~1e-5 on FHN's headed canards; refining to NTST = 800 does not "
-          "lower it")
+          "a second multiplier is 1.001) and by ~1e-6 on FHN's headed canard with multipliers 1, 0.031; refining "
+          "to NTST = 800 does not lower it")
 
 
 @pytest.mark.slow
