@@ -193,3 +193,33 @@ def test_refined_canard_orbits_of_fhn_have_the_period_of_a_dop853_integration():
     for i in picks:
         T_sim = _return_period(model, br.param[i], br.profiles[i][0], br.period[i])
         assert abs(T_sim - br.period[i]) < 1e-6 * br.period[i], (i, br.param[i], amp[i], br.period[i], T_sim)
+
+
+def test_split_mesh_reproduces_the_collocation_polynomial():
+    """CollocationSystem.split (every interval cut into r parts) gives the node values of the same
+    piecewise polynomial: compared with a direct evaluation of the Lagrange form (numpy polyfit
+    through each interval's nodes, independent of the module's basis)."""
+    import hhdyn
+    from analysis.cycles.collocation import CollocationSystem
+
+    s = CollocationSystem(hhdyn.HodgkinHuxley(), "I_ext", 10, 4)
+    rng = np.random.default_rng(7)
+    U = rng.standard_normal((s.N, s.n))
+    for r in (2, 4):
+        fine = s.split(U, r).reshape(s.ntst, r * s.m, s.n)
+        sig = ((np.arange(r)[:, None] + np.arange(s.m)[None, :] / s.m) / r).ravel()
+        for j in range(s.ntst):
+            nodes = U[s.idx[j]]  # (m+1, n) at σ = 0, 1/m, …, 1
+            coef = np.polyfit(np.linspace(0.0, 1.0, s.m + 1), nodes, s.m)
+            ref = np.stack([np.polyval(coef[:, c], sig) for c in range(s.n)], axis=1)
+            assert np.max(np.abs(fine[j] - ref)) < 1e-12
+
+
+@pytest.mark.parametrize("kw, match", [({"trivial_tol": 0.0}, "trivial_tol"), ({"trivial_tol": "1e-6"}, "trivial_tol"),
+                                        ({"max_ntst": 20}, "max_ntst"), ({"max_ntst": 100.5}, "max_ntst")])
+def test_bad_refinement_settings_raise_value_error(kw, match):
+    from analysis.cycles import continue_cycles
+    from hhdyn.squid import HodgkinHuxley
+
+    with pytest.raises(ValueError, match=match):
+        continue_cycles((np.linspace(0, 1, 5), np.zeros((4, 5))), HodgkinHuxley(), ntst=50, **kw)
