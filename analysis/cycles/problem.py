@@ -79,6 +79,8 @@ class CyclePoint:
     record: dict = None      # the branch row (with the extrema), computed once
     fine: tuple = None       # (system, U, T, p, mesh) of the refined orbit the multipliers come from
     pinned: bool = False     # refine at fixed p (user values, the window's end) instead of along the normal
+    tried: int = 0           # the largest NTST the refinement tried
+    stalled: bool = False    # the refinement stopped because the trivial error no longer decreased
 
 
 class CycleProblem(Problem):
@@ -262,8 +264,11 @@ class CycleProblem(Problem):
                 lu = _Transfer(transfer_matrices(blocks), fmesh)
                 cls = classify_multipliers(lu, qU, qT, qp, self.model, self.param, fine)
             except (CycleFailure, np.linalg.LinAlgError):
+                pt.tried, pt.stalled = level, True
                 break
+            pt.tried = level
             if not cls[1] < terr:
+                pt.stalled = True
                 break
             terr = cls[1]
             pt.cls, pt.fine, X = cls, (fine, qU, qT, qp, fmesh), (qU, qT, qp)
@@ -282,12 +287,14 @@ class CycleProblem(Problem):
             if pt.fine is None:
                 smin, smax = self.sys.extrema(pt.U, pt.mesh)
                 pt.record = dict(p=pt.p, T=pt.T, smin=smin, smax=smax, mu=mu, terr=terr, nun=nun,
-                                 mesh=pt.mesh.copy(), U=pt.U.copy(), tp=pt.tp, ntst=self.sys.ntst)
+                                 mesh=pt.mesh.copy(), U=pt.U.copy(), tp=pt.tp, ntst=self.sys.ntst,
+                                 tried=max(pt.tried, self.sys.ntst), stalled=pt.stalled)
             else:
                 fine, U, T, p, fmesh = pt.fine
                 smin, smax = fine.extrema(U, fmesh)
                 pt.record = dict(p=p, T=T, smin=smin, smax=smax, mu=mu, terr=terr, nun=nun, mesh=pt.mesh.copy(),
-                                 U=fine.evaluate(U, fmesh, self.sys.node_times(pt.mesh)), tp=pt.tp, ntst=fine.ntst)
+                                 U=fine.evaluate(U, fmesh, self.sys.node_times(pt.mesh)), tp=pt.tp, ntst=fine.ntst,
+                                 tried=max(pt.tried, fine.ntst), stalled=pt.stalled)
         return pt.record
 
     def amplitude(self, U, mesh):
@@ -372,8 +379,9 @@ class CycleProblem(Problem):
         end, whose parameter is the point of the orbit."""
         if not q.pinned:
             q.pinned = True
-            if q.fine is not None:
+            if q.fine is not None or q.tried:
                 q.cls = q.record = q.fine = None
+                q.tried, q.stalled = 0, False
 
     def describe(self, kind, a, b, q, converged):
         if kind.startswith("UZ"):
@@ -389,6 +397,7 @@ class CycleProblem(Problem):
             "state_max": {s: float(v) for s, v in zip(self.model.state_names, r["smax"])},
             "state_min": {s: float(v) for s, v in zip(self.model.state_names, r["smin"])},
             "trivial_error": r["terr"],
+            "ntst": r["ntst"],
         }
         if kind == "PD":
             info["period_doubled"] = 2.0 * r["T"]
