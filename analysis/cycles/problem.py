@@ -15,6 +15,16 @@ update; it is refactored when the residual decreases slowly. Step control: ×2 a
 after ≥ 10 or a failure or a turn beyond ``max_angle``. The mesh is re-equidistributed every
 ``adapt`` steps.
 
+Accuracy check and refinement: every orbit's trivial Floquet multiplier (exactly 1 for the
+continuous problem) is measured; where it is farther than ``trivial_tol`` (1e-6) from 1, the orbit
+is corrected again on meshes with every interval halved (NTST·2, ·4, … up to ``max_ntst``,
+starting at the NTST the previous refined orbit needed) and re-measured, and the most accurate
+orbit is the branch's row (:meth:`CycleProblem.refine`). The trivial error is a discretization
+error on relaxation orbits and at folds at NTST = 50 (it falls as h⁸ with NCOL = 4: fast-m HH,
+3e-2 → < 1e-6) but becomes a rounding error where the trivial multiplier is ill-conditioned —
+at a fold of cycles (a second multiplier at 1) and on canards, where a relative change of 1e-16
+in the node values moves it by 1e-6 … 1 —; there refinement stops when the error no longer falls.
+
 Test functions (:mod:`.multipliers`): LPC (dp/ds; in the plane log|μ₁| by Liouville's
 formula), PD and NS (only where the trivial multiplier is within 1e-5 of 1), and one per user
 value ("UZ": p − v). Stops: the window, the amplitude shrinking to zero (the branch reached a
