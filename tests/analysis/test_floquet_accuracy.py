@@ -128,14 +128,14 @@ _FLOOR = ("rounding, not discretization: the trivial multiplier's condition numb
 @pytest.mark.slow
 @pytest.mark.parametrize("name", [
     pytest.param("hh", marks=pytest.mark.xfail(strict=False, reason=(
-        "with refinement (NTST up to 400) HH reaches 0.8e-6 … 1.8e-6 at the fold of cycles 7.91779 (the two "
+        "with refinement (NTST up to 400) HH reaches 1.3e-6 (0.8e-6 … 1.8e-6 as the refinement path changed) at the fold of cycles 7.91779 (the two "
         "multipliers at 1 of a fold make the trivial one ill-conditioned), all other orbits < 1e-6; " + _FLOOR))),
     "fast_m",
     pytest.param("h_plus_n", marks=pytest.mark.xfail(strict=False, reason=(
         "with refinement max |μ_trivial − 1| is 1.0 (58 of 149 orbits > 1e-6, all on the canard explosion at "
         "I = 6.3572, non-trivial multiplier up to 1e163); " + _FLOOR))),
     pytest.param("fhn", marks=pytest.mark.xfail(strict=False, reason=(
-        "with refinement max |μ_trivial − 1| is 2.4e-2 (98 of 318 orbits > 1e-6, all on the headed canards "
+        "with refinement max |μ_trivial − 1| is 2e-2 (98 … 104 of 318 orbits > 1e-6, all on the headed canards "
         "at I = 0.3241785225 and 1.425821, where a second multiplier crosses 1 while I stays fixed to 1e-10); "
         + _FLOOR))),
 ])
