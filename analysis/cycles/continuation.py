@@ -182,9 +182,9 @@ def _cycle_branch(problem: CycleProblem, run: Run, settings: Settings) -> CycleB
         message += (f"; at {len(missed)} orbit(s) the trivial multiplier stays farther than trivial_tol="
                     f"{problem.trivial_tol:g} from 1 (worst {worst['terr']:.2g} at {param}={worst['p']:.10g}, "
                     f"NTST={worst['ntst']}): " + (
-                        f"it stopped decreasing with NTST (tried up to {worst['tried']}) — at folds of cycles and on "
+                        f"it stopped falling with NTST (tried up to {worst['tried']}) — at folds of cycles and on "
                         "canards the trivial multiplier is ill-conditioned and rounding is the limit"
-                        if any(r["stalled"] for r in missed) else "raise max_ntst"))
+                        if worst["stalled"] else "raise max_ntst"))
     model, sys = problem.model, problem.sys
     mu = np.array([r["mu"] for r in rows])
     nun = np.array([r["nun"] for r in rows], dtype=int)

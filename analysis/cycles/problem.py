@@ -90,7 +90,7 @@ class CyclePoint:
     fine: tuple = None       # (system, U, T, p, mesh) of the refined orbit the multipliers come from
     pinned: bool = False     # refine at fixed p (user values, the window's end) instead of along the normal
     tried: int = 0           # the largest NTST the refinement tried
-    stalled: bool = False    # the refinement stopped because the trivial error no longer decreased
+    stalled: bool = False    # the trivial error fell less than 4-fold in the last doubling (rounding)
 
 
 class CycleProblem(Problem):
@@ -280,7 +280,8 @@ class CycleProblem(Problem):
             if not cls[1] < terr:
                 pt.stalled = True
                 break
-            terr = cls[1]
+            # a discretization error falls ~2^(2·NCOL)-fold per doubling; less than 4-fold: rounding
+            pt.stalled, terr = cls[1] > 0.25 * terr, cls[1]
             pt.cls, pt.fine, X = cls, (fine, qU, qT, qp, fmesh), (qU, qT, qp)
             sys, U, tU, mesh, level = fine, qU, ftU, fmesh, 2 * level
         # the next orbit starts where this one ended (neighbours need about the same NTST)
