@@ -223,3 +223,16 @@ def test_bad_refinement_settings_raise_value_error(kw, match):
 
     with pytest.raises(ValueError, match=match):
         continue_cycles((np.linspace(0, 1, 5), np.zeros((4, 5))), HodgkinHuxley(), ntst=50, **kw)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["fast_m", "fhn"])
+def test_mesh_is_equidistributed_on_relaxation_and_canard_orbits(name):
+    """The continuation re-equidistributes the mesh (adapt = 1): on the relaxation orbits of
+    fast-m and the canards of FHN the intervals differ in length by more than 10× (a uniform mesh
+    would leave the fast jumps with a few intervals), and every mesh is a valid partition of [0, 1]."""
+    br = _gallery_branch(name)
+    h = np.diff(br.meshes, axis=1)
+    assert np.all(h > 0) and np.allclose(br.meshes[:, 0], 0.0) and np.allclose(br.meshes[:, -1], 1.0)
+    ratio = h.max(axis=1) / h.min(axis=1)
+    assert np.median(ratio) > 10.0, np.median(ratio)
