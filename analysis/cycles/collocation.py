@@ -290,6 +290,16 @@ class CollocationSystem:
         new[0], new[-1] = 0.0, 1.0
         return new
 
+    def split(self, U, r: int) -> np.ndarray:
+        """Node values of the same piecewise polynomial on the mesh with every interval cut into
+        ``r`` equal parts (NTST·r intervals; the nodes of sub-interval q of interval j sit at
+        σ = (q + k/NCOL)/r), shape (NTST·r·NCOL, n)."""
+        cache = getattr(self, "_split_cache", None)
+        if cache is None or cache[0] != r:
+            sig = ((np.arange(r)[:, None] + self.sigma[None, :-1]) / r).ravel()
+            self._split_cache = cache = (r, _lagrange(self.sigma, sig)[0])  # (r·m, m+1)
+        return np.einsum("sk,jkn->jsn", cache[1], U[self.idx]).reshape(-1, U.shape[1])
+
     def remesh(self, U, mesh, new_mesh):
         """Node values of the same piecewise polynomial on ``new_mesh`` (interpolated)."""
         return self.evaluate(U, mesh, self.node_times(new_mesh))

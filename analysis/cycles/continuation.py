@@ -41,7 +41,8 @@ __all__ = ["continue_cycles", "cycle_from_trajectory", "run_cycle_problem"]
 def continue_cycles(start, model=None, param: str = "I_ext", window=None, *, ntst: int = 50, ncol: int = 4,
                     settings: Settings | None = None, max_period: float | None = None,
                     end_tol: float = 1e-3, amplitude: float | None = None, adapt: int = 1, max_newton: int = 14, max_angle: float = 0.25,
-                    locate: bool = True, values=(), progress: Progress = None, **options) -> CycleBranch:
+                    locate: bool = True, values=(), progress: Progress = None, trivial_tol: float = 1e-6,
+                    max_ntst: int | None = None, **options) -> CycleBranch:
     """Continue a branch of periodic orbits of ``model`` in parameter ``param``.
 
     Parameters
@@ -59,7 +60,15 @@ def continue_cycles(start, model=None, param: str = "I_ext", window=None, *, nts
     window : (lo, hi), optional
         The parameter window (ends may be infinite); the end point is located exactly on its
         boundary. Default: unbounded.
-    ntst, ncol : mesh intervals (≥ 10) and collocation points per interval (2–7).
+    ntst, ncol : mesh intervals (≥ 10) and collocation points per interval (2–7) of the continuation
+        (AUTO's NTST and NCOL).
+    trivial_tol, max_ntst : the accuracy check of every orbit. Where the trivial Floquet
+        multiplier is farther than ``trivial_tol`` (default 1e-6) from 1, the orbit is corrected
+        again on meshes with every interval halved (NTST doubled, up to ``max_ntst``, default
+        8·ntst) until it is within ``trivial_tol``, or until a doubling stops halving the error
+        (rounding, not discretization, then dominates — canards); that orbit's period, parameter,
+        extrema and multipliers are the branch's row (``CycleBranch.trivial_error`` reports what
+        was reached). The continuation itself stays on ``ntst``. ``max_ntst=ntst`` turns it off.
     settings : Settings, or its fields as keywords
         ``ds``, ``ds_min``, ``ds_max``: initial, minimum and maximum step in the norm
         ‖(u, T, p)‖² = ∫₀¹‖u‖²dτ + T² + p² (defaults: 2ε from a Hopf point, else 1 % of the
@@ -111,14 +120,21 @@ def continue_cycles(start, model=None, param: str = "I_ext", window=None, *, nts
     except (TypeError, ValueError):
         raise ValueError(f"values must be numbers, got {values!r}") from None
     window = (-math.inf, math.inf) if window is None else window_of("window", window)
+    if not (isinstance(trivial_tol, (int, float, np.floating)) and trivial_tol > 0):
+        raise ValueError(f"trivial_tol must be a number > 0, got {trivial_tol!r}")
+    if max_ntst is not None and (isinstance(max_ntst, bool) or not isinstance(max_ntst, (int, np.integer))
+                                 or max_ntst < ntst):
+        raise ValueError(f"max_ntst must be an integer >= ntst ({ntst}), got {max_ntst!r}")
 
     problem = CycleProblem(model, param, int(ntst), int(ncol), tol=settings.tol or 1e-9, max_newton=max_newton,
-                           max_angle=max_angle, adapt=adapt, locate=locate, window=window, values=values)
+                           max_angle=max_angle, adapt=adapt, locate=locate, window=window, values=values,
+                           trivial_tol=trivial_tol, max_ntst=max_ntst)
     # ---------------------------------------------------------------- first point
     if hopf:
         pt, eps = first_point(problem, hopf_start=start, amplitude=amplitude)
     else:
         pt, eps = first_point(problem, trajectory=(t_sim, y_sim), p_start=p_start, direction=settings.direction)
+    pt.pinned = not hopf  # a simulated start is the orbit at the given parameter: refined there
     return run_cycle_problem(problem, pt, settings, first_ds=2.0 * eps if hopf else None, max_period=max_period,
                              end_tol=end_tol, progress=progress)
 
@@ -171,6 +187,15 @@ def _cycle_branch(problem: CycleProblem, run: Run, settings: Settings) -> CycleB
     if problem.spurious:
         message += (f"; at {problem.spurious} LPC(s) no second multiplier is at 1, so the multipliers there are not "
                     f"trusted (info['multipliers_trusted'] is False; increase ntst)")
+    missed = [r for r in rows if r["terr"] > problem.trivial_tol]
+    if missed:
+        worst = max(missed, key=lambda r: r["terr"])
+        message += (f"; at {len(missed)} orbit(s) the trivial multiplier stays farther than trivial_tol="
+                    f"{problem.trivial_tol:g} from 1 (worst {worst['terr']:.2g} at {param}={worst['p']:.10g}, "
+                    f"NTST={worst['ntst']}): " + (
+                        f"it stopped falling with NTST (tried up to {worst['tried']}) — at folds of cycles and on "
+                        "canards the trivial multiplier is ill-conditioned and rounding is the limit"
+                        if worst["stalled"] else "raise max_ntst"))
     model, sys = problem.model, problem.sys
     mu = np.array([r["mu"] for r in rows])
     nun = np.array([r["nun"] for r in rows], dtype=int)

@@ -15,6 +15,16 @@ update; it is refactored when the residual decreases slowly. Step control: ×2 a
 after ≥ 10 or a failure or a turn beyond ``max_angle``. The mesh is re-equidistributed every
 ``adapt`` steps.
 
+Accuracy check and refinement: every orbit's trivial Floquet multiplier (exactly 1 for the
+continuous problem) is measured; where it is farther than ``trivial_tol`` (1e-6) from 1, the orbit
+is corrected again on meshes with every interval halved (NTST·2, ·4, … up to ``max_ntst``,
+starting at the NTST the previous refined orbit needed) and re-measured, and the most accurate
+orbit is the branch's row (:meth:`CycleProblem.refine`). The trivial error is a discretization
+error on relaxation orbits and at folds at NTST = 50 (it falls as h⁸ with NCOL = 4: fast-m HH,
+3e-2 → < 1e-6) but becomes a rounding error where the trivial multiplier is ill-conditioned —
+at a fold of cycles (a second multiplier at 1) and on canards, where a relative change of 1e-16
+in the node values moves it by 1e-6 … 1 —; there refinement stops when the error no longer falls.
+
 Test functions (:mod:`.multipliers`): LPC (dp/ds; in the plane log|μ₁| by Liouville's
 formula), PD and NS (only where the trivial multiplier is within 1e-5 of 1), and one per user
 value ("UZ": p − v). Stops: the window, the amplitude shrinking to zero (the branch reached a
@@ -35,6 +45,7 @@ from ..branch import SpecialPoint
 from ..continuation.core import Event, NonFinite, Problem, StepPolicy, chord_newton, locate_zero
 from ..continuation.settings import Status
 from .collocation import CollocationSystem, CondensedLU, uniform_mesh
+from .floquet import transfer_matrices
 from .infinite_period import infinite_period_end
 from .multipliers import classify_multipliers, n_complex_unstable, ns_test, pd_test
 
@@ -44,6 +55,14 @@ __all__ = ["CycleProblem", "CyclePoint", "CycleFailure"]
 def _log_modulus(mu) -> float:
     """log|μ|; −inf for a multiplier that underflowed to 0 (long periods: μ = exp(∫ div f dt))."""
     return float(np.log(abs(mu))) if mu != 0 else -math.inf
+
+
+@dataclass
+class _Transfer:
+    """The transfer matrices of a refined orbit and its mesh (what the classification reads of an LU)."""
+
+    transfer: np.ndarray
+    mesh: np.ndarray
 
 
 class CycleFailure(Exception):
@@ -68,6 +87,10 @@ class CyclePoint:
     iterations: int = 0
     cls: tuple = None        # (multipliers, trivial error, number unstable), computed once
     record: dict = None      # the branch row (with the extrema), computed once
+    fine: tuple = None       # (system, U, T, p, mesh) of the refined orbit the multipliers come from
+    pinned: bool = False     # refine at fixed p (user values, the window's end) instead of along the normal
+    tried: int = 0           # the largest NTST the refinement tried
+    stalled: bool = False    # the trivial error fell less than 4-fold in the last doubling (rounding)
 
 
 class CycleProblem(Problem):
@@ -78,9 +101,14 @@ class CycleProblem(Problem):
 
     def __init__(self, model, param, ntst, ncol, *, tol, max_newton, max_angle=0.25, adapt=1, locate=True,
                  window=(-math.inf, math.inf), values=(), max_period=math.inf, check_period=math.inf,
-                 end_tol=1e-3):
+                 end_tol=1e-3, trivial_tol=1e-6, max_ntst=None):
         self.model, self.param = model, param
         self.sys = CollocationSystem(model, param, ntst, ncol)
+        self.trivial_tol = float(trivial_tol)
+        self.max_ntst = 8 * ntst if max_ntst is None else int(max_ntst)
+        self._systems = {ntst: self.sys}   # collocation systems by NTST (the refined ones on demand)
+        self.refinements = 0                # orbits measured on a refined mesh
+        self.level_hint = 0                 # the NTST the last refined orbit needed
         self.tol, self.max_newton = tol, max_newton
         self.e_last = np.zeros(self.sys.size)
         self.e_last[-1] = 1.0
@@ -107,16 +135,23 @@ class CycleProblem(Problem):
         W = self.sys.node_weights(mesh)
         return W[:, None] * tU, tT, tp
 
-    def factor(self, U, T, p, mesh, phase_ref, arc_row):
+    def system(self, ntst: int) -> CollocationSystem:
+        """The collocation system with ``ntst`` intervals (the continuation's own, or a refined one)."""
+        if ntst not in self._systems:
+            self._systems[ntst] = CollocationSystem(self.model, self.param, ntst, self.sys.m)
+        return self._systems[ntst]
+
+    def factor(self, U, T, p, mesh, phase_ref, arc_row, sys=None):
+        sys = self.sys if sys is None else sys
         try:
-            blocks, dT, dp = self.sys.jacobian_blocks(U, T, p, mesh)
+            blocks, dT, dp = sys.jacobian_blocks(U, T, p, mesh)
         except ValueError as exc:  # the model rejects the parameter value
             raise CycleFailure(str(exc)) from None
         if not (np.all(np.isfinite(blocks)) and np.all(np.isfinite(dT)) and np.all(np.isfinite(dp))):
             raise CycleFailure("non-finite Jacobian")
-        G = self.sys.phase_gradient(phase_ref)
+        G = sys.phase_gradient(phase_ref)
         try:
-            lu = CondensedLU(self.sys, blocks, dT, dp, G, arc_row)
+            lu = CondensedLU(sys, blocks, dT, dp, G, arc_row)
             lu.mesh = mesh
         except (RuntimeError, np.linalg.LinAlgError) as exc:  # singular
             raise CycleFailure(f"singular Jacobian ({exc})") from None
@@ -124,11 +159,13 @@ class CycleProblem(Problem):
 
     def tangent_from(self, lu, mesh):
         """Unit tangent (U, T, p) from the LU: solves J z = e_last and normalizes."""
-        z = lu.solve(self.e_last)
+        sys = lu.sys
+        e_last = self.e_last if sys is self.sys else np.eye(1, sys.size, sys.size - 1)[0]
+        z = lu.solve(e_last)
         if not np.all(np.isfinite(z)):
             raise CycleFailure("non-finite tangent")
-        U, T, p = self.sys.unpack(z)
-        W = self.sys.node_weights(mesh)
+        U, T, p = sys.unpack(z)
+        W = sys.node_weights(mesh)
         nrm = np.sqrt(np.sum(W[:, None] * U * U) + T * T + p * p)
         return U / nrm, T / nrm, p / nrm, z
 
@@ -138,10 +175,11 @@ class CycleProblem(Problem):
         return np.concatenate([gU.ravel(), [gT, gp]])
 
     # ---------------------------------------------------------- predictor and corrector
-    def predict_correct(self, base: CyclePoint, ds: float, full_newton=False):
+    def predict_correct(self, base: CyclePoint, ds: float, full_newton=False, sys=None):
         """Predict ``ds`` along the tangent at ``base`` and correct (core chord method) with
-        ⟨X − X_base, t_base⟩ = ds. Returns (X, iterations); CycleFailure when it fails."""
-        sys = self.sys
+        ⟨X − X_base, t_base⟩ = ds (on ``sys``, default the continuation's collocation system).
+        Returns (X, iterations); CycleFailure when it fails."""
+        sys = self.sys if sys is None else sys
         mesh = base.mesh
         W = sys.node_weights(mesh)
         arc = (base.U, base.T, base.p, base.tU, base.tT, base.tp, W, ds)
@@ -170,7 +208,7 @@ class CycleProblem(Problem):
 
         def refactor(X):
             U, T, p = sys.unpack(X)
-            return self.factor(U, T, p, mesh, base.U, (W[:, None] * base.tU, base.tT, base.tp)).solve
+            return self.factor(U, T, p, mesh, base.U, (W[:, None] * base.tU, base.tT, base.tp), sys).solve
 
         try:
             X, it = chord_newton(residual, solve, X, refactor=refactor, tol=self.tol, max_iter=self.max_newton)
@@ -180,29 +218,94 @@ class CycleProblem(Problem):
             raise CycleFailure("non-positive period")
         return X, it
 
-    def finish(self, X, mesh, prev_tangent, iterations=0) -> CyclePoint:
+    def finish(self, X, mesh, prev_tangent, iterations=0, sys=None) -> CyclePoint:
         """Factorize at the converged X (phase reference X itself, arc row = previous tangent)
         and compute its tangent (oriented like the previous one)."""
-        U, T, p = self.sys.unpack(X)
-        arc_row = self.arc_row(mesh, *prev_tangent)
-        lu = self.factor(U, T, p, mesh, U, arc_row)
+        sys = self.sys if sys is None else sys
+        U, T, p = sys.unpack(X)
+        tU, tT, tp = prev_tangent
+        arc_row = sys.node_weights(mesh)[:, None] * tU, tT, tp
+        lu = self.factor(U, T, p, mesh, U, arc_row, sys)
         tU, tT, tp, z = self.tangent_from(lu, mesh)
         return CyclePoint(U, T, p, mesh, tU, tT, tp, lu, z, self.packed_row(arc_row), iterations=iterations)
 
     # ---------------------------------------------------------- measurements
     def multipliers(self, pt: CyclePoint) -> tuple:
-        """(multipliers (trivial first), trivial error, number unstable) — once per point."""
+        """(multipliers (trivial first), trivial error, number unstable) — once per point; from
+        the refined orbit (:meth:`refine`) when the continuation's mesh leaves the trivial
+        multiplier farther than ``trivial_tol`` from 1."""
         if pt.cls is None:
             pt.cls = classify_multipliers(pt.lu, pt.U, pt.T, pt.p, self.model, self.param, self.sys)
+            if pt.cls[1] > self.trivial_tol and self.max_ntst >= 2 * self.sys.ntst:
+                self.refine(pt)
         return pt.cls
 
+    def refine(self, pt: CyclePoint) -> None:
+        """Measure ``pt`` on finer meshes until its trivial multiplier is within ``trivial_tol`` of 1.
+
+        Every interval of the (already equidistributed) mesh is halved — NTST doubles, up to
+        ``max_ntst`` —, the orbit and its tangent are interpolated onto the new mesh and corrected
+        there (full Newton) with ⟨X − X_pt, t_pt⟩ = 0, i.e. onto the finer discretization's branch
+        where the normal through ``pt`` crosses it (at p = p_pt for a ``pinned`` point: user values
+        and the window's end), and the multipliers are recomputed. It stops at
+        the tolerance, at ``max_ntst``, or when a doubling no longer halves the trivial error (the
+        error is then rounding, not discretization: the trivial multiplier of a canard has a
+        condition number up to 1e10 and more). The most accurate level is kept in ``pt.fine``
+        (system, U, T, p, mesh) and ``pt.cls``; the continuation itself goes on with the coarse
+        point.
+        """
+        sys, U, tU, mesh, X = self.sys, pt.U, pt.tU, pt.mesh, None
+        terr = pt.cls[1]
+        level = max(2 * sys.ntst, min(self.level_hint, self.max_ntst))
+        while terr > self.trivial_tol and level <= self.max_ntst:
+            fine = self.system(level)
+            r = level // sys.ntst
+            fmesh = np.append((mesh[:-1, None] + np.diff(mesh)[:, None] * (np.arange(r) / r)[None, :]).ravel(), 1.0)
+            fU, ftU = sys.split(U, r), sys.split(tU, r)
+            T0, p0 = (pt.T, pt.p) if X is None else (X[1], X[2])
+            normal = (np.zeros_like(fU), 0.0, 1.0) if pt.pinned else (ftU, pt.tT, pt.tp)
+            try:
+                Xf, _ = self.predict_correct(CyclePoint(fU, T0, pt.p if pt.pinned else p0, fmesh, *normal), 0.0,
+                                             full_newton=True, sys=fine)
+                qU, qT, qp = fine.unpack(Xf)
+                blocks, _, _ = fine.jacobian_blocks(qU, qT, qp, fmesh)
+                if not np.all(np.isfinite(blocks)):
+                    break
+                lu = _Transfer(transfer_matrices(blocks), fmesh)
+                cls = classify_multipliers(lu, qU, qT, qp, self.model, self.param, fine)
+            except (CycleFailure, np.linalg.LinAlgError):
+                pt.tried, pt.stalled = level, True
+                break
+            pt.tried = level
+            if not cls[1] < terr:
+                pt.stalled = True
+                break
+            # a discretization error falls ~2^(2·NCOL)-fold per doubling; less than 4-fold: rounding
+            pt.stalled, terr = cls[1] > 0.25 * terr, cls[1]
+            pt.cls, pt.fine, X = cls, (fine, qU, qT, qp, fmesh), (qU, qT, qp)
+            sys, U, tU, mesh, level = fine, qU, ftU, fmesh, 2 * level
+        # the next orbit starts where this one ended (neighbours need about the same NTST)
+        self.level_hint = pt.fine[0].ntst if pt.fine is not None else 0
+        self.refinements += X is not None
+
     def measure(self, pt: CyclePoint) -> dict:
-        """The branch row of a point: multipliers and extrema of each state — once per point."""
+        """The branch row of a point: multipliers and extrema of each state — once per point. A
+        point measured on a refined mesh (:meth:`refine`) reports the refined orbit: its period,
+        parameter, extrema and multipliers, and its profile sampled at the nodes of the
+        continuation's mesh (``ntst``: the NTST it was measured with)."""
         if pt.record is None:
             mu, terr, nun = self.multipliers(pt)
-            smin, smax = self.sys.extrema(pt.U, pt.mesh)
-            pt.record = dict(p=pt.p, T=pt.T, smin=smin, smax=smax, mu=mu, terr=terr, nun=nun,
-                             mesh=pt.mesh.copy(), U=pt.U.copy(), tp=pt.tp)
+            if pt.fine is None:
+                smin, smax = self.sys.extrema(pt.U, pt.mesh)
+                pt.record = dict(p=pt.p, T=pt.T, smin=smin, smax=smax, mu=mu, terr=terr, nun=nun,
+                                 mesh=pt.mesh.copy(), U=pt.U.copy(), tp=pt.tp, ntst=self.sys.ntst,
+                                 tried=max(pt.tried, self.sys.ntst), stalled=pt.stalled)
+            else:
+                fine, U, T, p, fmesh = pt.fine
+                smin, smax = fine.extrema(U, fmesh)
+                pt.record = dict(p=p, T=T, smin=smin, smax=smax, mu=mu, terr=terr, nun=nun, mesh=pt.mesh.copy(),
+                                 U=fine.evaluate(U, fmesh, self.sys.node_times(pt.mesh)), tp=pt.tp, ntst=fine.ntst,
+                                 tried=max(pt.tried, fine.ntst), stalled=pt.stalled)
         return pt.record
 
     def amplitude(self, U, mesh):
@@ -282,7 +385,18 @@ class CycleProblem(Problem):
             return self.describe(kind, a, b, b, False)
         return super().locate(kind, a, b, g_a, g_b)
 
+    def pin(self, q: CyclePoint) -> None:
+        """Refine ``q`` (if it needs it) at its own parameter value: for user values and the window's
+        end, whose parameter is the point of the orbit."""
+        if not q.pinned:
+            q.pinned = True
+            if q.fine is not None or q.tried:
+                q.cls = q.record = q.fine = None
+                q.tried, q.stalled = 0, False
+
     def describe(self, kind, a, b, q, converged):
+        if kind.startswith("UZ"):
+            self.pin(q)
         r = self.measure(q)
         info = {}
         if kind == "LPC":  # a fold is an LPC; at one a second multiplier is 1 — else they are not trusted
@@ -294,10 +408,12 @@ class CycleProblem(Problem):
             "state_max": {s: float(v) for s, v in zip(self.model.state_names, r["smax"])},
             "state_min": {s: float(v) for s, v in zip(self.model.state_names, r["smin"])},
             "trivial_error": r["terr"],
+            "ntst": r["ntst"],
         }
         if kind == "PD":
-            info["period_doubled"] = 2.0 * q.T
-        bracket = (min(a.p, b.p, q.p), max(a.p, b.p, q.p))
+            info["period_doubled"] = 2.0 * r["T"]
+        # the bracket holds the located point and the point measured on a refined mesh
+        bracket = (min(a.p, b.p, q.p, r["p"]), max(a.p, b.p, q.p, r["p"]))
         return Event("UZ" if kind.startswith("UZ") else kind, q, bracket, bool(converged), info)
 
     def boundary(self, a, b, i, value):
@@ -306,6 +422,8 @@ class CycleProblem(Problem):
         s_b = self.arclength(a, b)
         q, _ = locate_zero(lambda pt: pt.p - value, lambda s, warm: self.point_at(a, b, s, warm), a, b, s_b,
                            xtol=1e-12 * abs(s_b), gtol=1e-11 * max(1.0, abs(a.p)))
+        if q is not None:
+            self.pin(q)
         return q
 
     def stop(self, a, b):

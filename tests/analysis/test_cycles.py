@@ -279,7 +279,8 @@ def test_hh_period_converges_with_ntst():
     traj = simulate(hh, 100.0, stimulus=Constant(20.0))
     periods = []
     for ntst in (25, 50, 100):
-        br = continue_cycles(traj, ntst=ntst, max_points=2, window=(10.0, 30.0))
+        # max_ntst=ntst: every orbit on this NTST (no refinement for the trivial-multiplier check)
+        br = continue_cycles(traj, ntst=ntst, max_points=2, window=(10.0, 30.0), max_ntst=ntst)
         assert br.param[0] == pytest.approx(20.0, abs=1e-12)
         periods.append(br.period[0])
     assert abs(periods[2] - periods[1]) / periods[2] < 1e-5
