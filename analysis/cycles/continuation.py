@@ -40,7 +40,7 @@ __all__ = ["continue_cycles", "cycle_from_trajectory"]
 
 def continue_cycles(start, model=None, param: str = "I_ext", window=None, *, ntst: int = 50, ncol: int = 4,
                     settings: Settings | None = None, max_period: float | None = None,
-                    end_tol: float = 1e-3, amplitude: float | None = None, adapt: int = 1, max_newton: int = 14, max_angle: float = 0.25,
+                    end_tol: float = 1e-4, amplitude: float | None = None, adapt: int = 1, max_newton: int = 14, max_angle: float = 0.25,
                     locate: bool = True, values=(), progress: Progress = None, **options) -> CycleBranch:
     """Continue a branch of periodic orbits of ``model`` in parameter ``param``.
 
@@ -72,7 +72,7 @@ def continue_cycles(start, model=None, param: str = "I_ext", window=None, *, nts
     end_tol : without ``max_period``, once the period exceeds 30 × the starting period the end at
         infinite period is sought (SNIC or HOM, see :mod:`.infinite_period`) every 10 % of period
         growth, and the branch stops when it is within ``end_tol`` (parameter units) of its limit
-        (default 1e-3).
+        (default 1e-4).
     amplitude : ε of the Hopf start (default 1e-3·max(1, ‖x₀‖∞)).
     adapt : re-equidistribute the mesh every ``adapt`` steps (0: never).
     max_newton : corrector iterations per step.
