@@ -58,7 +58,7 @@ _SOURCES = {
         "VelocityResult", "attenuation_sealed", "collision", "conduction_velocity", "end_stimulus", "hh_axon",
         "input_resistance_sealed_MOhm", "length_constant_um", "measure_conduction_velocity",
         "passive_cable_check", "refractoriness", "velocity_vs_diameter"),
-    "onset_class": ("OnsetClass", "excitability_class", "fit_onset_power_law"),
+    "onset_class": ("OnsetClass", "excitability_class", "fit_onset_power_law", "bifurcation_class"),
     "prc": ("TYPE_II_FRACTION", "PeriodicOrbit", "PhaseResponse", "limit_cycle", "phase_response"),
     "pydstool_export": ("to_pydstool", "write_pydstool_script"),
     "sweep": ("SweepResult", "sweep"),
@@ -92,7 +92,7 @@ __all__ = [
     "AxonRefractoryResult", "refractoriness",
     # phase response and the excitability class
     "PhaseResponse", "PeriodicOrbit", "phase_response", "limit_cycle", "TYPE_II_FRACTION",
-    "OnsetClass", "excitability_class", "fit_onset_power_law",
+    "OnsetClass", "excitability_class", "fit_onset_power_law", "bifurcation_class",
     # sweeps and interop
     "sweep", "SweepResult",
     "to_pydstool", "write_pydstool_script",

@@ -178,9 +178,14 @@ class CycleProblem(Problem):
             X, it = chord_newton(residual, solve, X, refactor=refactor, tol=self.tol, max_iter=self.max_newton)
         except (NonFinite, RuntimeError) as exc:
             raise CycleFailure(str(exc)) from None
-        if sys.unpack(X)[1] <= 0:
-            raise CycleFailure("non-positive period")
+        why = self.inadmissible(*sys.unpack(X)[1:])
+        if why:
+            raise CycleFailure(why)
         return X, it
+
+    def inadmissible(self, T, p) -> str:
+        """Why the corrected unknowns (T, p) cannot be accepted ("" when they can): a period must be > 0."""
+        return "non-positive period" if T <= 0 else ""
 
     def finish(self, X, mesh, prev_tangent, iterations=0) -> CyclePoint:
         """Factorize at the converged X (phase reference X itself, arc row = previous tangent)
