@@ -42,7 +42,7 @@ _SOURCES = {
     "comparison": ("Comparison", "ComparisonRow", "compare"),
     "continuation": ("Settings", "Status", "bifurcation_diagram", "continue_equilibria", "continue_fold",
         "continue_hopf", "find_equilibrium", "locate_fold", "locate_hopf"),
-    "cycles": ("CollocationSystem", "CycleBranch", "FiringOnset", "continue_cycles", "cycle_branches",
+    "cycles": ("CollocationSystem", "CycleBranch", "FiringOnset", "continue_cycles", "continue_homoclinic", "cycle_branches",
         "cycle_from_trajectory", "firing_onset", "floquet_multipliers", "monodromy", "plot_with_period"),
     "equilibria": ("FixedPoint", "FixedPoints", "Fold", "classify", "fixed_points", "is_conductance_based"),
     "excitability": ("ActionPotential", "AnodeBreakResult", "FICurve", "FIPoint", "RefractoryProtocol",
@@ -79,6 +79,7 @@ __all__ = [
     "Settings", "Status",
     "HopfNormalForm", "first_lyapunov_coefficient", "multilinear_B", "multilinear_C", "hopf_eigenvectors",
     "continue_cycles", "CycleBranch", "cycle_branches", "plot_with_period", "firing_onset", "FiringOnset",
+    "continue_homoclinic",
     "CollocationSystem", "floquet_multipliers", "monodromy", "cycle_from_trajectory",
     # excitability and comparison
     "SpikeDetector", "ThresholdResult", "threshold", "rheobase", "StrengthDurationResult", "strength_duration",

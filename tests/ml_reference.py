@@ -114,3 +114,53 @@ class HandML:
             mid = 0.5 * (lo + hi)
             lo, hi = (mid, hi) if self.falls_to_rest(mid) else (lo, mid)
         return 0.5 * (lo + hi)
+
+    # ------------------------------------------------------------------ the saddle-node loop (SNL)
+    def returns_to_saddle_node(self, r_in=0.02, t_end=20000.0):
+        """At I = I_LP (the upper fold), follow the centre branch of the saddle-node's unstable
+        set (dV > 0) around its excursion and report whether it comes back into the saddle-node
+        along the centre direction from the node's side (α < 0 in the eigen-coordinates
+        x − x_SN = α·v_c + β·v_ss): True on the SNIC side of the saddle-node loop point, False on
+        the homoclinic side (it passes on the other side of the strong stable manifold, or never
+        comes back and settles on the cycle that exists there)."""
+        I, V = self.upper_fold()
+        x = np.array([V, self.winf(V)])
+        lam, vec = np.linalg.eig(self.jac(V))
+        ic, iss = int(np.argmin(abs(lam))), int(np.argmax(abs(lam)))
+        vc, vs = vec[:, ic].real * np.sign(vec[0, ic].real), vec[:, iss].real * np.sign(vec[0, iss].real)
+        Pinv = np.linalg.inv(np.column_stack([vc, vs]))
+
+        def rhs(t, y):
+            return self.rhs(y, I)
+
+        def far(t, y):
+            return y[0] - (V + 20.0)
+        far.terminal, far.direction = True, 1
+
+        def near(t, y):
+            return np.linalg.norm(Pinv @ (y - x)) - r_in
+        near.terminal, near.direction = True, -1
+        # the centre manifold attracts transversally (λ_ss < 0): a start 0.1 mV along v_c is on it to O(1e-2),
+        # an error that decays on the slow escape
+        out = solve_ivp(rhs, (0.0, 1e6), x + 0.1 * vc, method="DOP853", rtol=1e-11, atol=1e-12, events=far)
+        assert out.status == 1, "the centre branch did not leave the saddle-node"
+        on = solve_ivp(rhs, (0.0, 1.0), out.y[:, -1], method="DOP853", rtol=1e-11, atol=1e-12).y[:, -1]
+        back = solve_ivp(rhs, (0.0, t_end), on, method="DOP853", rtol=1e-11, atol=1e-12,
+                         events=(near, far))   # far again: a whole loop without coming back
+        if back.status != 1 or back.t_events[0].size == 0:
+            return False
+        return float((Pinv @ (back.y_events[0][0] - x))[0]) < 0.0
+
+
+def saddle_node_loop_phi(lo, hi, tol=1e-6, which="snic", **overrides):
+    """φ of the saddle-node loop point in [lo, hi] by bisection on
+    :meth:`HandML.returns_to_saddle_node` (which must differ at the two ends)."""
+    side_lo = HandML(which, phi=lo, **overrides).returns_to_saddle_node()
+    assert side_lo != HandML(which, phi=hi, **overrides).returns_to_saddle_node(), (lo, hi)
+    while hi - lo > tol:
+        mid = 0.5 * (lo + hi)
+        if HandML(which, phi=mid, **overrides).returns_to_saddle_node() == side_lo:
+            lo = mid
+        else:
+            hi = mid
+    return 0.5 * (lo + hi)

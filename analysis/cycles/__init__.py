@@ -12,7 +12,8 @@ from .collocation import CollocationSystem
 from .continuation import continue_cycles, cycle_from_trajectory
 from .diagram import FiringOnset, cycle_branches, firing_onset, plot_with_period
 from .floquet import floquet_multipliers, monodromy
+from .homoclinic import continue_homoclinic
 
 __all__ = ["continue_cycles", "CycleBranch", "cycle_branches", "plot_with_period", "firing_onset", "FiringOnset",
            "CollocationSystem",
-           "floquet_multipliers", "monodromy", "cycle_from_trajectory"]
+           "floquet_multipliers", "monodromy", "cycle_from_trajectory", "continue_homoclinic"]
