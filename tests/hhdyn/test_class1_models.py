@@ -301,3 +301,27 @@ def test_gallery_registers_class1_figures():
     names = registry()
     for name in ("ml_phase_planes", "fi_class1_vs_class2", "prc_hh_vs_wb"):
         assert name in names
+
+
+def test_ml_phase_plane_figure_draws_the_homoclinic_loop(ml_reference):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from hhdyn.app.gallery.class1 import ml_phase_planes
+
+    fig = ml_phase_planes()
+    ax = fig.axes[3]
+    loop = [line for line in ax.get_lines() if line.get_label().startswith("homoclinic loop")]
+    assert len(loop) == 1
+    V, w = loop[0].get_xdata(), loop[0].get_ydata()
+    # the loop passes through the saddle of the hand model at the panel's current (the title's I_hom)
+    I_hom = float(ax.get_title().split("I_hom = ")[1].split()[0])
+    ml = ml_reference.HandML("homoclinic")
+    V_s = ml.equilibria(I_hom)[1]
+    d = np.hypot((V - V_s) / 100.0, w - ml.winf(V_s))
+    assert d.min() < 1e-3
+    # and makes the excursion of a spike
+    assert V.max() > 10.0 and np.ptp(w) > 0.3
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
