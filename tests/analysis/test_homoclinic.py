@@ -129,3 +129,30 @@ def test_curve_result_contract(curves, tmp_path):
     assert "phi" in text.splitlines()[0]
     ax = curve.plot()
     assert ax.get_xlabel().startswith("I_ext") and math.isfinite(curve.param2[0])
+
+
+def test_from_the_snic_end_of_the_snic_set(ml_reference):
+    """Started on the SNIC line (the snic set's branch ends at T ≈ 1.9e4 ms with default settings), the curve
+    crosses both saddle-node–loop points into the homoclinic curves; at that period within 1e-4 of the
+    bisection values."""
+    model = hhdyn.MorrisLecar("snic")
+    H = min(continue_equilibria(model, "I_ext", (-20.0, 150.0)).points("H"), key=lambda s: s.param)
+    lc = continue_cycles(H, model, window=(-20.0, 150.0))
+    assert lc.special_points[-1].kind == "SNIC"
+    curve = continue_homoclinic(lc, model, "phi", window2=(0.005, 0.35))
+    phis = sorted(sp.info["phi"] for sp in curve.special_points if sp.kind == "SNL")
+    assert phis == pytest.approx([0.019540, 0.1942313], abs=1e-4)
+    I_lp, _ = ml_reference.HandML("snic").upper_fold()
+    assert np.all(curve.param[(curve.param2 > phis[0] + 0.01) & (curve.param2 < phis[1] - 0.01)] > I_lp)
+
+
+def test_the_fold_curve_of_the_equilibria_is_vertical_in_i_phi(ml_reference):
+    """φ scales only the gate rate, not the steady states: the LP curve in (I_ext, φ) is I = I_LP."""
+    from analysis import continue_fold
+
+    model = hhdyn.MorrisLecar("homoclinic")
+    lp = max(continue_equilibria(model, "I_ext", (-20.0, 150.0)).points("LP"), key=lambda s: s.param)
+    curve = continue_fold(model, lp, "phi", window2=(0.01, 0.35), max_points=60)
+    I_lp, _ = ml_reference.HandML("homoclinic").upper_fold()
+    assert np.ptp(curve.param2) > 0.3
+    np.testing.assert_allclose(curve.param, I_lp, atol=1e-8)
