@@ -46,7 +46,7 @@ _SOURCES = {
         "continue_hopf", "find_equilibrium", "locate_fold", "locate_hopf"),
     "continuation.switching": ("switch_branch",),
     "cycles.normal_form": ("cycle_normal_form", "with_criticality"),
-    "cycles": ("CollocationSystem", "CycleBranch", "FiringOnset", "continue_cycles", "cycle_branches",
+    "cycles": ("CollocationSystem", "CycleBranch", "FiringOnset", "continue_cycles", "continue_homoclinic", "cycle_branches",
         "cycle_from_trajectory", "firing_onset", "floquet_multipliers", "monodromy", "plot_with_period"),
     "equilibria": ("FixedPoint", "FixedPoints", "Fold", "classify", "fixed_points", "is_conductance_based"),
     "excitability": ("ActionPotential", "AnodeBreakResult", "FICurve", "FIPoint", "RefractoryProtocol",
@@ -62,7 +62,7 @@ _SOURCES = {
         "VelocityResult", "attenuation_sealed", "collision", "conduction_velocity", "end_stimulus", "hh_axon",
         "input_resistance_sealed_MOhm", "length_constant_um", "measure_conduction_velocity",
         "passive_cable_check", "refractoriness", "velocity_vs_diameter"),
-    "onset_class": ("OnsetClass", "excitability_class", "fit_onset_power_law"),
+    "onset_class": ("OnsetClass", "excitability_class", "fit_onset_power_law", "bifurcation_class"),
     "prc": ("TYPE_II_FRACTION", "PeriodicOrbit", "PhaseResponse", "limit_cycle", "phase_response"),
     "pydstool_export": ("to_pydstool", "write_pydstool_script"),
     "sweep": ("SweepResult", "sweep"),
@@ -83,6 +83,7 @@ __all__ = [
     "Settings", "Status",
     "HopfNormalForm", "first_lyapunov_coefficient", "multilinear_B", "multilinear_C", "hopf_eigenvectors",
     "continue_cycles", "CycleBranch", "cycle_branches", "plot_with_period", "firing_onset", "FiringOnset",
+    "continue_homoclinic",
     "CollocationSystem", "floquet_multipliers", "monodromy", "cycle_from_trajectory",
     "switch_branch", "cycle_normal_form", "with_criticality",
     # excitability and comparison
@@ -97,7 +98,7 @@ __all__ = [
     "AxonRefractoryResult", "refractoriness",
     # phase response and the excitability class
     "PhaseResponse", "PeriodicOrbit", "phase_response", "limit_cycle", "TYPE_II_FRACTION",
-    "OnsetClass", "excitability_class", "fit_onset_power_law",
+    "OnsetClass", "excitability_class", "fit_onset_power_law", "bifurcation_class",
     # sweeps and interop
     "sweep", "SweepResult",
     "to_pydstool", "write_pydstool_script",

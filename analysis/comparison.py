@@ -2,8 +2,9 @@
 
 :func:`compare` runs, on both models, rest, long-step rheobase, 1 ms threshold, refractory
 periods (paired pulses), the F–I onset (up sweep), the shape of one action potential and —
-from continuation — the Hopf points of the equilibria in I_ext and the fold of cycles where
-repetitive firing begins, and reports each quantity with the absolute and relative
+from continuation — the Hopf points of the equilibria in I_ext, the bifurcation where
+repetitive firing begins (fold of cycles, Hopf, SNIC or homoclinic) and the excitability class it
+implies, and reports each quantity with the absolute and relative
 difference (reduced − full). Two figures: voltage traces overlaid, and the full model's
 trajectory projected on the (V, n) plane over the nullclines of the 2D (h + n) reduction.
 """
@@ -24,6 +25,7 @@ from hhdyn.stimuli import Step
 from . import excitability as _ex
 from .continuation import continue_equilibria
 from .cycles import firing_onset
+from .onset_class import bifurcation_class
 
 __all__ = ["ComparisonRow", "Comparison", "compare"]
 
@@ -227,6 +229,8 @@ def _measure(model, *, fi_currents, refractory, hopf_range, progress, label):
                         lambda: firing_onset(model, window=hopf_range, equilibria=equilibria))
         values["cycle_onset"] = onset.onset if onset else math.nan
         values["cycle_onset_rate"] = onset.rate_hz if onset else math.nan
+        cls = attempt("excitability class", lambda: bifurcation_class(onset)) if onset else None
+        values["excitability_class"] = float(cls) if cls else math.nan
         results["firing_onset"] = onset
     return values, notes, results, hopf
 
@@ -243,6 +247,7 @@ _ROWS = [
     ("half_width", "spike half-width", "ms"),
     ("cycle_onset", "onset of stable cycles (LPC, continuation)", "µA/cm²"),
     ("cycle_onset_rate", "lowest steady rate, 1000/period at onset", "Hz"),
+    ("excitability_class", "excitability class (1: SNIC/HOM onset, 2: H/LPC)", ""),
 ]
 
 
@@ -261,7 +266,9 @@ def compare(full, reduced, *, fi_currents=None, refractory: bool = True, hopf_ra
         rows "Hopf k I_ext" and "Hopf k l1" (first Lyapunov coefficient), paired in order of
         increasing I_ext (a model with fewer Hopf points gets NaN in the extra rows), and the
         cycle branch from the first Hopf point gives the onset of stable cycles (the fold of
-        cycles, LPC) and the lowest steady rate there. None skips them.
+        cycles, LPC; or a SNIC/HOM end at infinite period), the lowest steady rate there and the
+        row "excitability class" from that bifurcation (:func:`analysis.onset_class.bifurcation_class`:
+        1 at a SNIC or saddle homoclinic onset, rate → 0; 2 at a Hopf point or LPC). None skips them.
     trace_current, trace_ms : the common stimulus of the trace figure: a step of
         ``trace_current`` µA/cm² from 5 ms to ``trace_ms`` − 5 ms, from rest.
     progress : callable receiving one line per finished experiment.

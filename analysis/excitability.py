@@ -478,6 +478,14 @@ class FICurve(Result):
         rates = rates[np.isfinite(rates) & (rates > 0)]
         return float(rates.min()) if rates.size else math.nan
 
+    def onset_class(self, **options):
+        """Hodgkin's excitability class read from this curve's up sweep near the onset, with the
+        fitted power law f = a·(I − I_c)^β (:func:`analysis.onset_class.excitability_class`,
+        ``options`` go to it): an :class:`~analysis.onset_class.OnsetClass`."""
+        from .onset_class import excitability_class
+
+        return excitability_class(self, **options)
+
     def columns(self) -> dict:
         cols = {"I_ext_uA_per_cm2": self.currents, "rate_up_Hz": self.rate_up, "rate_down_Hz": self.rate_down,
                 "amplitude_up_mV": self.amplitude_up, "amplitude_down_mV": self.amplitude_down}

@@ -14,6 +14,12 @@ lies between the last quiet current and the first firing one; (1) is fitted to t
 trial I_c in that bracket, I_c chosen to minimize the residual (bounded Brent search).
 The class is 1 when the lowest stable rate is at most ``class1_max_hz``, else 2; the fitted
 exponent is reported in both cases (it is meaningful for class 1 only).
+
+:func:`bifurcation_class` gives the class from the bifurcation structure instead (the onset of
+stable cycles found by continuation, :func:`analysis.cycles.firing_onset`): class 1 when the
+stable cycles begin at infinite period — a saddle-node on an invariant circle (SNIC) or a saddle
+homoclinic orbit (HOM), rate → 0 —, class 2 when they begin at a Hopf point (H) or a fold of
+cycles (LPC) with a finite period.
 """
 from __future__ import annotations
 
@@ -25,7 +31,10 @@ from scipy.optimize import minimize_scalar
 
 from hhdyn.results import Result, new_axes
 
-__all__ = ["OnsetClass", "excitability_class", "fit_onset_power_law"]
+__all__ = ["OnsetClass", "excitability_class", "fit_onset_power_law", "bifurcation_class", "ONSET_CLASSES"]
+
+#: the excitability class of each kind of firing onset (the bifurcation at which stable cycles begin)
+ONSET_CLASSES = {"SNIC": 1, "HOM": 1, "H": 2, "LPC": 2}
 
 
 @dataclass(frozen=True)
@@ -135,3 +144,20 @@ def excitability_class(fi, *, n_fit: int = 5, class1_max_hz: float = 5.0) -> Ons
                f"on {use.size} points")
     return OnsetClass(cls, lowest, bracket, I_c, beta, a, rms, int(use.size), message, currents=I,
                       rates=np.asarray(fi.rate_up, dtype=float), model_name=str(getattr(fi, "model_name", "")))
+
+
+def bifurcation_class(onset) -> int:
+    """Hodgkin's class from the bifurcation at which stable cycles begin: 1 for a SNIC or HOM
+    onset (period ∞, rate 0), 2 for a Hopf point or fold of cycles (finite rate).
+
+    ``onset`` is a :class:`analysis.cycles.FiringOnset` (anything with ``kind`` and
+    ``rate_hz``). ValueError for another kind, or when the rate contradicts the kind."""
+    kind = getattr(onset, "kind", None)
+    if kind not in ONSET_CLASSES:
+        raise ValueError(f"cannot classify a firing onset of kind {kind!r}; expected one of {', '.join(ONSET_CLASSES)}")
+    cls = ONSET_CLASSES[kind]
+    rate = float(onset.rate_hz)
+    if (cls == 1) != (rate == 0.0):
+        raise ValueError(f"a {kind} onset with rate {rate:g} Hz is inconsistent (class 1 onsets have rate 0, "
+                         "class 2 a finite rate); recompute the firing onset")
+    return cls

@@ -72,7 +72,7 @@ def _conductance_spec(model) -> dict:
     varspecs = {"V": f"(I_ext-({' + '.join(currents)}))/C"}
     for gname in model.dynamic_gates:
         gate = model.gates[gname]
-        phi = f"{_num(gate.q10)}**((T-{_num(gate.T_ref)})/10.0)"
+        phi = f"{_num(gate.q10)}**((T-{_num(gate.T_ref)})/10.0)" + (f"*{gate.rate_scale}" if gate.rate_scale else "")
         varspecs[gname] = f"{phi}*(alpha_{gname}(V)*(1-{gname})-beta_{gname}(V)*{gname})"
     return {"varspecs": varspecs, "fnspecs": fnspecs}
 

@@ -169,8 +169,7 @@ class _Membrane:
         self.dynamic = model.dynamic_gates
         self.forms = model.gate_forms
         self.gates = model.gates
-        T = params["T"]
-        self.phi = {g: self.gates[g].phi(T) for g in self.dynamic}
+        self.phi = {g: self.gates[g].rate_factor(params) for g in self.dynamic}
 
     def currents(self, V, x):
         """Net membrane current density I_ion − I_ext (µA/cm²) and its V-derivative (mS/cm²)

@@ -3,7 +3,10 @@
 The membrane equation (V in mV, t in ms, currents in µA/cm², C in µF/cm²)
 
     C·dV/dt = I_ext − Σ_c g_c · Π_j x_j^{p_cj} · (V − E_c)
-    dx/dt   = φ_x(T)·(α_x(V)(1 − x) − β_x(V)x)       for every dynamic gate x
+    dx/dt   = φ_x(T)·s_x·(α_x(V)(1 − x) − β_x(V)x)   for every dynamic gate x
+
+with φ_x(T) = q10^((T − T_ref)/10) and s_x the value of the gate's rate-scale parameter
+(:attr:`hhdyn.gates.Gate.rate_scale`, e.g. Morris–Lecar's ``phi``; 1 when it names none).
 
 Reductions replace some gates by algebraic expressions instead of states (see
 :mod:`reductions`): a gate may be *instantaneous*, x = x∞(V) (adiabatic elimination), or
@@ -68,7 +71,8 @@ class ConductanceModel(ODEModel):
         that quotes parameter values stays true after ``with_params``.
 
     Parameters of the model are ``C``, ``I_ext``, ``T``, ``g<channel>`` and ``E<channel>``
-    for each channel, plus ``extra_params`` and the constants of linear gate forms.
+    for each channel, plus ``extra_params`` and the constants of linear gate forms. A gate's
+    ``rate_scale`` parameter must be given in ``extra_params`` (it must be > 0).
     """
 
     def __init__(
@@ -111,6 +115,16 @@ class ConductanceModel(ODEModel):
                     f"channel {channel.name!r} refers to reversal potential {channel.E_param!r}, "
                     "which no channel or extra_params defines"
                 )
+        builtin = {"C", "I_ext", "T"} | {c.g_param for c in self.channels} | {c.E_param for c in self.channels}
+        for gate in self.gates.values():
+            if gate.rate_scale is None:
+                continue
+            if gate.rate_scale in builtin:
+                raise ValueError(f"gate {gate.name!r}: rate_scale {gate.rate_scale!r} is a built-in parameter; "
+                                 "name a parameter of its own (e.g. 'phi') and pass it in extra_params")
+            if gate.rate_scale not in params:
+                raise ValueError(f"gate {gate.name!r} has its rates scaled by parameter {gate.rate_scale!r}; "
+                                 "pass its value in extra_params")
         for form in self.gate_forms.values():
             if isinstance(form, LinearInGate):
                 for pname in (form.offset_param, form.slope_param):
@@ -138,6 +152,11 @@ class ConductanceModel(ODEModel):
             raise ValueError(f"parameter 'T' (temperature, °C) must be >= {ABSOLUTE_ZERO} (absolute zero), got {p['T']}")
         for gname in self.dynamic_gates:
             gate = self.gates[gname]
+            if gate.rate_scale is not None:
+                s = p[gate.rate_scale]
+                if not (math.isfinite(s) and s > 0):
+                    raise ValueError(f"parameter {gate.rate_scale!r} (rate factor of gate {gname!r}) must be a "
+                                     f"finite number > 0, got {s}")
             with np.errstate(over="ignore", under="ignore"):
                 phi = float(gate.phi(p["T"]))
             if not (math.isfinite(phi) and phi > 0):
@@ -183,7 +202,8 @@ class ConductanceModel(ODEModel):
 
     # ------------------------------------------------------------------ gate values
     def _phi(self, gate: Gate, p: Params):
-        return gate.phi(p["T"])
+        """φ(T)·s: the factor multiplying both rates of ``gate``."""
+        return gate.rate_factor(p)
 
     def gate_values(self, y, params=None) -> dict:
         """Every gate's value (dynamic or algebraic) at state ``y``."""
@@ -270,7 +290,7 @@ class ConductanceModel(ODEModel):
         out[0] = (p["I_ext"] - self._ionic(y, p)) / p["C"]
         for i, gname in enumerate(self.dynamic_gates, start=1):
             gate = self.gates[gname]
-            out[i] = gate.derivative(V, y[i], p["T"])
+            out[i] = self._phi(gate, p) * (gate.alpha(V) * (1.0 - y[i]) - gate.beta(V) * y[i])
         return out
 
     def jacobian(self, y, params=None):
@@ -301,7 +321,8 @@ class ConductanceModel(ODEModel):
         return J
 
     def dfdp(self, y, name: str, params=None):
-        """Exact ∂f/∂p for every built-in parameter (C, I_ext, T, g*, E*, gate-form constants)."""
+        """Exact ∂f/∂p for every built-in parameter (C, I_ext, T, g*, E*, gate-form constants, the
+        gates' rate-scale parameters: ∂(dx/dt)/∂s = φ(T)(α(1 − x) − βx))."""
         y = np.asarray(y, dtype=float)
         p = self._resolve(params)
         if name not in p:
@@ -317,9 +338,14 @@ class ConductanceModel(ODEModel):
             for i, gname in enumerate(self.dynamic_gates, start=1):
                 gate = self.gates[gname]
                 rate = gate.alpha(V) * (1.0 - y[i]) - gate.beta(V) * y[i]
-                out[i] = math.log(gate.q10) / 10.0 * gate.phi(p["T"]) * rate
+                out[i] = math.log(gate.q10) / 10.0 * self._phi(gate, p) * rate
         else:
             matched = False
+            for i, gname in enumerate(self.dynamic_gates, start=1):
+                gate = self.gates[gname]
+                if gate.rate_scale == name:
+                    out[i] = gate.phi(p["T"]) * (gate.alpha(V) * (1.0 - y[i]) - gate.beta(V) * y[i])
+                    matched = True
             for channel in self.channels:
                 open_fraction = channel.open_fraction(values)
                 if name == channel.g_param:
@@ -363,9 +389,9 @@ class ConductanceModel(ODEModel):
         return {name: gate.steady_state(V) for name, gate in self.gates.items()}
 
     def time_constant(self, V, params=None) -> dict:
-        """τ(V) = 1/(φ(T)(α + β)) in ms of every gate at the model's temperature."""
-        T = self._resolve(params)["T"]
-        return {name: gate.time_constant(V, T) for name, gate in self.gates.items()}
+        """τ(V) = 1/(φ(T)·s·(α + β)) in ms of every gate at the model's temperature and rate scales."""
+        p = self._resolve(params)
+        return {name: 1.0 / (self._phi(gate, p) * (gate.alpha(V) + gate.beta(V))) for name, gate in self.gates.items()}
 
     def steady_state_curve(self, V) -> np.ndarray:
         """The state with V given and every dynamic gate at x∞(V); shape (n,) + shape(V).

@@ -79,6 +79,8 @@ def _rate_from_dict(d, where):
 
 def _gate_to_dict(gate):
     out = {"name": gate.name, "q10": gate.q10, "T_ref": gate.T_ref}
+    if gate.rate_scale is not None:
+        out["rate_scale"] = gate.rate_scale
     a = gate.alpha
     if hasattr(a, "x_inf") and hasattr(a, "tau") and hasattr(a, "opening"):  # Gate.from_inf_tau
         out["x_inf"] = _rate_to_dict(a.x_inf, f"gate {gate.name!r}")
@@ -95,9 +97,9 @@ def _gate_from_dict(d):
     where = f"gate {d.get('name')!r}"
     if "x_inf" in d:
         return Gate.from_inf_tau(d["name"], _rate_from_dict(d["x_inf"], where), _rate_from_dict(d["tau"], where),
-                                 q10=float(d["q10"]), T_ref=float(d["T_ref"]))
+                                 q10=float(d["q10"]), T_ref=float(d["T_ref"]), rate_scale=d.get("rate_scale"))
     return Gate(d["name"], _rate_from_dict(d["alpha"], where), _rate_from_dict(d["beta"], where),
-                q10=float(d["q10"]), T_ref=float(d["T_ref"]))
+                q10=float(d["q10"]), T_ref=float(d["T_ref"]), rate_scale=d.get("rate_scale"))
 
 
 # --------------------------------------------------------------------------- models

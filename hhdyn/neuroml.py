@@ -306,6 +306,9 @@ def write_neuroml(model, path, *, cell_id: str | None = None) -> Path:
             chan = neuroml.IonChannelHH(id=ch.name, conductance="10pS", species=ch.name.lower())
             for gate, power in ch.gates:
                 where = f"channel {ch.name!r} gate {gate.name!r}"
+                if gate.rate_scale is not None:
+                    raise ValueError(f"{where}: its rates are scaled by parameter {gate.rate_scale!r}, which "
+                                     "NeuroML's q10ExpTemp cannot say; fold the factor into the rates to export")
                 if not float(power).is_integer():
                     raise ValueError(f"{where}: power {power} is not a whole number of instances")
                 q10 = neuroml.Q10Settings(type="q10ExpTemp", q10_factor=repr(float(gate.q10)),

@@ -30,11 +30,12 @@ Wang–Buzsáki interneuron (J Neurosci 16:6402, 1996)::
 
 with φ = 5, gNa = 35, gK = 9, gL = 0.1, ENa = 55, EK = −90, EL = −65, C = 1; the state is (V, h, n).
 
-The gate layer's temperature factor is Q10-based (φ(T) = q10^((T − T_ref)/10)); these models
-have no temperature rule, so their gates use q10 = 1 and the constant φ is part of the gates'
-declaration (τ_w's amplitude 1/φ for Morris–Lecar; φ·α, φ·β for h and n of Wang–Buzsáki), which
-scales exactly the gates it is given to. Hence φ, V₁…V₄ are arguments of the factories, not
-model parameters (``with_params`` changes C, I_ext, g*, E* only).
+These models have no temperature rule, so their gates use q10 = 1; φ is a model *parameter*
+``phi`` (1/ms for Morris–Lecar, dimensionless for Wang–Buzsáki), the rate scale of exactly the
+gates it is given to (:attr:`hhdyn.gates.Gate.rate_scale`: w of Morris–Lecar, h and n of
+Wang–Buzsáki), so ``MorrisLecar("snic").with_params(phi=0.23)`` is the homoclinic set and
+continuation may vary it. Morris–Lecar's V₁…V₄ shape the rate functions and remain factory
+arguments.
 """
 from __future__ import annotations
 
@@ -56,26 +57,27 @@ MORRIS_LECAR_SETS = MappingProxyType({
     "homoclinic": MappingProxyType({"gCa": 4.0, "V3": 12.0, "V4": 17.4, "phi": 0.23}),
 })
 
-_GATE_SHAPE = ("V1", "V2", "V3", "V4", "phi")
+_GATE_SHAPE = ("V1", "V2", "V3", "V4")
 
 
 def MorrisLecar(set: str = "snic", **overrides) -> ConductanceModel:  # noqa: A002 - the issue's spelling
     """The Morris–Lecar model with one of Rinzel & Ermentrout's sets ("hopf", "snic", "homoclinic").
 
-    ``overrides`` change any value: model parameters (C, I_ext, gCa, ECa, gK, EK, gL, EL) and the
-    gate shapes V1, V2, V3, V4 (mV) and phi (1/ms), e.g. ``MorrisLecar("snic", I_ext=40, phi=0.1)``.
+    ``overrides`` change any value: model parameters (C, I_ext, gCa, ECa, gK, EK, gL, EL and phi,
+    the rate factor of w in 1/ms, > 0) and the gate shapes V1, V2, V3, V4 (mV), e.g.
+    ``MorrisLecar("snic", I_ext=40, phi=0.1)``. The label names the set, and φ when it differs
+    from the set's.
     """
     if set not in MORRIS_LECAR_SETS:
         raise ValueError(f"unknown Morris-Lecar set {set!r}; choose one of {', '.join(MORRIS_LECAR_SETS)}")
     values = {**_ML_COMMON, **MORRIS_LECAR_SETS[set]}
     shape = {k: float(overrides.pop(k, values[k])) for k in _GATE_SHAPE}
-    if not shape["phi"] > 0:
-        raise ValueError(f"phi (rate factor of w, 1/ms) must be > 0, got {shape['phi']}")
     if shape["V2"] == 0 or shape["V4"] == 0:
         raise ValueError(f"V2 and V4 (slopes, mV) must be non-zero, got V2={shape['V2']}, V4={shape['V4']}")
     m = Gate.from_inf_tau("m", TanhRate(1.0, shape["V1"], shape["V2"]), ConstantRate(1.0), q10=1.0)
     w = Gate.from_inf_tau("w", TanhRate(1.0, shape["V3"], shape["V4"]),
-                          SechRate(1.0 / shape["phi"], shape["V3"], shape["V4"]), q10=1.0)
+                          SechRate(1.0, shape["V3"], shape["V4"]), q10=1.0, rate_scale="phi")
+    set_phi = values["phi"]
     model = ConductanceModel(
         [
             Channel("Ca", values["gCa"], values["ECa"], ((m, 1),)),
@@ -83,23 +85,22 @@ def MorrisLecar(set: str = "snic", **overrides) -> ConductanceModel:  # noqa: A0
             Channel("L", values["gL"], values["EL"]),
         ],
         C=values["C"],
+        extra_params={"phi": set_phi},
         gate_forms={"m": Instantaneous()},
-        name=f"Morris-Lecar ({set})",
+        name=lambda p: f"Morris-Lecar ({set})" if p["phi"] == set_phi else f"Morris-Lecar ({set}, phi={p['phi']:.6g})",
     )
     return model.with_params(**overrides) if overrides else model
 
 
 def WangBuzsaki(phi: float = 5.0, **overrides) -> ConductanceModel:
-    """The Wang–Buzsáki interneuron (see module docstring); ``phi`` scales the h and n rates.
+    """The Wang–Buzsáki interneuron (see module docstring); the parameter ``phi`` (> 0) scales the
+    h and n rates.
 
-    Parameters: C, I_ext, gNa, ENa, gK, EK, gL, EL (e.g. ``WangBuzsaki(I_ext=1.0)``).
+    Parameters: C, I_ext, gNa, ENa, gK, EK, gL, EL, phi (e.g. ``WangBuzsaki(I_ext=1.0)``).
     """
-    phi = float(phi)
-    if not phi > 0:
-        raise ValueError(f"phi (rate factor of h and n) must be > 0, got {phi}")
     m = Gate("m", ExpLinearRate(1.0, -35.0, 10.0), ExpRate(4.0, -60.0, -18.0), q10=1.0)
-    h = Gate("h", ExpRate(0.07 * phi, -58.0, -20.0), SigmoidRate(phi, -28.0, 10.0), q10=1.0)
-    n = Gate("n", ExpLinearRate(0.1 * phi, -34.0, 10.0), ExpRate(0.125 * phi, -44.0, -80.0), q10=1.0)
+    h = Gate("h", ExpRate(0.07, -58.0, -20.0), SigmoidRate(1.0, -28.0, 10.0), q10=1.0, rate_scale="phi")
+    n = Gate("n", ExpLinearRate(0.1, -34.0, 10.0), ExpRate(0.125, -44.0, -80.0), q10=1.0, rate_scale="phi")
     model = ConductanceModel(
         [
             Channel("Na", 35.0, 55.0, ((m, 3), (h, 1))),
@@ -107,7 +108,9 @@ def WangBuzsaki(phi: float = 5.0, **overrides) -> ConductanceModel:
             Channel("L", 0.1, -65.0),
         ],
         C=1.0,
+        extra_params={"phi": 5.0},
         gate_forms={"m": Instantaneous()},
         name="Wang-Buzsaki",
     )
-    return model.with_params(**overrides) if overrides else model
+    overrides = {"phi": phi, **overrides}
+    return model.with_params(**overrides)

@@ -433,7 +433,8 @@ def _conductance_lines(model) -> list[str]:
         form = model.gate_forms.get(g)
         if form is None:
             x[g] = g
-            lines.append(f"phi_{g}={_fmt(gate.q10)}^((T-{_fmt(gate.T_ref)})/10)")
+            scale = f"*{gate.rate_scale}" if gate.rate_scale is not None else ""
+            lines.append(f"phi_{g}={_fmt(gate.q10)}^((T-{_fmt(gate.T_ref)})/10){scale}")
         elif isinstance(form, Instantaneous):
             lines.append(f"{g}inf=al_{g}(V)/(al_{g}(V)+be_{g}(V))")
             x[g] = f"{g}inf"

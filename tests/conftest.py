@@ -1,4 +1,6 @@
-"""Shared test helpers: running the installed ``hhdyn`` command."""
+"""Shared test helpers: running the installed ``hhdyn`` command; the hand-written Morris–Lecar
+reference (``tests/ml_reference.py``) as the ``ml_reference`` fixture."""
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -26,6 +28,19 @@ def run_cli(tmp_path):
                               timeout=timeout, cwd=tmp_path, env=env)
 
     return run
+
+
+def _load_ml_reference():
+    spec = importlib.util.spec_from_file_location("hhdyn_tests_ml_reference", Path(__file__).with_name("ml_reference.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def ml_reference():
+    """The module ``tests/ml_reference.py``: ``HandML(which, **overrides)``, ``SETS``, ``COMMON``."""
+    return _load_ml_reference()
 
 
 @pytest.hookimpl(hookwrapper=True)

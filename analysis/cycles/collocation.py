@@ -198,9 +198,10 @@ class CollocationSystem:
         """
         h = np.diff(mesh)
         x, dx = self.at_collocation(U)
+        period, mp = self.vector_field(T, p)
         with np.errstate(over="ignore", invalid="ignore"):  # a diverging Newton iterate: caller checks
-            f = self.model_at(p).rhs(x.reshape(-1, self.n).T).T.reshape(x.shape)
-            R = dx - (h[:, None, None] * T) * f
+            f = mp.rhs(x.reshape(-1, self.n).T).T.reshape(x.shape)
+            R = dx - (h[:, None, None] * period) * f
         Ub, Tb, pb, tU, tT, tp, W, ds = arc
         phase = float(np.sum(phase_grad * U))
         arcl = float(np.sum(W[:, None] * (U - Ub) * tU) + (T - Tb) * tT + (p - pb) * tp - ds)
@@ -212,7 +213,8 @@ class CollocationSystem:
         h = np.diff(mesh)
         x, _ = self.at_collocation(U)
         X = x.reshape(-1, n).T
-        mp = self.model_at(p)
+        T_unknown = T
+        T, mp = self.vector_field(T, p)
         with np.errstate(over="ignore", invalid="ignore"):  # non-finite values: caller checks
             f = mp.rhs(X).T.reshape(x.shape)
             J = np.asarray(mp.jacobian(X)).transpose(2, 0, 1).reshape(self.ntst, m, n, n)
@@ -221,9 +223,20 @@ class CollocationSystem:
             blocks = -hT * self.L[None, :, :, None, None] * J[:, :, None, :, :]
         eye = np.eye(n)
         blocks = blocks + self.D[None, :, :, None, None] * eye[None, None, None, :, :]
-        dT = -(h[:, None, None]) * f
+        dT = self.second_column(T_unknown, T, h, f, X, mp)
         dp = -(h[:, None, None] * T) * fp
         return blocks, dT, dp
+
+    # ------------------------------------------------------------------ the unknown next to p
+    def vector_field(self, T, p):
+        """(period, model) of the collocation equations (3) for the unknowns T and p: here T is
+        the period. Subclasses whose second unknown is another parameter (the period fixed, as
+        :class:`analysis.cycles.homoclinic.FixedPeriodSystem`) override this and :meth:`second_column`."""
+        return T, self.model_at(p)
+
+    def second_column(self, unknown, T, h, f, X, model):
+        """∂(3)/∂(the unknown in the T slot), shape (NTST, NCOL, n): −h_j·f for the period."""
+        return -(h[:, None, None]) * f
 
     def assemble(self, blocks, dT, dp, phase_grad, arc_row):
         """The sparse (CSC) Jacobian from the blocks and the two bordering rows.

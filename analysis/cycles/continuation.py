@@ -40,7 +40,7 @@ __all__ = ["continue_cycles", "cycle_from_trajectory", "run_cycle_problem"]
 
 def continue_cycles(start, model=None, param: str = "I_ext", window=None, *, ntst: int = 50, ncol: int = 4,
                     settings: Settings | None = None, max_period: float | None = None,
-                    end_tol: float = 1e-3, amplitude: float | None = None, adapt: int = 1, max_newton: int = 14, max_angle: float = 0.25,
+                    end_tol: float = 1e-4, amplitude: float | None = None, adapt: int = 1, max_newton: int = 14, max_angle: float = 0.25,
                     locate: bool = True, values=(), progress: Progress = None, trivial_tol: float = 1e-6,
                     max_ntst: int | None = None, **options) -> CycleBranch:
     """Continue a branch of periodic orbits of ``model`` in parameter ``param``.
@@ -81,7 +81,7 @@ def continue_cycles(start, model=None, param: str = "I_ext", window=None, *, nts
     end_tol : without ``max_period``, once the period exceeds 30 × the starting period the end at
         infinite period is sought (SNIC or HOM, see :mod:`.infinite_period`) every 10 % of period
         growth, and the branch stops when it is within ``end_tol`` (parameter units) of its limit
-        (default 1e-3).
+        (default 1e-4).
     amplitude : ε of the Hopf start (default 1e-3·max(1, ‖x₀‖∞)).
     adapt : re-equidistribute the mesh every ``adapt`` steps (0: never).
     max_newton : corrector iterations per step.
@@ -140,7 +140,7 @@ def continue_cycles(start, model=None, param: str = "I_ext", window=None, *, nts
 
 
 def run_cycle_problem(problem: CycleProblem, pt, settings: Settings, *, first_ds=None, max_period=None,
-                      end_tol=1e-3, progress: Progress = None) -> CycleBranch:
+                      end_tol=1e-4, progress: Progress = None) -> CycleBranch:
     """Continue ``problem`` from its first point ``pt`` on the core and assemble the branch.
 
     The defaults of :func:`continue_cycles` apply (``first_ds`` None: 1 % of the first orbit's

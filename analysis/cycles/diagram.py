@@ -126,7 +126,10 @@ def firing_onset(model, param: str = "I_ext", window=(0.0, 200.0), *, equilibria
     fold LP of the equilibria, continued down towards it. When the stable cycles reach an end at
     infinite period at a SNIC (:mod:`.infinite_period`), the onset is that SNIC (``kind``
     "SNIC", the fold's parameter, period ∞, rate 0: class-1 excitability) and ``hopf`` is the
-    fold at which rest disappears; likewise "HOM" when they begin at a saddle homoclinic orbit. ``options`` go to :func:`continue_cycles`. ValueError if the
+    fold at which rest disappears; likewise "HOM" when they begin at a saddle homoclinic orbit. When
+    no cycle can be started past the fold, the Hopf points in the window on the equilibrium curve
+    continued over a wider window are tried (the curve may leave the window before reaching them).
+    ``options`` go to :func:`continue_cycles`. ValueError if the
     equilibria have neither a Hopf point nor a fold in the window, or no cycle is stable."""
     from analysis.continuation import continue_equilibria
 
@@ -146,6 +149,11 @@ def firing_onset(model, param: str = "I_ext", window=(0.0, 200.0), *, equilibria
                 break
             except ValueError as exc:  # the collocation did not converge onto this orbit: try the next
                 why = f" ({exc})"
+        if lc is None:  # the branch may have left the window before reaching the Hopf points inside it
+            hopf = _hopf_points_beyond(model, param, lo, hi)
+            if hopf:
+                rest_lost = hopf[0]
+                lc = continue_cycles(hopf[0], model, param=param, window=(lo, hi), **options)
         if lc is None:
             raise ValueError(f"{model.name}: no Hopf point for {param} in [{lo:g}, {hi:g}], and no cycle branch "
                              f"could be started from a simulated orbit past the fold at {rest_lost.param:.6g}{why}; "
@@ -176,6 +184,17 @@ def firing_onset(model, param: str = "I_ext", window=(0.0, 200.0), *, equilibria
         onset, kind, period = float(lc.param[first]), "H", float(lc.period[first])
     return FiringOnset(model.name, param, float(rest_lost.param), float(onset), kind, float(period),
                        1000.0 / float(period), lc)
+
+
+def _hopf_points_beyond(model, param, lo, hi):
+    """Hopf points with their parameter in [lo, hi] on the equilibrium curve continued over a
+    window three times as wide: a curve that folds back (e.g. Morris–Lecar's homoclinic set from
+    I = 0: rest → fold at 40 → middle branch) leaves [lo, hi] before reaching its upper branch."""
+    from analysis.continuation import continue_equilibria
+
+    width = hi - lo
+    wide = continue_equilibria(model, param, (lo - width, hi + width))
+    return sorted((p for p in wide.points("H") if lo <= p.param <= hi), key=lambda p: p.param)
 
 
 def _rest_fold(eq, folds):

@@ -12,7 +12,9 @@ problem's linear solver: the condensed sparse LU of the Jacobian at X₀
 t₁ = J⁻¹e_last) with its last row changed from t₋₁ to t₀ by a rank-one (Sherman–Morrison)
 update; it is refactored when the residual decreases slowly. Step control: ×2 after ≤ 4 and
 ×1.4 after ≤ 6 chord iterations when the tangent turned by less than ``max_angle``/2, halved
-after ≥ 10 or a failure or a turn beyond ``max_angle``. The mesh is re-equidistributed every
+after ≥ 10 or a failure or a turn beyond ``max_angle``; once the period exceeds ``check_period``
+the steps are ×T/check_period longer (:meth:`CycleProblem.step_scale`: the period then grows
+geometrically towards an end at infinite period). The mesh is re-equidistributed every
 ``adapt`` steps.
 
 Accuracy check and refinement: every orbit's trivial Floquet multiplier (exactly 1 for the
@@ -101,7 +103,7 @@ class CycleProblem(Problem):
 
     def __init__(self, model, param, ntst, ncol, *, tol, max_newton, max_angle=0.25, adapt=1, locate=True,
                  window=(-math.inf, math.inf), values=(), max_period=math.inf, check_period=math.inf,
-                 end_tol=1e-3, trivial_tol=1e-6, max_ntst=None):
+                 end_tol=1e-4, trivial_tol=1e-6, max_ntst=None):
         self.model, self.param = model, param
         self.sys = CollocationSystem(model, param, ntst, ncol)
         self.trivial_tol = float(trivial_tol)
@@ -214,9 +216,14 @@ class CycleProblem(Problem):
             X, it = chord_newton(residual, solve, X, refactor=refactor, tol=self.tol, max_iter=self.max_newton)
         except (NonFinite, RuntimeError) as exc:
             raise CycleFailure(str(exc)) from None
-        if sys.unpack(X)[1] <= 0:
-            raise CycleFailure("non-positive period")
+        why = self.inadmissible(*sys.unpack(X)[1:])
+        if why:
+            raise CycleFailure(why)
         return X, it
+
+    def inadmissible(self, T, p) -> str:
+        """Why the corrected unknowns (T, p) cannot be accepted ("" when they can): a period must be > 0."""
+        return "non-positive period" if T <= 0 else ""
 
     def finish(self, X, mesh, prev_tangent, iterations=0, sys=None) -> CyclePoint:
         """Factorize at the converged X (phase reference X itself, arc row = previous tangent)
@@ -319,9 +326,16 @@ class CycleProblem(Problem):
         self.measure(self.first)
         return self.first
 
+    def step_scale(self, pt) -> float:
+        """Factor on the core's step Δs: T/check_period once the period exceeds ``check_period``
+        (on the approach to an end at infinite period the branch is nearly a straight line in T,
+        and steps of ``ds_max`` would add a fixed amount to a period that grows without bound; so
+        the period grows geometrically, by ≈ ds_max/check_period per step), else 1."""
+        return max(1.0, pt.T / self.check_period) if math.isfinite(self.check_period) else 1.0
+
     def correct(self, point, ds, settings):
         try:
-            X, iters = self.predict_correct(point, ds)
+            X, iters = self.predict_correct(point, ds * self.step_scale(point))
             return self.finish(X, point.mesh, (point.tU, point.tT, point.tp), iters)
         except CycleFailure as exc:
             self.failure = (f"corrector failure at {self.param}={point.p:.8g} (period {point.T:.6g}): {exc} "
@@ -469,6 +483,7 @@ class CycleProblem(Problem):
             self.history.append((a.p, a.T))
         self.history.append((b.p, b.T))
         if ds > 0:  # curvature of the branch for the next (second-order) predictor
+            ds = ds * self.step_scale(a)  # the step actually taken (see correct)
             b.curv = ((b.tU - a.tU) / ds, (b.tT - a.tT) / ds, (b.tp - a.tp) / ds)
         self.prev = a
         self.steps_since_adapt += 1

@@ -288,12 +288,12 @@ def _conductance_declaration(model) -> Declaration:
                     lines.append(f"{out[0, i]} = {out[0, i]} - {common}*c_{form.slope_param}")
         return lines
 
-    q10s = {g: (gates[g].q10, gates[g].T_ref) for g in dynamic}
+    q10s = {g: (gates[g].q10, gates[g].T_ref, gates[g].rate_scale) for g in dynamic}
 
     def derive(p: dict) -> dict:
         out = {"invC": 1.0 / p["C"]}
-        for g, (q10, T_ref) in q10s.items():
-            out[f"phi_{g}"] = q10 ** ((p["T"] - T_ref) / 10.0)
+        for g in dynamic:  # φ(T)·s: the temperature factor times the gate's rate-scale parameter
+            out[f"phi_{g}"] = gates[g].rate_factor(p)
         return out
 
     # the structure key: everything that ends up as literal text, plus the coefficient layout

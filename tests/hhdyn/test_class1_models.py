@@ -1,7 +1,7 @@
 """Morris–Lecar (three Rinzel–Ermentrout sets) and Wang–Buzsáki against independent computations.
 
-The reference equations are written out here by hand from the papers (not from hhdyn's
-declaration): equilibria, folds and Hopf points on the steady-state curve by brentq, l1 signs by
+The reference equations are written out by hand from the papers (not from hhdyn's
+declaration; Morris–Lecar in tests/ml_reference.py, the ``ml_reference`` fixture): equilibria, folds and Hopf points on the steady-state curve by brentq, l1 signs by
 the planar Hopf formula of Guckenheimer & Holmes (3.4.11) with finite differences, cycle periods
 by a DOP853 integration at rtol 1e-11.
 """
@@ -15,61 +15,7 @@ from analysis import continue_cycles, continue_equilibria, excitability_class, f
 from hhdyn.app.catalog import make_model
 from hhdyn.protocol import finite_difference_jacobian
 
-COMMON = dict(C=20.0, gL=2.0, gK=8.0, EL=-60.0, ECa=120.0, EK=-84.0, V1=-1.2, V2=18.0)
-SETS = {
-    "hopf": dict(gCa=4.4, V3=2.0, V4=30.0, phi=0.04),
-    "snic": dict(gCa=4.0, V3=12.0, V4=17.4, phi=1.0 / 15.0),
-    "homoclinic": dict(gCa=4.0, V3=12.0, V4=17.4, phi=0.23),
-}
-
-
-class HandML:
-    """Morris–Lecar written out with numpy (Rinzel & Ermentrout 1998)."""
-
-    def __init__(self, which):
-        self.p = {**COMMON, **SETS[which]}
-
-    def minf(self, V):
-        p = self.p
-        return 0.5 * (1 + np.tanh((V - p["V1"]) / p["V2"]))
-
-    def dminf(self, V):
-        p = self.p
-        return 0.5 / p["V2"] / np.cosh((V - p["V1"]) / p["V2"]) ** 2
-
-    def winf(self, V):
-        p = self.p
-        return 0.5 * (1 + np.tanh((V - p["V3"]) / p["V4"]))
-
-    def dwinf(self, V):
-        p = self.p
-        return 0.5 / p["V4"] / np.cosh((V - p["V3"]) / p["V4"]) ** 2
-
-    def lam(self, V):
-        p = self.p
-        return p["phi"] * np.cosh((V - p["V3"]) / (2 * p["V4"]))
-
-    def rhs(self, y, I):
-        p = self.p
-        V, w = y
-        dV = (I - p["gCa"] * self.minf(V) * (V - p["ECa"]) - p["gK"] * w * (V - p["EK"]) - p["gL"] * (V - p["EL"])) / p["C"]
-        return np.array([dV, self.lam(V) * (self.winf(V) - w)])
-
-    def Iss(self, V):
-        p = self.p
-        return p["gCa"] * self.minf(V) * (V - p["ECa"]) + p["gK"] * self.winf(V) * (V - p["EK"]) + p["gL"] * (V - p["EL"])
-
-    def dIss(self, V):
-        p = self.p
-        return (p["gCa"] * (self.dminf(V) * (V - p["ECa"]) + self.minf(V))
-                + p["gK"] * (self.dwinf(V) * (V - p["EK"]) + self.winf(V)) + p["gL"])
-
-    def jac(self, V):
-        """Jacobian on the steady-state curve (w = w∞(V))."""
-        p = self.p
-        a11 = -(p["gCa"] * (self.dminf(V) * (V - p["ECa"]) + self.minf(V)) + p["gK"] * self.winf(V) + p["gL"]) / p["C"]
-        a12 = -p["gK"] * (V - p["EK"]) / p["C"]
-        return np.array([[a11, a12], [self.lam(V) * self.dwinf(V), -self.lam(V)]])
+SET_NAMES = ("hopf", "snic", "homoclinic")
 
 
 def roots(fun, lo=-80.0, hi=60.0, n=2801):
@@ -109,15 +55,16 @@ def hand_l1_sign(ml, V):
     return np.sign(a)
 
 
-@pytest.fixture(scope="module", params=list(SETS))
-def ml_case(request):
+@pytest.fixture(scope="module", params=SET_NAMES)
+def ml_case(request, ml_reference):
     which = request.param
     model = hhdyn.MorrisLecar(which)
     branch = continue_equilibria(model, "I_ext", (-100.0, 400.0))
-    return which, model, HandML(which), branch
+    return which, model, ml_reference.HandML(which), branch
 
 
-def test_catalog_names_build_the_models():
+def test_catalog_names_build_the_models(ml_reference):
+    SETS = ml_reference.SETS
     for name, cls in [("ml_hopf", "hopf"), ("ml_snic", "snic"), ("ml_homoclinic", "homoclinic")]:
         m = make_model(name, I_ext=3.0)
         assert m.state_names == ("V", "w") and m.params["I_ext"] == 3.0
@@ -138,6 +85,124 @@ def test_ml_rhs_and_jacobian_match_hand_equations(ml_case):
         I = rng.uniform(0, 100)
         np.testing.assert_allclose(model.rhs(y, {"I_ext": I}), ml.rhs(y, I), rtol=1e-12, atol=1e-12)
         np.testing.assert_allclose(model.jacobian(y), finite_difference_jacobian(model, y), rtol=1e-6, atol=1e-8)
+
+
+# ---------------------------------------------------------------------- φ as a parameter (rate scale)
+def test_ml_phi_is_a_parameter_and_snic_with_the_homoclinic_phi_is_the_homoclinic_set(ml_reference):
+    snic = hhdyn.MorrisLecar("snic")
+    assert snic.params["phi"] == pytest.approx(1.0 / 15.0)
+    moved, hom = snic.with_params(phi=0.23), hhdyn.MorrisLecar("homoclinic")
+    assert dict(moved.params) == dict(hom.params)
+    rng = np.random.default_rng(5)
+    Y = np.vstack([rng.uniform(-80, 50, 200), rng.uniform(0, 1, 200)])
+    np.testing.assert_array_equal(moved.rhs(Y), hom.rhs(Y))
+    # against the hand equations at another φ
+    ml = ml_reference.HandML("snic", phi=0.5)
+    for j in range(5):
+        np.testing.assert_allclose(snic.rhs(Y[:, j], {"phi": 0.5, "I_ext": 30.0}), ml.rhs(Y[:, j], 30.0), rtol=1e-13)
+    assert "phi=0.23" in moved.name and hom.name == "Morris-Lecar (homoclinic)"
+    # the factory argument is the same parameter
+    assert dict(hhdyn.MorrisLecar("snic", phi=0.23).params) == dict(hom.params)
+    # τ_w = 1/(φ cosh((V − V3)/(2V4)))
+    np.testing.assert_allclose(moved.time_constant(-20.0)["w"], 1.0 / ml_reference.HandML("homoclinic").lam(-20.0),
+                               rtol=1e-14)
+
+
+@pytest.mark.parametrize("make", [lambda: hhdyn.MorrisLecar("snic", phi=0.17), lambda: hhdyn.WangBuzsaki(phi=3.0)],
+                         ids=["morris_lecar", "wang_buzsaki"])
+def test_rate_scale_jacobian_and_dfdp_match_finite_differences(make):
+    model = make()
+    rng = np.random.default_rng(6)
+    phi = model.params["phi"]
+    for _ in range(6):
+        y = np.concatenate([[rng.uniform(-75, 30)], rng.uniform(0, 1, model.n_states - 1)])
+        np.testing.assert_allclose(model.jacobian(y), finite_difference_jacobian(model, y), rtol=1e-6, atol=1e-9)
+        h = 1e-6 * phi
+        fd = (model.rhs(y, {"phi": phi + h}) - model.rhs(y, {"phi": phi - h})) / (2 * h)
+        got = model.dfdp(y, "phi")
+        np.testing.assert_allclose(got, fd, rtol=1e-7, atol=1e-12)
+        assert got[0] == 0.0 and np.all(got[1:] != 0.0)  # φ scales the gate rates, not the membrane
+
+
+def test_wang_buzsaki_phi_parameter_matches_the_published_equations_scaled():
+    wb = hhdyn.WangBuzsaki()
+    assert wb.params["phi"] == 5.0
+    y = np.array([-55.0, 0.4, 0.3])
+    base = wb_hand_rhs(y, 1.0)
+    got = wb.with_params(phi=2.5).rhs(y, {"I_ext": 1.0})
+    np.testing.assert_allclose(got[0], base[0], rtol=1e-13)
+    np.testing.assert_allclose(got[1:], 0.5 * base[1:], rtol=1e-13)   # the gate rates scale with φ
+    assert dict(hhdyn.WangBuzsaki(phi=2.5).params) == dict(wb.with_params(phi=2.5).params)
+
+
+@pytest.mark.parametrize("bad", [0.0, -0.1, float("nan"), float("inf")])
+def test_rate_scale_must_be_positive(bad):
+    match = "parameter 'phi' .*rate factor of gate 'w'.* > 0" if np.isfinite(bad) else "parameter 'phi' must be finite"
+    with pytest.raises(ValueError, match=match):
+        hhdyn.MorrisLecar("snic").with_params(phi=bad)
+    with pytest.raises(ValueError, match="parameter 'phi'"):
+        hhdyn.WangBuzsaki(phi=bad)
+
+
+def test_rate_scale_declaration_errors():
+    from hhdyn import Channel, ConductanceModel, ExpRate, Gate
+
+    g = Gate("x", ExpRate(1.0, 0.0, 10.0), ExpRate(1.0, 0.0, -10.0), q10=1.0, rate_scale="s")
+    with pytest.raises(ValueError, match="scaled by parameter 's'.*extra_params"):
+        ConductanceModel([Channel("K", 1.0, -80.0, ((g, 1),))])
+    bad = Gate("x", ExpRate(1.0, 0.0, 10.0), ExpRate(1.0, 0.0, -10.0), q10=1.0, rate_scale="gK")
+    with pytest.raises(ValueError, match="built-in parameter"):
+        ConductanceModel([Channel("K", 1.0, -80.0, ((bad, 1),))])
+    with pytest.raises(ValueError, match="rate_scale must be a parameter name"):
+        Gate("x", ExpRate(1.0, 0.0, 10.0), ExpRate(1.0, 0.0, -10.0), rate_scale="not a name")
+    # q10 and the rate scale multiply: dx/dt = q10^((T − T_ref)/10)·s·(α(1 − x) − βx)
+    h = Gate("x", ExpRate(0.3, 0.0, 10.0), ExpRate(0.2, 0.0, -10.0), q10=3.0, T_ref=6.3, rate_scale="s")
+    m = ConductanceModel([Channel("K", 1.0, -80.0, ((h, 1),))], T=16.3, extra_params={"s": 2.0})
+    y = np.array([-30.0, 0.4])
+    a, b = 0.3 * np.exp(-3.0), 0.2 * np.exp(3.0)
+    assert m.rhs(y)[1] == pytest.approx(3.0 * 2.0 * (a * 0.6 - b * 0.4), rel=1e-14)
+    assert m.dfdp(y, "T")[1] == pytest.approx(np.log(3.0) / 10 * 3.0 * 2.0 * (a * 0.6 - b * 0.4), rel=1e-12)
+
+
+def test_model_file_round_trip_keeps_the_rate_scale(tmp_path):
+    from hhdyn.model_files import load_model, save_model
+
+    model = hhdyn.MorrisLecar("snic", phi=0.3, I_ext=42.0)
+    save_model(model, tmp_path / "ml.json")
+    back = load_model(tmp_path / "ml.json")
+    assert back.gates["w"].rate_scale == "phi" and back.params["phi"] == 0.3
+    y = np.array([-25.0, 0.2])
+    np.testing.assert_array_equal(back.rhs(y), model.rhs(y))
+    np.testing.assert_array_equal(back.with_params(phi=0.1).rhs(y), model.with_params(phi=0.1).rhs(y))
+
+
+def test_compiled_engine_scales_the_gate_rates_by_phi():
+    """The generated kernels take φ per batch member (a derived coefficient φ(T)·s, where Q10 is)."""
+    from hhdyn.engine import coefficient_matrix, compiled, declare
+
+    model = hhdyn.MorrisLecar("snic")
+    rng = np.random.default_rng(7)
+    N = 50
+    Y = np.vstack([rng.uniform(-75, 40, N), rng.uniform(0, 1, N)])
+    params = {k: np.full(N, float(v)) for k, v in model.params.items()}
+    params["phi"] = rng.uniform(0.02, 0.5, N)
+    decl = declare(model)
+    K = coefficient_matrix(decl, params)
+    out = np.empty_like(Y)
+    compiled(model).rhs_batch(Y, K, np.zeros(N), out)
+    expected = np.column_stack([model.rhs(Y[:, j], {"phi": params["phi"][j]}) for j in range(N)])
+    np.testing.assert_allclose(out, expected, rtol=1e-12, atol=1e-14)
+
+
+def test_xpp_export_carries_the_rate_scale(tmp_path):
+    from hhdyn.xpp import read_ode, to_ode
+
+    model = hhdyn.MorrisLecar("snic", phi=0.3, I_ext=42.0)
+    back = read_ode(to_ode(model, tmp_path / "ml.ode"))
+    assert back.params["phi"] == 0.3
+    y = np.array([-25.0, 0.2])
+    np.testing.assert_allclose(back.rhs(y), model.rhs(y), rtol=1e-12)
+    np.testing.assert_allclose(back.rhs(y, {"phi": 0.1}), model.rhs(y, {"phi": 0.1}), rtol=1e-12)
 
 
 def test_ml_equilibria_and_stability(ml_case):
@@ -236,3 +301,27 @@ def test_gallery_registers_class1_figures():
     names = registry()
     for name in ("ml_phase_planes", "fi_class1_vs_class2", "prc_hh_vs_wb"):
         assert name in names
+
+
+def test_ml_phase_plane_figure_draws_the_homoclinic_loop(ml_reference):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from hhdyn.app.gallery.class1 import ml_phase_planes
+
+    fig = ml_phase_planes()
+    ax = fig.axes[3]
+    loop = [line for line in ax.get_lines() if line.get_label().startswith("homoclinic loop")]
+    assert len(loop) == 1
+    V, w = loop[0].get_xdata(), loop[0].get_ydata()
+    # the loop passes through the saddle of the hand model at the panel's current (the title's I_hom)
+    I_hom = float(ax.get_title().split("I_hom = ")[1].split()[0])
+    ml = ml_reference.HandML("homoclinic")
+    V_s = ml.equilibria(I_hom)[1]
+    d = np.hypot((V - V_s) / 100.0, w - ml.winf(V_s))
+    assert d.min() < 1e-3
+    # and makes the excursion of a spike
+    assert V.max() > 10.0 and np.ptp(w) > 0.3
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)

@@ -83,6 +83,10 @@ def run(args) -> int:
     else:
         print(f"onset (up sweep): no firing found between {start:g} and {stop:g} µA/cm² "
               f"(peaks of at least --prominence {args.prominence:g} mV)")
+    try:
+        print(f"excitability {curve.onset_class().message}")
+    except ValueError as exc:  # nothing quiet or nothing firing on the up sweep
+        print(f"excitability class: not determined ({exc})")
     if curve.bistable_band is None:
         print("bistable band: none found on this grid")
     else:

@@ -18,17 +18,36 @@ _ML_PLANES = (
 
 @figure("ml_phase_planes", "Morris–Lecar (V, w) phase planes of Rinzel & Ermentrout's three parameter sets "
         "(Hopf, SNIC, homoclinic), with nullclines, fixed points (filled stable, open unstable), saddle "
-        "separatrices and stable limit cycles.")
+        "separatrices and stable limit cycles; and the homoclinic set at the saddle homoclinic current "
+        "(the HOM end of its cycle branch), where the saddle's unstable manifold closes into the homoclinic loop.")
 def ml_phase_planes():
+    from analysis.continuation import continue_equilibria
+    from analysis.cycles import continue_cycles
     from analysis.phaseplane import PhasePlane
 
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.6), layout="constrained")
+    fig, axes = plt.subplots(2, 2, figsize=(12, 9.4), layout="constrained")
+    axes = axes.ravel()
     for ax, (which, I, note) in zip(axes, _ML_PLANES):
         plane = PhasePlane(MorrisLecar(which), xlim=(-65.0, 45.0), ylim=(-0.02, 0.6), params={"I_ext": I},
                            t_max=1500.0)
         cycles = plane.limit_cycles(seeds=[(-50.0, 0.45), (30.0, 0.05)])  # outer seeds: the large stable cycles
         plane.plot(ax=ax, field=None, limit_cycles=cycles, legend=True, title=f"{which} set, I = {I:g} µA/cm²")
         ax.set_xlabel(f"V (mV)\n{note}", fontsize="small")
+    # the homoclinic loop: the last orbit of the cycle branch from the Hopf point, which ends at HOM
+    model = MorrisLecar("homoclinic")
+    hopf = min(continue_equilibria(model, "I_ext", (-20.0, 150.0)).points("H"), key=lambda sp: sp.param)
+    branch = continue_cycles(hopf, model, window=(-20.0, 150.0))
+    end = branch.special_points[-1]
+    ax = axes[3]
+    plane = PhasePlane(model, xlim=(-65.0, 45.0), ylim=(-0.02, 0.6), params={"I_ext": end.param}, t_max=3000.0)
+    plane.plot(ax=ax, field=None, legend=True,
+               title=f"homoclinic set, I = I_hom = {end.param:.6g} µA/cm² ({end.kind})")
+    _, y = branch.orbit(len(branch.param) - 1, n_points=6000)
+    ax.plot(y[0], y[1], color="C3", lw=3.0, alpha=0.45, zorder=1,
+            label=f"homoclinic loop (orbit of period {branch.period[-1]:.0f} ms at the HOM end)")
+    ax.legend(frameon=False, fontsize="x-small", loc="upper left")
+    ax.set_xlabel("V (mV)\nthe saddle's unstable manifold (solid) returns along its stable manifold: the loop",
+                  fontsize="small")
     return fig
 
 
