@@ -317,7 +317,9 @@ def continue_homoclinic(branch, model, param2: str, *, window=None, window2=None
     mesh0 = np.asarray(branch.meshes[-1], float)
     T = float(branch.period[-1])
     ntst, ncol = mesh0.size - 1, int(branch.ncol)
-    scale2 = (1.0 + abs(p1)) / abs(p2) if p2 != 0 else 1.0
+    # q = s₂·p₂ with s₂ a power of two near (1 + |p₁|)/|p₂|: both parameters weigh alike in the
+    # norm, and p₂ = q/s₂ is exact (the start is at the given p₂ to the last bit)
+    scale2 = 2.0 ** round(math.log2((1.0 + abs(p1)) / abs(p2))) if p2 != 0 else 1.0
     at_start = model.with_params(**{param: p1})
     fold0 = _first_fold(at_start, param, p1, slowest_point(at_start, param, p1, U0))
     if fold0 is None:
