@@ -18,7 +18,13 @@ ratio are printed. Each run's results are checked: hhdyn's first Hopf point must
 9.775437995 (± 1e-8) and both sides must report the three LPC values (± 1e-4) and end at the
 second Hopf point (± 0.01). Target: hhdyn ≥ 3× faster.
 
-    python benchmarks/whole_run.py [--repeat 3] [--no-xpplab]
+With ``--compiled-floquet`` the Floquet-multiplier kernels (:mod:`analysis.cycles.periodic_schur`)
+are compiled into numba's disk cache first (``compile_kernels()``, not timed): hhdyn then takes
+their compiled route, as in an environment where they were compiled once (e.g. by the test
+suite); without it they run as plain Python, as on a fresh install (most of the cycle
+continuation's time).
+
+    python benchmarks/whole_run.py [--repeat 3] [--no-xpplab] [--compiled-floquet]
 """
 from __future__ import annotations
 
@@ -102,6 +108,8 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=3, help="timed runs of each side (>= 3)")
     ap.add_argument("--no-xpplab", action="store_true", help="time hhdyn alone")
+    ap.add_argument("--compiled-floquet", action="store_true",
+                    help="compile the Floquet kernels into numba's disk cache first (not timed)")
     args = ap.parse_args(argv)
     if args.repeat < 1:
         raise SystemExit(f"whole_run.py: --repeat must be >= 1, got {args.repeat}")
@@ -113,6 +121,11 @@ def main(argv=None) -> int:
 
         ode = str(Path(tmp) / "hh.ode")
         hhdyn.to_ode(hhdyn.HodgkinHuxley(I_ext=-10.0), ode)
+        if args.compiled_floquet:
+            import subprocess
+
+            subprocess.run([sys.executable, "-c", "from analysis.cycles.periodic_schur import compile_kernels; "
+                            "compile_kernels()"], env=env, check=True)
         sides = {"hhdyn": [sys.executable, "-c", hhdyn_script()]}
         xpy = None if args.no_xpplab else xpplab_python()
         if xpy is not None:
@@ -126,7 +139,9 @@ def main(argv=None) -> int:
             problems.extend(f"{side}: {p}" for p in check(side, results[side]))
 
         timings = alternate(sides, args.repeat, env=env, cwd=tmp, on_output=record)
-    print(f"HH diagram in I_ext, whole processes, median of {args.repeat} alternating runs (warm caches)")
+    floquet = "compiled" if args.compiled_floquet else "plain Python unless already in numba's cache"
+    print(f"HH diagram in I_ext, whole processes, median of {args.repeat} alternating runs (warm caches; "
+          f"Floquet kernels: {floquet})")
     for side, t in timings.items():
         r = results[side]
         print(f"{side:<7} {t.wall_median:7.3f} s wall {t.cpu_median:7.3f} s CPU | Hopf "

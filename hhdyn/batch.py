@@ -367,14 +367,14 @@ def simulate_batch(
         y0 = model.resting_state()
     Y = np.ascontiguousarray(np.broadcast_to(y0.reshape(n_states, -1), (n_states, n)), dtype=float).copy()
     if stim is None:
-        table, inv_sdt, variant = np.zeros(2), 1.0, "nostim"
+        table, inv_sdt = np.zeros(0), 1.0  # an empty table: no stimulus code runs
     else:
         sdt = stim_dt or min(0.005, stim.max_step or np.inf)
         m = int(math.ceil(t_end / sdt)) + 2
         table = np.ascontiguousarray(stim(np.arange(m) * sdt), dtype=float)
         if not np.all(np.isfinite(table)):
             raise ValueError("stimulus returned non-finite values on [0, t_end]")
-        inv_sdt, variant = 1.0 / sdt, "stim"
+        inv_sdt = 1.0 / sdt
     spk_t = np.full((n, cap), np.nan)
     spk_n = np.zeros(n, dtype=np.int64)
     armed = np.ones(n, dtype=np.bool_)
@@ -394,26 +394,28 @@ def simulate_batch(
             every, n_rec = 1, 0
 
     kernels = engine.kernels_for(decl)
+    from .engine.blocks import run_blocks
+
     if method == "dopri5":
         n_rec = int(math.floor(t_end / record + 1e-9)) + 1 if record else 0
         rec = np.zeros((n, n_states, n_rec)) if n_rec else np.zeros((1, 1, 0))
         n_acc = np.zeros(n, dtype=np.int64)
         n_rej = np.zeros(n, dtype=np.int64)
         h0 = min(dt or 0.01, t_end)
-        kernel = getattr(kernels, f"dopri5_{variant}")
         start = time.perf_counter()
-        kernel(Y, K, t_end, rtol, atol, h0, max_step or np.inf, int(max_steps), table, inv_sdt,
-               threshold_raw, hysteresis, spk_t, spk_n, armed, rec, record or 1.0, status, t_fail, n_acc, n_rej)
+        run_blocks(kernels.dopri5_blocks, n, engine.BLOCK, Y, K, float(t_end), float(rtol), float(atol), float(h0),
+                   float(max_step or np.inf), int(max_steps), table, float(inv_sdt), float(threshold_raw),
+                   float(hysteresis), spk_t, spk_n, armed, rec, float(record or 1.0), status, t_fail, n_acc, n_rej)
         wall = time.perf_counter() - start
         t_rec = np.arange(n_rec) * record if n_rec else None
         step_used = None
     else:
         rec = np.zeros((n, n_states, n_rec)) if n_rec else np.zeros((1, 1, 0))
         name = "rk4" if method == "rk4" else "rl"
-        kernel = getattr(kernels, f"{name}_{variant}")
         start = time.perf_counter()
-        kernel(Y, K, step, n_steps, table, inv_sdt, threshold_raw, hysteresis, spk_t, spk_n, armed,
-               rec, every, status, t_fail)
+        run_blocks(getattr(kernels, f"{name}_blocks"), n, engine.BLOCK, Y, K, float(step), int(n_steps), table,
+                   float(inv_sdt), float(threshold_raw), float(hysteresis), spk_t, spk_n, armed, rec, int(every),
+                   status, t_fail)
         wall = time.perf_counter() - start
         n_acc = np.where(status == 0, n_steps, 0).astype(np.int64)
         n_rej = np.zeros(n, dtype=np.int64)

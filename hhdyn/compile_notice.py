@@ -6,9 +6,9 @@ fresh machine pays for it — but then a call can sit silent for many seconds. T
 numba's own ``"numba:compile"`` events (broadcast only on a cache miss, i.e. a real compilation)
 into one-line messages handed to a callback:
 
-    compiling rk4_stim (hhdyn_kernel_1a2b…) — first run only, cached afterwards
-    … still compiling rk4_stim: 8 s
-    compiled rk4_stim in 9.4 s (3 kernels compiled so far, 21.0 s)
+    compiling dopri5_blocks (hhdyn_kernel_1a2b…) — first run only, cached afterwards
+    … still compiling dopri5_blocks: 8 s
+    compiled dopri5_blocks in 9.4 s (3 kernels compiled so far, 21.0 s)
 
 Nothing is printed unless a callback is set: the library stays silent, the CLI passes a function
 that writes to stderr. Setting the callback does not import numba; the listener is registered

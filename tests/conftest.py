@@ -55,3 +55,18 @@ def pytest_runtest_makereport(item, call):
         report.outcome = "failed"
         reason = report.longrepr[-1] if isinstance(report.longrepr, tuple) else report.longrepr
         report.longrepr = f"peer cross-check skipped although HHDYN_REQUIRE_PEERS={os.environ['HHDYN_REQUIRE_PEERS']!r}: {reason}"
+
+
+@pytest.fixture(scope="session")
+def hh_cycle_branch():
+    """HH (standard parameters): equilibria in I_ext over [0, 200] µA/cm², its Hopf points, and the
+    cycle branch from the first one with user points at I_ext = 10, 20, 50 — one computation shared
+    by the cycle tests and the Floquet-multiplier tests. Returns (model, equilibria, hopf points, cycles)."""
+    import analysis
+    import hhdyn
+    from analysis.cycles import continue_cycles
+
+    hh = hhdyn.HodgkinHuxley()
+    eq = analysis.continue_equilibria(hh, param="I_ext", window=(0.0, 200.0))
+    hopf = [p for p in eq.special_points if p.kind == "H"]
+    return hh, eq, hopf, continue_cycles(hopf[0], hh, window=(0.0, 200.0), values=(10.0, 20.0, 50.0))

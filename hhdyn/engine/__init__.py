@@ -7,9 +7,10 @@
 
 See :mod:`hhdyn.engine.declare` (model → equations as source lines), :mod:`hhdyn.engine.codegen`
 (kernels: batch RHS and Jacobian, RK4, Rush–Larsen, Dormand–Prince 5(4) with spike detection and
-recording), :mod:`hhdyn.engine.expressions` (equations as expression strings, for models that
-are not conductance-based) and :mod:`hhdyn.engine.mathlib` (the vectorizable exp and rate
-shapes). The user-facing entry point is :func:`hhdyn.batch.simulate_batch`.
+recording; one kernel per method, with or without a stimulus), :mod:`hhdyn.engine.blocks`
+(blocks of members on a thread pool), :mod:`hhdyn.engine.expressions` (equations as expression
+strings, for models that are not conductance-based) and :mod:`hhdyn.engine.mathlib` (the
+vectorizable exp and rate shapes). The user-facing entry point is :func:`hhdyn.batch.simulate_batch`.
 """
 from __future__ import annotations
 

@@ -7,16 +7,20 @@ structure's hash, and imports it. numba then keeps the machine code next to it i
 ``__pycache__``, so a second process loads compiled kernels instead of compiling again; within a
 process each structure is generated and imported once.
 
-Layout of every kernel (the batch of N members is split into blocks of ``BLOCK`` lanes, blocks
-run in parallel with ``prange``; within a block the loop over lanes is straight-line code that
-LLVM vectorizes, and a second scalar loop per step handles events — spikes, recording, failures):
+Layout of every kernel (the batch of N members is split into blocks of ``BLOCK`` lanes; a kernel
+``<method>_blocks(lo_start, lo_stop, ...)`` integrates the blocks starting in [lo_start, lo_stop)
+and releases the GIL (``nogil``), so :func:`hhdyn.engine.blocks.run_blocks` spreads blocks over a
+thread pool; within a block the loop over lanes is straight-line code that LLVM vectorizes, and a
+second scalar loop per step handles events — spikes, recording, failures). One kernel per method
+(``rk4_blocks``, ``rl_blocks``, ``dopri5_blocks``) serves runs with and without a stimulus, and
+numba compiles each on its first call only, so a run compiles what it uses and nothing else:
 
 * ``rhs_batch`` and ``jac_batch`` (when the declaration has a Jacobian) evaluate dy/dt and the
   exact ∂f/∂y for every column, for Newton-type analysis tools (:func:`hhdyn.engine.compiled_rhs`,
   :func:`hhdyn.engine.compiled_jacobian`);
 * states ``Y`` (n_states, N), per-member coefficients ``K`` (n_coef, N), both float64;
-* stimulus ``stim_tab`` sampled every 1/``stim_inv_dt`` ms from 0, linearly interpolated
-  (kernels ``*_stim``; the ``*_nostim`` variants have no stimulus code at all);
+* stimulus ``stim_tab`` sampled every 1/``stim_inv_dt`` ms from 0, linearly interpolated; an
+  empty table means no stimulus (then ``stim`` is 0.0 and no table is read);
 * spikes: upward crossings of ``thr`` by state 0 while armed, re-armed below ``thr − hyst``,
   located within the step on the cubic Hermite interpolant (state and derivative at both ends);
 * outputs ``spk_t`` (N, cap), ``spk_n`` (N,) (counts keep counting past ``cap``), ``rec``
@@ -32,7 +36,8 @@ What keeps the lane loops vectorized (each was measured; breaking one costs 3–
 * for Dormand–Prince, whose accept/reject logic touches ~20 arrays, all lane state lives in one
   flat array indexed with literal offsets (``W[64 + i]``), because LLVM gives up on loops that
   need too many run-time alias checks; every store there is a select of unconditionally loaded
-  values.
+  values; the stimulus at the stage times is looked up before that loop (a table lookup inside
+  it costs 4×), into rows of the same array.
 """
 from __future__ import annotations
 
@@ -49,7 +54,7 @@ from .declare import Declaration
 __all__ = ["kernels_for", "load_source", "cache_dir", "ENGINE_VERSION", "BLOCK", "STATUS"]
 
 #: Bumped whenever the generated code changes meaning (part of every kernel module's hash).
-ENGINE_VERSION = "1"
+ENGINE_VERSION = "2"
 #: Lanes per block (a multiple of the SIMD width; small enough for per-block lock-step of
 #: adaptive steps to waste little).
 BLOCK = 32
@@ -123,14 +128,17 @@ def load_source(source: str, prefix: str):
 
 
 # --------------------------------------------------------------------------- source generation
-def _flat_rows(lines, n_coef, n):
-    """Rewrite row-view accesses (``yb_2[i]``, ``tb[i]``...) as ``W[<offset> + i]`` of the flat block array."""
+def _flat_rows(lines, n_coef, n, n_stim):
+    """Rewrite row-view accesses (``yb_2[i]``, ``tb[i]``, ``sb_0[i]``...) as ``W[<offset> + i]`` of the
+    flat block array (rows: coefficients, 4 × states, t, h, t_old, h_used, stimulus per stage time)."""
     rows = {f"kb_{j}": j for j in range(n_coef)}
     for r, prefix in enumerate(("yb", "fb", "yo", "fo")):
         for k in range(n):
             rows[f"{prefix}_{k}"] = n_coef + r * n + k
     for r, name in enumerate(("tb", "hb", "tob", "hused")):
         rows[name] = n_coef + 4 * n + r
+    for r in range(n_stim):
+        rows[f"sb_{r}"] = n_coef + 4 * n + 4 + r
     pattern = re.compile(r"\b(" + "|".join(sorted(rows, key=len, reverse=True)) + r")\[i\]")
     return [pattern.sub(lambda m: f"W[{rows[m.group(1)] * BLOCK} + i]", line) for line in lines]
 
@@ -176,114 +184,118 @@ def generate(decl: Declaration) -> str:
     body = coef_loads + rhs(yb, d) + ["return d_0"]
     parts.append(DV_SCALAR.format(body=_indent(body, 1)))
 
-    for variant, with_stim in (("nostim", False), ("stim", True)):
-        # ---- RK4
-        s0, k1, k2, k3, k4 = names("s0"), names("k1"), names("k2"), names("k3"), names("k4")
-        s1, s2, s3 = names("s1"), names("s2"), names("s3")
-        lines = block_loads + [f"s0_{k} = yb_{k}[i]" for k in range(n)]
-        lines += ["stim = st0"] + rhs(s0, k1)
-        lines += [f"s1_{k} = s0_{k} + hdt*k1_{k}" for k in range(n)] + ["stim = st1"] + rhs(s1, k2)
-        lines += [f"s2_{k} = s0_{k} + hdt*k2_{k}" for k in range(n)] + rhs(s2, k3)
-        lines += [f"s3_{k} = s0_{k} + dt*k3_{k}" for k in range(n)] + ["stim = st2"] + rhs(s3, k4)
-        lines += ["v_old[i] = s0_0", "d_old[i] = k1_0"]
-        lines += [f"yb_{k}[i] = s0_{k} + dt6*(k1_{k} + 2.0*k2_{k} + 2.0*k3_{k} + k4_{k})" for k in range(n)]
-        stim_lines = (
-            ["st0 = table_lookup(stim_tab, stim_inv_dt, t)",
-             "st1 = table_lookup(stim_tab, stim_inv_dt, t + hdt)",
-             "st2 = table_lookup(stim_tab, stim_inv_dt, t + dt)"]
-            if with_stim else ["st0 = 0.0", "st1 = 0.0", "st2 = 0.0"]
-        )
-        parts.append(FIXED.format(method="rk4", variant=variant, stim=_indent(stim_lines, 3),
-                                  body=_indent(lines, 4), views=_indent(views_fixed, 2)))
-        # ---- Rush–Larsen / exponential Euler
-        if decl.linear is not None:
-            inf, rate = names("inf"), names("rate")
-            lines = block_loads + [f"s0_{k} = yb_{k}[i]" for k in range(n)] + ["stim = st0"]
-            lines += decl.linear(s0, inf, rate)
-            lines += ["v_old[i] = s0_0", "d_old[i] = rate_0*(inf_0 - s0_0)"]
-            lines += [f"yb_{k}[i] = inf_{k} + (s0_{k} - inf_{k})*fexp(-rate_{k}*dt)" for k in range(n)]
-            parts.append(FIXED.format(method="rl", variant=variant, stim=_indent(stim_lines, 3),
-                                      body=_indent(lines, 4), views=_indent(views_fixed, 2)))
-        # ---- Dormand–Prince 5(4)
-        lines = block_loads + ["t = tb[i]", "h_prop = hb[i]", "h = h_prop if h_prop < h_max else h_max",
-                              "rem = t_end - t", "last = h >= rem", "h = rem if last else h"]
-        lines += [f"s0_{k} = yb_{k}[i]" for k in range(n)] + [f"k1_{k} = fb_{k}[i]" for k in range(n)]
-        stages = [
-            ("k2", "1.0/5.0", [("k1", "1.0/5.0")]),
-            ("k3", "3.0/10.0", [("k1", "3.0/40.0"), ("k2", "9.0/40.0")]),
-            ("k4", "4.0/5.0", [("k1", "44.0/45.0"), ("k2", "-56.0/15.0"), ("k3", "32.0/9.0")]),
-            ("k5", "8.0/9.0", [("k1", "19372.0/6561.0"), ("k2", "-25360.0/2187.0"),
-                               ("k3", "64448.0/6561.0"), ("k4", "-212.0/729.0")]),
-            ("k6", "1.0", [("k1", "9017.0/3168.0"), ("k2", "-355.0/33.0"), ("k3", "46732.0/5247.0"),
-                           ("k4", "49.0/176.0"), ("k5", "-5103.0/18656.0")]),
-            ("k7", "1.0", [("k1", "35.0/384.0"), ("k3", "500.0/1113.0"), ("k4", "125.0/192.0"),
-                           ("k5", "-2187.0/6784.0"), ("k6", "11.0/84.0")]),
-        ]
-        for kname, c, coeffs in stages:
-            ys = names(f"y{kname}")
-            for k in range(n):
-                combo = " + ".join(f"({a})*{src}_{k}" for src, a in coeffs)
-                lines.append(f"y{kname}_{k} = s0_{k} + h*({combo})")
-            if with_stim:
-                lines.append(f"stim = table_lookup(stim_tab, stim_inv_dt, t + ({c})*h)")
-            lines += rhs(ys, names(kname))
-        errc = [("k1", "71.0/57600.0"), ("k3", "-71.0/16695.0"), ("k4", "71.0/1920.0"),
-                ("k5", "-17253.0/339200.0"), ("k6", "22.0/525.0"), ("k7", "-1.0/40.0")]
-        lines += ["en = 0.0", "nan_acc = 0.0"]
+    # ---- RK4 (one kernel with and without a stimulus: the stimulus is looked up once per step,
+    # outside the lane loop, and is 0.0 when there is none)
+    s0, k1, k2, k3, k4 = names("s0"), names("k1"), names("k2"), names("k3"), names("k4")
+    s1, s2, s3 = names("s1"), names("s2"), names("s3")
+    lines = block_loads + [f"s0_{k} = yb_{k}[i]" for k in range(n)]
+    lines += ["stim = st0"] + rhs(s0, k1)
+    lines += [f"s1_{k} = s0_{k} + hdt*k1_{k}" for k in range(n)] + ["stim = st1"] + rhs(s1, k2)
+    lines += [f"s2_{k} = s0_{k} + hdt*k2_{k}" for k in range(n)] + rhs(s2, k3)
+    lines += [f"s3_{k} = s0_{k} + dt*k3_{k}" for k in range(n)] + ["stim = st2"] + rhs(s3, k4)
+    lines += ["v_old[i] = s0_0", "d_old[i] = k1_0"]
+    lines += [f"yb_{k}[i] = s0_{k} + dt6*(k1_{k} + 2.0*k2_{k} + 2.0*k3_{k} + k4_{k})" for k in range(n)]
+    stim_lines = ["if has_stim:",
+                  "    st0 = table_lookup(stim_tab, stim_inv_dt, t)",
+                  "    st1 = table_lookup(stim_tab, stim_inv_dt, t + hdt)",
+                  "    st2 = table_lookup(stim_tab, stim_inv_dt, t + dt)"]
+    parts.append(FIXED.format(method="rk4", stim=_indent(stim_lines, 3), body=_indent(lines, 4),
+                              views=_indent(views_fixed, 2)))
+    # ---- Rush–Larsen / exponential Euler
+    if decl.linear is not None:
+        inf, rate = names("inf"), names("rate")
+        lines = block_loads + [f"s0_{k} = yb_{k}[i]" for k in range(n)] + ["stim = st0"]
+        lines += decl.linear(s0, inf, rate)
+        lines += ["v_old[i] = s0_0", "d_old[i] = rate_0*(inf_0 - s0_0)"]
+        lines += [f"yb_{k}[i] = inf_{k} + (s0_{k} - inf_{k})*fexp(-rate_{k}*dt)" for k in range(n)]
+        parts.append(FIXED.format(method="rl", stim=_indent(stim_lines, 3), body=_indent(lines, 4),
+                                  views=_indent(views_fixed, 2)))
+    # ---- Dormand–Prince 5(4). The stimulus at each stage time is looked up in a scalar loop
+    # before the vectorized lanes loop (a table lookup inside it would stop vectorization) into
+    # rows sb_<r> of the flat block array, which stay 0.0 without a stimulus.
+    step_lines = ["t = tb[i]", "h_prop = hb[i]", "h = h_prop if h_prop < h_max else h_max",
+                  "rem = t_end - t", "last = h >= rem", "h = rem if last else h"]
+    lines = block_loads + step_lines
+    lines += [f"s0_{k} = yb_{k}[i]" for k in range(n)] + [f"k1_{k} = fb_{k}[i]" for k in range(n)]
+    stages = [
+        ("k2", "1.0/5.0", [("k1", "1.0/5.0")]),
+        ("k3", "3.0/10.0", [("k1", "3.0/40.0"), ("k2", "9.0/40.0")]),
+        ("k4", "4.0/5.0", [("k1", "44.0/45.0"), ("k2", "-56.0/15.0"), ("k3", "32.0/9.0")]),
+        ("k5", "8.0/9.0", [("k1", "19372.0/6561.0"), ("k2", "-25360.0/2187.0"),
+                           ("k3", "64448.0/6561.0"), ("k4", "-212.0/729.0")]),
+        ("k6", "1.0", [("k1", "9017.0/3168.0"), ("k2", "-355.0/33.0"), ("k3", "46732.0/5247.0"),
+                       ("k4", "49.0/176.0"), ("k5", "-5103.0/18656.0")]),
+        ("k7", "1.0", [("k1", "35.0/384.0"), ("k3", "500.0/1113.0"), ("k4", "125.0/192.0"),
+                       ("k5", "-2187.0/6784.0"), ("k6", "11.0/84.0")]),
+    ]
+    stage_times = list(dict.fromkeys(c for _, c, _ in stages))  # distinct stage fractions c
+    for kname, c, coeffs in stages:
+        ys = names(f"y{kname}")
         for k in range(n):
-            combo = " + ".join(f"({a})*{src}_{k}" for src, a in errc)
-            lines += [
-                f"e_{k} = abs(h*({combo}))",
-                f"a0_{k} = abs(s0_{k})",
-                f"a1_{k} = abs(yk7_{k})",
-                f"sc_{k} = atol + rtol*(a0_{k} if a0_{k} > a1_{k} else a1_{k})",
-                f"r_{k} = e_{k}/sc_{k}",
-                f"en = en if en >= r_{k} else r_{k}",
-                f"nan_acc = nan_acc + (r_{k} - r_{k})",  # NaN when r_k is NaN or inf
-            ]
+            combo = " + ".join(f"({a})*{src}_{k}" for src, a in coeffs)
+            lines.append(f"y{kname}_{k} = s0_{k} + h*({combo})")
+        lines.append(f"stim = sb_{stage_times.index(c)}[i]")
+        lines += rhs(ys, names(kname))
+    errc = [("k1", "71.0/57600.0"), ("k3", "-71.0/16695.0"), ("k4", "71.0/1920.0"),
+            ("k5", "-17253.0/339200.0"), ("k6", "22.0/525.0"), ("k7", "-1.0/40.0")]
+    lines += ["en = 0.0", "nan_acc = 0.0"]
+    for k in range(n):
+        combo = " + ".join(f"({a})*{src}_{k}" for src, a in errc)
         lines += [
-            "en = en + nan_acc",
-            "ok = en <= 1.0",
-            # fac = 0.9·en^(−1/5), with log2(en) from the IEEE bits (inline: a call would stop
-            # vectorization; see mathlib.step_factor for the same formula)
-            "eb_ = float_bits_as_int(en)",
-            "ee_ = np.float64((eb_ >> 52) & 0x7FF) - 1023.0",
-            "em_ = int_bits_as_float((eb_ & 0xFFFFFFFFFFFFF) | 0x3FF0000000000000) - 1.0",
-            "el_ = ee_ + em_*(1.4425449 + em_*(-0.7181452 + em_*(0.4575485 + em_*(-0.2779042 + em_*0.0959898))))",
-            "fac = 0.9*fexp(-0.2*0.6931471805599453*el_)",
-            "fac = fac if en > 0.0 else 5.0",
-            "fac = fac if en == en else 0.2",
-            "fac = fac if fac == fac else 0.2",  # NaN error (overflow in a stage): shrink
-            "fac = fac if fac < 5.0 else 5.0",
-            "fac = fac if fac > 0.2 else 0.2",
-            "fac = fac if (ok or fac < 1.0) else 1.0",
+            f"e_{k} = abs(h*({combo}))",
+            f"a0_{k} = abs(s0_{k})",
+            f"a1_{k} = abs(yk7_{k})",
+            f"sc_{k} = atol + rtol*(a0_{k} if a0_{k} > a1_{k} else a1_{k})",
+            f"r_{k} = e_{k}/sc_{k}",
+            f"en = en if en >= r_{k} else r_{k}",
+            f"nan_acc = nan_acc + (r_{k} - r_{k})",  # NaN when r_k is NaN or inf
         ]
-        # every load is unconditional and every store a select, so LLVM can if-convert the
-        # accept/reject logic and vectorize the loop
-        for k in range(n):
-            lines += [
-                f"yo_old_{k} = yo_{k}[i]",
-                f"fo_old_{k} = fo_{k}[i]",
-                f"yo_{k}[i] = s0_{k} if ok else yo_old_{k}",
-                f"fo_{k}[i] = k1_{k} if ok else fo_old_{k}",
-                f"yb_{k}[i] = yk7_{k} if ok else s0_{k}",
-                f"fb_{k}[i] = k7_{k} if ok else k1_{k}",
-            ]
+    lines += [
+        "en = en + nan_acc",
+        "ok = en <= 1.0",
+        # fac = 0.9·en^(−1/5), with log2(en) from the IEEE bits (inline: a call would stop
+        # vectorization; see mathlib.step_factor for the same formula)
+        "eb_ = float_bits_as_int(en)",
+        "ee_ = np.float64((eb_ >> 52) & 0x7FF) - 1023.0",
+        "em_ = int_bits_as_float((eb_ & 0xFFFFFFFFFFFFF) | 0x3FF0000000000000) - 1.0",
+        "el_ = ee_ + em_*(1.4425449 + em_*(-0.7181452 + em_*(0.4575485 + em_*(-0.2779042 + em_*0.0959898))))",
+        "fac = 0.9*fexp(-0.2*0.6931471805599453*el_)",
+        "fac = fac if en > 0.0 else 5.0",
+        "fac = fac if en == en else 0.2",
+        "fac = fac if fac == fac else 0.2",  # NaN error (overflow in a stage): shrink
+        "fac = fac if fac < 5.0 else 5.0",
+        "fac = fac if fac > 0.2 else 0.2",
+        "fac = fac if (ok or fac < 1.0) else 1.0",
+    ]
+    # every load is unconditional and every store a select, so LLVM can if-convert the
+    # accept/reject logic and vectorize the loop
+    for k in range(n):
         lines += [
-            "tob_old = tob[i]",
-            "tob[i] = t if ok else tob_old",
-            "tnew = t_end if last else t + h",
-            "tb[i] = tnew if ok else t",
-            "hused[i] = h if ok else 0.0",
-            "keep = last & ok",
-            "hb[i] = h_prop if keep else h*fac",
+            f"yo_old_{k} = yo_{k}[i]",
+            f"fo_old_{k} = fo_{k}[i]",
+            f"yo_{k}[i] = s0_{k} if ok else yo_old_{k}",
+            f"fo_{k}[i] = k1_{k} if ok else fo_old_{k}",
+            f"yb_{k}[i] = yk7_{k} if ok else s0_{k}",
+            f"fb_{k}[i] = k7_{k} if ok else k1_{k}",
         ]
-        parts.append(DOPRI_LANES.format(variant=variant, body=_indent(_flat_rows(lines, len(decl.coef_names), n), 2)))
-        parts.append(DOPRI.format(variant=variant,
-                                  init_stim="stim = table_lookup(stim_tab, stim_inv_dt, 0.0)" if with_stim else "stim = 0.0",
-                                  init=_indent(block_loads + [f"s0_{k} = yb_{k}[i]" for k in range(n)]
-                                               + rhs(s0, k1) + [f"fb_{k}[i] = k1_{k}" for k in range(n)], 3),
-                                  views=_indent(views, 2)))
+    lines += [
+        "tob_old = tob[i]",
+        "tob[i] = t if ok else tob_old",
+        "tnew = t_end if last else t + h",
+        "tb[i] = tnew if ok else t",
+        "hused[i] = h if ok else 0.0",
+        "keep = last & ok",
+        "hb[i] = h_prop if keep else h*fac",
+    ]
+    n_coef, n_st = len(decl.coef_names), len(stage_times)
+    stage_stim = step_lines + [f"sb_{r}[i] = table_lookup(stim_tab, stim_inv_dt, t + ({c})*h)"
+                               for r, c in enumerate(stage_times)]
+    parts.append(DOPRI_LANES.format(body=_indent(_flat_rows(lines, n_coef, n, n_st), 2)))
+    parts.append(DOPRI.format(n_stim_rows=n_st,
+                              stage_stim=_indent(_flat_rows(stage_stim, n_coef, n, n_st), 5),
+                              init=_indent(block_loads + [f"s0_{k} = yb_{k}[i]" for k in range(n)]
+                                           + rhs(s0, k1) + [f"fb_{k}[i] = k1_{k}" for k in range(n)], 3),
+                              views=_indent(views, 2)))
     return "\n".join(parts)
 
 
@@ -291,7 +303,7 @@ HEADER = '''\
 # Generated by hhdyn.engine for one model structure ({digest}); do not edit.
 # States: {states}
 import numpy as np
-from numba import njit, prange
+from numba import njit
 from hhdyn.engine.mathlib import (fexp, explin, logistic, step_factor, table_lookup, hermite,
                                   hermite_crossing, float_bits_as_int, int_bits_as_float)
 
@@ -332,25 +344,21 @@ _EVENTS = '''
 '''
 
 FIXED = '''
-@njit(parallel=True, cache=True, error_model="numpy")
-def {method}_{variant}(Y, K, dt, n_steps, stim_tab, stim_inv_dt, thr, hyst, spk_t, spk_n, armed,
-                 rec, rec_every, status, t_fail):
-    N = Y.shape[1]
-    nblocks = (N + BLOCK - 1)//BLOCK
-    for b in prange(nblocks):
-        {method}_{variant}_block(b*BLOCK, Y, K, dt, n_steps, stim_tab, stim_inv_dt, thr, hyst, spk_t, spk_n,
-                               armed, rec, rec_every, status, t_fail)
-
-
-@njit(cache=True, error_model="numpy")
-def {method}_{variant}_block(lo, Y, K, dt, n_steps, stim_tab, stim_inv_dt, thr, hyst, spk_t, spk_n, armed,
-                 rec, rec_every, status, t_fail):
+@njit(nogil=True, cache=True, error_model="numpy")
+def {method}_blocks(lo_start, lo_stop, Y, K, dt, n_steps, stim_tab, stim_inv_dt, thr, hyst, spk_t, spk_n,
+                 armed, rec, rec_every, status, t_fail):
+    """Fixed steps for the members of the blocks starting at lo_start, lo_start + BLOCK, … < lo_stop
+    (stimulus table stim_tab, empty for none)."""
     N = Y.shape[1]
     cap = spk_t.shape[1]
     n_rec = rec.shape[2]
     hdt = 0.5*dt
     dt6 = dt/6.0
-    if True:
+    has_stim = stim_tab.shape[0] > 0
+    st0 = 0.0
+    st1 = 0.0
+    st2 = 0.0
+    for lo in range(lo_start, lo_stop, BLOCK):
         nb = min(N, lo + BLOCK) - lo
         Kb = np.empty((K.shape[0], BLOCK))
         for j in range(K.shape[0]):
@@ -402,37 +410,29 @@ def {method}_{variant}_block(lo, Y, K, dt, n_steps, stim_tab, stim_inv_dt, thr, 
 '''
 
 DOPRI_LANES = '''
-@njit(cache=True, error_model="numpy")
-def dopri5_{variant}_lanes(nb, W, t_end, rtol, atol, h_max, stim_tab, stim_inv_dt):
+@njit(nogil=True, cache=True, error_model="numpy")
+def dopri5_lanes(nb, W, t_end, rtol, atol, h_max):
     """One Dormand–Prince attempt for every lane of a block (the vectorized loop)."""
-    stim = 0.0
     for i in range(nb):
 {body}
 '''
 
 DOPRI = '''
-@njit(parallel=True, cache=True, error_model="numpy")
-def dopri5_{variant}(Y, K, t_end, rtol, atol, h0, h_max, max_steps, stim_tab, stim_inv_dt, thr, hyst,
-                 spk_t, spk_n, armed, rec, rec_dt, status, t_fail, n_acc, n_rej):
-    N = Y.shape[1]
-    nblocks = (N + BLOCK - 1)//BLOCK
-    for b in prange(nblocks):
-        dopri5_{variant}_block(b*BLOCK, Y, K, t_end, rtol, atol, h0, h_max, max_steps, stim_tab, stim_inv_dt,
-                               thr, hyst, spk_t, spk_n, armed, rec, rec_dt, status, t_fail, n_acc, n_rej)
-
-
-@njit(cache=True, error_model="numpy")
-def dopri5_{variant}_block(lo, Y, K, t_end, rtol, atol, h0, h_max, max_steps, stim_tab, stim_inv_dt, thr, hyst,
-                 spk_t, spk_n, armed, rec, rec_dt, status, t_fail, n_acc, n_rej):
+@njit(nogil=True, cache=True, error_model="numpy")
+def dopri5_blocks(lo_start, lo_stop, Y, K, t_end, rtol, atol, h0, h_max, max_steps, stim_tab, stim_inv_dt, thr,
+                  hyst, spk_t, spk_n, armed, rec, rec_dt, status, t_fail, n_acc, n_rej):
+    """Adaptive steps for the members of the blocks starting at lo_start, lo_start + BLOCK, … < lo_stop
+    (stimulus table stim_tab, empty for none)."""
     N = Y.shape[1]
     cap = spk_t.shape[1]
     n_rec = rec.shape[2]
-    if True:
+    has_stim = stim_tab.shape[0] > 0
+    for lo in range(lo_start, lo_stop, BLOCK):
         nb = min(N, lo + BLOCK) - lo
         # all per-lane block state in one flat array: the lanes loop indexes it with literal
         # row offsets, so LLVM sees constant dependence distances and needs no alias checks
         NC = K.shape[0]
-        W = np.zeros((NC + 4*N_STATES + 4)*BLOCK)
+        W = np.zeros((NC + 4*N_STATES + 4 + {n_stim_rows})*BLOCK)
         Kb = W[0:NC*BLOCK].reshape((NC, BLOCK))
         Yb = W[NC*BLOCK:(NC + N_STATES)*BLOCK].reshape((N_STATES, BLOCK))
         Fb = W[(NC + N_STATES)*BLOCK:(NC + 2*N_STATES)*BLOCK].reshape((N_STATES, BLOCK))
@@ -454,7 +454,7 @@ def dopri5_{variant}_block(lo, Y, K, t_end, rtol, atol, h0, h_max, max_steps, st
             for i in range(nb):
                 Yb[k, i] = Y[k, lo + i]
                 Yo[k, i] = Yb[k, i]
-        {init_stim}
+        stim = table_lookup(stim_tab, stim_inv_dt, 0.0) if has_stim else 0.0
         for i in range(nb):
             col = lo + i
 {init}
@@ -468,7 +468,10 @@ def dopri5_{variant}_block(lo, Y, K, t_end, rtol, atol, h0, h_max, max_steps, st
                 next_rec[i] = 1
         active = nb
         while active > 0:
-            dopri5_{variant}_lanes(nb, W, t_end, rtol, atol, h_max, stim_tab, stim_inv_dt)
+            if has_stim:
+                for i in range(nb):
+{stage_stim}
+            dopri5_lanes(nb, W, t_end, rtol, atol, h_max)
             active = 0
             for i in range(nb):
                 col = lo + i

@@ -173,14 +173,9 @@ def test_period_blows_up_at_snic_and_matches_formula():
 
 # ---------------------------------------------------------------------------- HH
 @pytest.fixture(scope="module")
-def hh_setup():
-    import analysis
-
-    hh = hhdyn.HodgkinHuxley()
-    eq = analysis.continue_equilibria(hh, param="I_ext", window=(0.0, 200.0))
-    hopf = [p for p in eq.special_points if p.kind == "H"]
-    br = continue_cycles(hopf[0], hh, window=(0.0, 200.0), values=(10.0, 20.0, 50.0))
-    return hh, eq, hopf, br
+def hh_setup(hh_cycle_branch):
+    """HH equilibria over [0, 200] and the cycles from H1 (computed once per session: tests/conftest.py)."""
+    return hh_cycle_branch
 
 
 def test_hh_branch_from_first_hopf_to_second(hh_setup):

@@ -238,15 +238,10 @@ def _transfer_matrices(model, U, T, p, mesh, ncol):
 
 
 @pytest.fixture(scope="module")
-def hh_branch():
-    import analysis
-    import hhdyn
-    from analysis.cycles import continue_cycles
-
-    hh = hhdyn.HodgkinHuxley()
-    eq = analysis.continue_equilibria(hh, param="I_ext", window=(0.0, 200.0))
-    hopf = [p for p in eq.special_points if p.kind == "H"]
-    return hh, continue_cycles(hopf[0], hh, window=(0.0, 200.0), values=(10.0, 20.0, 50.0))
+def hh_branch(hh_cycle_branch):
+    """HH cycles from H1 over [0, 200] (computed once per session: tests/conftest.py)."""
+    hh, _, _, br = hh_cycle_branch
+    return hh, br
 
 
 def test_hh_multipliers_match_mpmath_and_trivial_is_one(hh_branch):

@@ -242,3 +242,48 @@ def test_batch_too_big_for_memory_is_refused_before_compiling(monkeypatch):
         simulate_batch(HH, 1e5, {"I_ext": np.linspace(0.0, 50.0, 1000)}, record=0.01)
     with pytest.raises(ValueError, match=r"stimulus table"):
         simulate_batch(HH, 1e9, stimulus=Step(1.0, 1.0, 5.0))
+
+
+@pytest.mark.parametrize("method", ["dopri5", "rk4", "rush_larsen"])
+def test_one_kernel_per_method_serves_runs_with_and_without_a_stimulus(method):
+    """A zero stimulus goes through the stimulus table (every lookup 0.0) and must give the very
+    same bits as no stimulus; integer-valued arguments must not compile a second specialization."""
+    import hhdyn.engine as engine
+
+    I = np.linspace(0.0, 30.0, 40)
+    plain = simulate_batch(HH, 30.0, {"I_ext": I}, method=method, record=0.5)
+    zero = simulate_batch(HH, 30, {"I_ext": I}, method=method, record=0.5, stimulus=Step(1.0, 5.0, 0.0))
+    assert plain.spike_counts.sum() > 20
+    for a, b in ((plain.final_state, zero.final_state), (plain.traces, zero.traces),
+                 (np.concatenate(plain.spike_times), np.concatenate(zero.spike_times))):
+        assert a.tobytes() == b.tobytes()
+    kernel = getattr(engine.compiled(HH), {"dopri5": "dopri5_blocks", "rk4": "rk4_blocks",
+                                           "rush_larsen": "rl_blocks"}[method])
+    assert len(kernel.signatures) == 1, kernel.signatures
+
+
+def test_results_do_not_depend_on_the_number_of_threads(monkeypatch):
+    """Blocks of members run on a thread pool: one thread and many give identical bits, and members
+    in different blocks (here 5 blocks, the last one partial) agree with running each alone."""
+    import hhdyn.engine.blocks as blocks
+
+    I = np.linspace(2.0, 40.0, 4 * 32 + 7)
+    runs = {}
+    for threads in (1, 3):
+        monkeypatch.setattr(blocks, "n_threads", lambda t=threads: t)
+        runs[threads] = simulate_batch(HH, 40.0, {"I_ext": I})
+    assert runs[1].final_state.tobytes() == runs[3].final_state.tobytes()
+    assert np.array_equal(runs[1].spike_counts, runs[3].spike_counts)
+    for j in (0, 33, len(I) - 1):  # a member alone in its block is the same computation
+        alone = simulate_batch(HH, 40.0, {"I_ext": I[j:j + 1]})
+        assert alone.final_state[:, 0].tobytes() == runs[3].final_state[:, j].tobytes()
+
+
+def test_run_blocks_covers_every_block_once():
+    from hhdyn.engine.blocks import run_blocks
+
+    seen = []
+    for n in (1, 31, 32, 33, 200, 1000):
+        seen.clear()
+        run_blocks(lambda lo, hi, out: out.extend(range(lo, hi)), n, 32, seen)
+        assert sorted(seen) == list(range(n))

@@ -260,3 +260,28 @@ def test_more_careless_input(argv, needle, capsys, tmp_path, monkeypatch):
     code, out, err = run(argv, capsys)
     assert code == 2 and err.count("\n") == 1 and needle in err and out == ""
     assert list(tmp_path.iterdir()) == []
+
+
+def test_gallery_names_a_long_figure_while_it_computes(tmp_path, monkeypatch):
+    """A figure that takes longer than the heartbeat is announced again while it computes (issue 18:
+    no silent stretch), and nothing is sent after it is written."""
+    import time
+
+    import matplotlib.pyplot as plt
+
+    from hhdyn.app import gallery
+
+    def slow():
+        time.sleep(0.5)
+        fig, ax = plt.subplots(figsize=(1, 1))
+        ax.plot([0, 1])
+        return fig
+
+    monkeypatch.setattr(gallery, "HEARTBEAT_S", 0.1)
+    monkeypatch.setattr(gallery, "registry", lambda: {"slow": gallery.GalleryFigure("slow", "slow", slow)})
+    lines = []
+    gallery.render(tmp_path, None, progress=lines.append)
+    time.sleep(0.3)
+    assert "computing slow" in lines[0] and "wrote" in lines[-1]
+    beats = lines[1:-1]
+    assert len(beats) >= 2 and all("still computing slow" in b for b in beats), lines

@@ -201,7 +201,7 @@ def test_fresh_process_reuses_the_disk_cache():
         from hhdyn.engine import compiled
         m = hhdyn.HodgkinHuxley()
         r = simulate_batch(m, 5.0, {"I_ext": [0.0, 10.0]}, method="rk4")
-        k = compiled(m).rk4_nostim
+        k = compiled(m).rk4_blocks
         print(sum(k.stats.cache_misses.values()), sum(k.stats.cache_hits.values()), time.perf_counter() - t0)
         """
     )

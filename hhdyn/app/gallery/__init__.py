@@ -16,7 +16,9 @@ from __future__ import annotations
 import importlib
 import io
 import pkgutil
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -84,7 +86,8 @@ def render(out_dir="figures", names=None, progress: Callable[[str], None] | None
         if progress:
             progress(f"[{i}/{len(figures)}] computing {item.name} ..."
                      + (" (a first run also compiles the numba kernels, up to a minute)" if i == 1 else ""))
-        with matplotlib.rc_context({"svg.hashsalt": "hhdyn", "path.simplify": True}):
+        with matplotlib.rc_context({"svg.hashsalt": "hhdyn", "path.simplify": True}), \
+                _heartbeat(progress, f"[{i}/{len(figures)}] … still computing {item.name}"):
             np.random.seed(0)
             fig = item.make()
             path = out / f"{item.name}.png"
@@ -105,6 +108,31 @@ def render(out_dir="figures", names=None, progress: Callable[[str], None] | None
         if names is None:
             write_index(out)
     return written
+
+
+#: Seconds between "still computing" lines while one figure is computed (no long silent stretch).
+HEARTBEAT_S = 4.0
+
+
+@contextmanager
+def _heartbeat(progress, label: str):
+    """While the block runs, send ``"<label>: <elapsed> s"`` to ``progress`` every HEARTBEAT_S seconds."""
+    if progress is None:
+        yield
+        return
+    start, done = time.perf_counter(), threading.Event()
+
+    def beat():
+        while not done.wait(HEARTBEAT_S):
+            progress(f"{label}: {time.perf_counter() - start:.0f} s")
+
+    thread = threading.Thread(target=beat, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
 
 
 def same_pixels(path, png: bytes) -> bool:
