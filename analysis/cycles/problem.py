@@ -464,8 +464,9 @@ class CycleProblem(Problem):
 
     def describe(self, kind, a, b, q, converged):
         info = {}
-        if kind == "BPC" and converged:
-            # the null-space check drops a false alarm (a sign change where J is not singular)
+        if kind == "BPC" and self.locating:
+            # the null-space check drops a false alarm (a sign change where J is not singular, or
+            # one that could not be located: the nearer end of the step is then regular)
             smin, s2 = self.bpc_singular_values(q)
             if not smin <= self.bpc_tol * s2:
                 return None
