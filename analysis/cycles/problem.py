@@ -452,7 +452,11 @@ class CycleProblem(Problem):
         op = spla.LinearOperator((size, size), matvec=lambda x: lu.solve(lu.solve(np.ravel(x), trans="T")),
                                  dtype=float)
         rng = np.random.default_rng(0)
-        lam = spla.eigsh(op, k=2, which="LM", tol=1e-8, v0=rng.standard_normal(size), return_eigenvectors=False)
+        try:
+            lam = spla.eigsh(op, k=2, which="LM", tol=1e-8, v0=rng.standard_normal(size), return_eigenvectors=False)
+        except spla.ArpackError:  # Lanczos did not converge: the dense singular values
+            s = np.linalg.svd(J.toarray(), compute_uv=False)
+            return float(s[-1]), float(s[-2])
         lam = np.sort(np.abs(lam))[::-1]
         return float(1.0 / math.sqrt(lam[0])), float(1.0 / math.sqrt(lam[1]))
 

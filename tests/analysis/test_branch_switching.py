@@ -468,3 +468,28 @@ def test_no_bpc_on_the_fast_m_branch():
     br = continue_cycles(min(eq.points("H"), key=lambda p: p.param), model, window=(0.0, 200.0))
     assert not br.points("BPC")
     assert sorted(sp.param for sp in br.points("LPC")) == pytest.approx([4.05857, 5.35108, 5.44380], abs=1e-4)
+
+
+def test_bpc_of_a_forced_pitchfork_and_the_orbits_of_the_new_branch():
+    """x, y: the circle r = 1 (x = cos t); z' = (p + x)z − z³. On z = 0 the z-multiplier is
+    exp(∫₀ᵀ(p + cos t)dt) = e^{pT}: a BPC at p = 0 (exact) — here the new cycles are not constant
+    in z (z ≈ ε·e^{sin t} near the BPC). Checked: the located p within 1e-8; every orbit of the
+    switched branch returns to its start after its period under DOP853 (rtol = atol = 1e-12) to
+    1e-8, with period 2π."""
+    m = hhdyn.equations({"x": "x - y - x*(x*x + y*y)", "y": "x + y - y*(x*x + y*y)", "z": "(p + x)*z - z**3"},
+                        params={"p": -0.5}, stimulus=None, name="forced pitchfork")
+    t = np.linspace(0.0, 40.0, 4001)
+    br = continue_cycles((t, np.array([np.cos(t), np.sin(t), 0 * t])), m, param="p", window=(-0.5, 0.5), ntst=20)
+    bpcs = br.points("BPC")
+    assert len(bpcs) == 1 and abs(bpcs[0].param) < 1e-8 and bpcs[0].converged
+    new = switch_branch(bpcs[0], m, branch=br, window=(-0.5, 0.5))
+    assert new.status == 0, new.message
+    assert new.param.min() > -1e-8 and new.param.max() == pytest.approx(0.5, abs=1e-10)
+    assert np.max(np.abs(new.period - 2 * np.pi)) < 1e-8
+    z = new.profiles[-1][:, 2]
+    assert z.max() - z.min() > 0.1                      # not constant on the orbit
+    for i in range(1, len(new.param), max(1, len(new.param) // 6)):
+        _, y = new.orbit(i, 5)
+        sol = solve_ivp(lambda _, u: m.rhs(u, {"p": float(new.param[i])}), (0.0, float(new.period[i])), y[:, 0],
+                        method="DOP853", rtol=1e-12, atol=1e-12)
+        assert np.max(np.abs(sol.y[:, -1] - y[:, 0])) < 1e-8, i
