@@ -10,7 +10,11 @@ is skipped (with the reason) when the side environment cannot be used.
 
 Target: hhdyn < 1.5 s (wall, best of --repeat runs) and faster than PyDSTool's EP-C + LC-C.
 
-    python benchmarks/cycles.py [--repeat 3] [--no-pydstool]
+The cost of detecting branch points of cycles (BPC, the sign of det [F_X; t] at every orbit): the
+HH cycle branch from H1 with and without it (``CycleProblem.detect_bpc``), alternating runs, the
+median of the with/without ratios. Target: within 10 % (ratio ≤ 1.10).
+
+    python benchmarks/cycles.py [--repeat 3] [--bpc-repeat 5] [--no-pydstool]
 """
 from __future__ import annotations
 
@@ -50,6 +54,52 @@ def time_hhdyn(repeat: int):
     return wall, cpu, eq_wall, result
 
 
+BPC_TARGET = 1.10
+
+
+def bpc_cost(repeat: int):
+    """Median ratio (with BPC detection / without) of the HH cycle branch's wall time, the two
+    alternating in one run; also the medians of each."""
+    from analysis.cycles.problem import CycleProblem
+
+    model = hhdyn.HodgkinHuxley()
+    eq = continue_equilibria(model, "I_ext", (0.0, 200.0))
+    h1 = min(eq.points("H"), key=lambda p: p.param)
+    times = {True: [], False: []}
+    ratios = []
+    try:
+        for k in range(repeat):
+            pair = {}
+            for flag in ((True, False) if k % 2 == 0 else (False, True)):
+                CycleProblem.detect_bpc = flag
+                t0 = time.perf_counter()
+                continue_cycles(h1, model, window=(0.0, 200.0), ntst=NTST, ncol=NCOL)
+                pair[flag] = time.perf_counter() - t0
+                times[flag].append(pair[flag])
+            ratios.append(pair[True] / pair[False])
+    finally:
+        CycleProblem.detect_bpc = True
+    # the time spent in the BPC test itself, as a fraction of one branch (less noisy than the ratio)
+    spent = [0.0]
+    test = CycleProblem.bpc_test
+
+    def timed(self, pt):
+        t = time.perf_counter()
+        try:
+            return test(self, pt)
+        finally:
+            spent[0] += time.perf_counter() - t
+
+    CycleProblem.bpc_test = timed
+    try:
+        t0 = time.perf_counter()
+        continue_cycles(h1, model, window=(0.0, 200.0), ntst=NTST, ncol=NCOL)
+        fraction = spent[0] / (time.perf_counter() - t0)
+    finally:
+        CycleProblem.bpc_test = test
+    return statistics.median(ratios), statistics.median(times[True]), statistics.median(times[False]), fraction
+
+
 def time_pydstool():
     """dict with the PyCont timings and results, or a string saying why it was skipped."""
     try:
@@ -71,6 +121,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-pydstool", action="store_true")
+    parser.add_argument("--bpc-repeat", type=int, default=5, help="alternating runs for the BPC cost (0: skip)")
     args = parser.parse_args(argv)
 
     full_diagram(hhdyn.HodgkinHuxley())  # warm-up (imports, caches)
@@ -116,6 +167,13 @@ def main(argv=None) -> int:
               + ("" if pyd_cpu is None else f", {pyd_cpu / best_cpu:.1f}x CPU"))
     ok = len(hopf) == 2 and bool(lpc) and best < TARGET_S and (pyd_wall is None or best < pyd_wall)
     print(f"target < {TARGET_S} s {'met' if best < TARGET_S else 'MISSED'}")
+    if args.bpc_repeat > 0:
+        ratio_bpc, with_s, without_s, fraction = bpc_cost(args.bpc_repeat)
+        print(f"{'HH cycle branch, BPC detection on/off':38} {with_s:8.3f} {without_s:8.3f} {ratio_bpc:7.3f}  "
+              f"median of {args.bpc_repeat} alternating pairs (columns: with, without, ratio); the BPC test "
+              f"itself {100 * fraction:.2f} % of a branch; target <= {BPC_TARGET:.2f} "
+              f"{'met' if ratio_bpc <= BPC_TARGET else 'MISSED'}")
+        ok = ok and ratio_bpc <= BPC_TARGET
     return 0 if ok else 1
 
 

@@ -199,9 +199,8 @@ def switch_branch(point, model, param: str | None = None, window=None, *, branch
     ----------
     point : SpecialPoint
         Of kind "BP" (from :func:`continue_equilibria`), "PD" (from :func:`continue_cycles`) or
-        "BPC" (a branch point of cycles: the cycle branch's orbit ``branch.profiles[point.index]``
-        must be at the branch point, e.g. a "UZ" point put there with ``values=``, relabelled
-        with ``dataclasses.replace(uz, kind="BPC")``; cycle continuation does not detect BPCs).
+        "BPC" (a branch point of cycles, as :func:`continue_cycles` detects them; the cycle
+        branch's orbit ``branch.profiles[point.index]`` must be at the branch point).
     model : the model the branch was computed for.
     param : the continued parameter (default: ``branch.param_name`` if given, else "I_ext").
     window : (lo, hi) of the parameter. Required for equilibria; for cycles default unbounded.

@@ -10,6 +10,8 @@ Special points (AUTO/MatCont labels), each located by Brent's method on the step
 * LPC, fold of cycles: the parameter component of the tangent changes sign;
 * PD, period doubling: a real Floquet multiplier crosses −1 (test ∏(μᵢ + 1));
 * NS, Neimark–Sacker (torus): a complex pair of multipliers crosses the unit circle;
+* BPC, branch point of cycles (AUTO's BP on a periodic branch): det [F_X; tᵀ] of the bordered
+  collocation Jacobian changes sign, kept when its smallest singular value vanishes there;
 * UZ, user points: the parameter reaches one of ``values``.
 
 Ends (``status``, a :class:`~analysis.continuation.Status`, and ``message``): the parameter

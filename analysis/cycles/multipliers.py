@@ -10,6 +10,8 @@ and the bifurcations of cycles:
 LPC   a non-trivial multiplier → 1           (planar: log|μ₁|; else the tangent's dp/ds)
 PD    a real multiplier crosses −1           :func:`pd_test` = ∏(μᵢ + 1)/(|μᵢ| + 1)
 NS    a complex pair crosses |μ| = 1         :func:`ns_test` = |μ| − 1 of the pair nearest 1
+BPC   a multiplier 1 that is not a fold      sign det [F_X; tᵀ] (not from μ: see
+                                             :meth:`.problem.CycleProblem.bpc_test`)
 ====  =====================================  ====================================
 
 The eigenvalues come from :func:`.floquet.monodromy_multipliers` (explicit product where it is

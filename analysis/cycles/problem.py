@@ -28,8 +28,11 @@ at a fold of cycles (a second multiplier at 1) and on canards, where a relative 
 in the node values moves it by 1e-6 … 1 —; there refinement stops when the error no longer falls.
 
 Test functions (:mod:`.multipliers`): LPC (dp/ds; in the plane log|μ₁| by Liouville's
-formula), PD and NS (only where the trivial multiplier is within 1e-5 of 1), and one per user
-value ("UZ": p − v). Stops: the window, the amplitude shrinking to zero (the branch reached a
+formula), PD and NS (only where the trivial multiplier is within 1e-5 of 1), BPC (the sign of
+det [F_X; t₋ᵀ] from the condensed LU, :meth:`CycleProblem.bpc_test`; located by Brent's method on
+det J itself, scaled by its value at the step's start, and kept only where the bordered Jacobian
+is singular: σ_min ≤ ``bpc_tol``·σ₂, :meth:`CycleProblem.bpc_singular_values` — an LPC, where J
+stays regular, is not a BPC), and one per user value ("UZ": p − v). Stops: the window, the amplitude shrinking to zero (the branch reached a
 Hopf point; status DONE), the end at infinite period — once the period exceeds ``check_period``
 the last orbit is examined every 10 % of period growth by :func:`.infinite_period.infinite_period_end`
 and the run stops (UNBOUNDED_PERIOD, the end kept as ``end``: SNIC or HOM) when the branch is within
@@ -100,6 +103,10 @@ class CycleProblem(Problem):
 
     #: numpy's defaults: tiny multipliers may underflow to 0, the classification guards the rest
     errstate = {}
+    #: monitor branch points of cycles (the benchmark turns it off to measure its cost)
+    detect_bpc = True
+    #: a located BPC is kept when σ_min ≤ bpc_tol·σ₂ for the bordered Jacobian at it (null space)
+    bpc_tol = 1e-6
 
     def __init__(self, model, param, ntst, ncol, *, tol, max_newton, max_angle=0.25, adapt=1, locate=True,
                  window=(-math.inf, math.inf), values=(), max_period=math.inf, check_period=math.inf,
@@ -122,7 +129,8 @@ class CycleProblem(Problem):
         self.check_period, self.next_check, self.end_tol = check_period, check_period, float(end_tol)
         self.history = []   # (p, T) of the accepted points, for the period law at the end
         self.end = None     # the InfinitePeriodEnd when the branch ends at infinite period
-        self.detect = ("LPC", "PD", "NS") + tuple(f"UZ{i}" for i in range(len(self.values)))
+        self.detect = ("LPC", "PD", "NS") + ("BPC",) * self.detect_bpc + \
+            tuple(f"UZ{i}" for i in range(len(self.values)))
         self.policy = StepPolicy(grow=((4, 2.0), (6, 1.4)), min_cos=math.cos(max_angle),
                                  grow_min_cos=math.cos(0.5 * max_angle), shrink_iterations=10)
         self.first = None
@@ -368,6 +376,8 @@ class CycleProblem(Problem):
         out = {"LPC": _log_modulus(mu[1]) if n == 2 else float(pt.tp),
                "PD": pd_test(mu) if reliable else math.nan,
                "NS": ns_test(mu) if reliable else math.nan}
+        if self.detect_bpc:
+            out["BPC"] = self.bpc_test(pt)
         for i, v in enumerate(self.values):
             out[f"UZ{i}"] = float(pt.p - v)
         return out
@@ -377,6 +387,8 @@ class CycleProblem(Problem):
             return float(pt.p - self.values[int(kind[2:])])
         if kind == "LPC" and self.sys.n > 2:
             return float(pt.tp)
+        if kind == "BPC":
+            return self.bpc_test(pt)
         mu = self.multipliers(pt)[0]
         return {"LPC": lambda: _log_modulus(mu[1]), "PD": lambda: pd_test(mu), "NS": lambda: ns_test(mu)}[kind]()
 
@@ -390,6 +402,8 @@ class CycleProblem(Problem):
             gtol = 1e-11 * max(1.0, abs(a.p))
         elif kind == "LPC":
             gtol = 1e-5  # |dp/ds| (or log μ) at the located fold: p is then exact to ~1e-10
+        elif kind == "BPC":
+            gtol = 0.0  # ψ is det J scaled by |det J| at the step's start: locate on the step alone
         else:
             gtol = 1e-7
         return 1e-12 * abs(s_b), gtol  # ends on |ψ| ≤ gtol, normally long before the bracket is that small
@@ -397,7 +411,68 @@ class CycleProblem(Problem):
     def locate(self, kind, a, b, g_a=None, g_b=None):
         if not self.locating:
             return self.describe(kind, a, b, b, False)
+        if kind == "BPC":  # on det J itself (continuous, a simple zero) in units of |det J(a)|
+            ref = self._log_det(a)[1]
+            s_b = self.arclength(a, b)
+            xtol, gtol = self.locate_tolerances(kind, a, b, s_b)
+            q, ok = locate_zero(lambda pt: self._scaled_det(pt, ref), lambda s, warm: self.point_at(a, b, s, warm),
+                                a, b, s_b, xtol=xtol, gtol=gtol, g_a=self._scaled_det(a, ref),
+                                g_b=self._scaled_det(b, ref))
+            return self.describe(kind, a, b, q, ok)
         return super().locate(kind, a, b, g_a, g_b)
+
+    # ---------------------------------------------------------- branch points of cycles
+    @staticmethod
+    def _log_det(pt):
+        """(sign, log|det|) of the bordered collocation Jacobian [F_X; arc row] at ``pt`` (from its LU)."""
+        lu = pt.lu
+        if lu is None or not hasattr(lu, "log_det"):
+            return math.nan, math.nan
+        return lu.log_det()
+
+    def bpc_test(self, pt) -> float:
+        """The BPC test function ψ = sign det [F_X; t₋ᵀ] (±1; NaN without an LU).
+
+        F_X is the Jacobian of the collocation and phase equations in X = (u, T, p) and t₋ the
+        previous tangent (the arclength row of the point's factorization). det [F_X; vᵀ] = ⟨v, w⟩
+        with w the vector of signed maximal minors of F_X, which spans its null space: along a
+        regular branch w is the tangent times a non-zero factor, also through a fold (LPC, where
+        only the p-component of w vanishes); at a simple branch point of cycles (a two-dimensional
+        null space) w passes through 0 and reverses, so ψ changes sign (AUTO's BP of a periodic
+        branch). The sign is read off the condensed LU factors (:meth:`.collocation.CondensedLU.log_det`).
+        """
+        return float(self._log_det(pt)[0])
+
+    def _scaled_det(self, pt, ref):
+        sign, logabs = self._log_det(pt)
+        return float(sign * math.exp(min(max(logabs - ref, -700.0), 700.0)))
+
+    def bpc_singular_values(self, q):
+        """(σ_min, σ₂): the two smallest singular values of the bordered Jacobian [F_X; tᵀ] at ``q``
+        (t the unit tangent at q in the branch norm), from the two largest eigenvalues 1/σ² of
+        J⁻¹J⁻ᵀ (sparse LU of the assembled J, Lanczos). At a branch point σ_min = 0: the null space
+        of F_X is two-dimensional; on a regular orbit (an LPC included) J is invertible."""
+        import scipy.sparse.linalg as spla
+
+        sys = self.sys
+        blocks, dT, dp = sys.jacobian_blocks(q.U, q.T, q.p, q.mesh)
+        G = sys.phase_gradient(q.U)
+        J = sys.assemble(blocks, dT, dp, G, self.arc_row(q.mesh, q.tU, q.tT, q.tp)).tocsc()
+        try:
+            lu = spla.splu(J)
+        except RuntimeError:  # exactly singular
+            return 0.0, math.inf
+        size = J.shape[0]
+        op = spla.LinearOperator((size, size), matvec=lambda x: lu.solve(lu.solve(np.ravel(x), trans="T")),
+                                 dtype=float)
+        rng = np.random.default_rng(0)
+        try:
+            lam = spla.eigsh(op, k=2, which="LM", tol=1e-8, v0=rng.standard_normal(size), return_eigenvectors=False)
+        except spla.ArpackError:  # Lanczos did not converge: the dense singular values
+            s = np.linalg.svd(J.toarray(), compute_uv=False)
+            return float(s[-1]), float(s[-2])
+        lam = np.sort(np.abs(lam))[::-1]
+        return float(1.0 / math.sqrt(lam[0])), float(1.0 / math.sqrt(lam[1]))
 
     def pin(self, q: CyclePoint) -> None:
         """Refine ``q`` (if it needs it) at its own parameter value: for user values and the window's
@@ -409,10 +484,17 @@ class CycleProblem(Problem):
                 q.tried, q.stalled = 0, False
 
     def describe(self, kind, a, b, q, converged):
+        info = {}
+        if kind == "BPC" and self.locating:
+            # the null-space check drops a false alarm (a sign change where J is not singular, or
+            # one that could not be located: the nearer end of the step is then regular)
+            smin, s2 = self.bpc_singular_values(q)
+            if not smin <= self.bpc_tol * s2:
+                return None
+            info["sigma_ratio"] = smin / s2
         if kind.startswith("UZ"):
             self.pin(q)
         r = self.measure(q)
-        info = {}
         if kind == "LPC":  # a fold is an LPC; at one a second multiplier is 1 — else they are not trusted
             info["multipliers_trusted"] = bool(np.min(np.abs(r["mu"][1:] - 1.0)) <= 0.05)
             self.spurious += not info["multipliers_trusted"]

@@ -19,8 +19,10 @@ where a symmetric cycle loses stability to asymmetric ones) the collocation-and-
 (NTST·NCOL·n + 1 equations, one more unknown) has a two-dimensional null space: the algebraic
 branching equation (:func:`analysis.continuation.switching.branching_tangents`) gives the two
 tangents; the one further from the branch's secant through the neighbouring orbits is followed.
-The orbit of the point must be at the branch point (cycle continuation does not detect BPCs):
-put a user point there with ``values=`` and relabel it "BPC".
+The orbit of the point must be at the branch point: the BPCs that cycle continuation detects
+(:meth:`.problem.CycleProblem.bpc_test`: det [F_X; tᵀ] changes sign, located on det J, kept when
+the bordered Jacobian is singular there) are; so is a user point put there with ``values=`` and
+relabelled "BPC".
 """
 from __future__ import annotations
 

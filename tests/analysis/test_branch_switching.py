@@ -332,3 +332,164 @@ def test_normal_form_rejects_points_that_are_not_pd_or_lpc(hh_pd):
         cycle_normal_form(fake, br, hh)
     with pytest.raises(ValueError, match="not a period doubling"):
         switch_branch(fake, hh, branch=br)
+
+
+# ---------------------------------------------------------------------------- BPC detection
+def _pitchfork_branch(**options):
+    m = CyclePitchfork()
+    t = np.linspace(0.0, 40.0, 4001)
+    return m, continue_cycles((t, np.array([np.cos(t), np.sin(t), 0 * t])), m, param="p", window=(-0.5, 0.5),
+                              ntst=20, **options)
+
+
+def _bordered_dense(sys, U, T, p, mesh, row):
+    """The assembled collocation Jacobian [F_X; row] as a dense matrix (phase reference U itself)."""
+    blocks, dT, dp = sys.jacobian_blocks(U, T, p, mesh)
+    return sys.assemble(blocks, dT, dp, sys.phase_gradient(U), row).toarray()
+
+
+def test_condensed_log_det_is_the_determinant_of_the_assembled_jacobian():
+    """CondensedLU.log_det against numpy's slogdet of the dense bordered Jacobian (HH, NTST = 10,
+    random states and rows, so that SuperLU pivots): |det| agrees to 1e-9 relative in log, and
+    the sign agrees up to one factor fixed by the sparsity pattern (the same for every matrix)."""
+    from analysis.cycles import CollocationSystem
+    from analysis.cycles.collocation import CondensedLU, uniform_mesh
+
+    sys = CollocationSystem(hhdyn.HodgkinHuxley(), "I_ext", 10, 4)
+    mesh = uniform_mesh(10)
+    rng = np.random.default_rng(3)
+    relative, pivoted = set(), False
+    for _ in range(6):
+        U = np.column_stack([rng.uniform(-80, 40, sys.N), rng.uniform(0, 1, (sys.N, 3))])
+        T, p = rng.uniform(5.0, 20.0), rng.uniform(0.0, 20.0)
+        row = (rng.standard_normal((sys.N, 4)), rng.standard_normal(), rng.standard_normal())
+        blocks, dT, dp = sys.jacobian_blocks(U, T, p, mesh)
+        lu = CondensedLU(sys, blocks, dT, dp, sys.phase_gradient(U), row)
+        sign, logabs = lu.log_det()
+        ref_sign, ref_log = np.linalg.slogdet(_bordered_dense(sys, U, T, p, mesh, row))
+        assert logabs == pytest.approx(ref_log, rel=1e-9, abs=1e-9)
+        relative.add(sign * ref_sign)
+        pivoted |= bool(np.any(lu.lu.perm_r != np.arange(lu.lu.perm_r.size)))
+    assert relative in ({1.0}, {-1.0}) and pivoted
+
+
+def test_bpc_is_detected_at_p0_and_switching_from_it_is_exact():
+    """The pitchfork in z: the BPC is located at p = 0 (exact) within 1e-8 without a user value;
+    independently, the dense F_X there has a two-dimensional null space (σ_N/σ_N−1 < 1e-6, its
+    neighbours ≥ 1e-3) and det [F_X; e_p] has opposite signs on the rows either side; from the
+    detected point switch_branch gives z = ±√p."""
+    m, br = _pitchfork_branch()
+    assert br.status == 0, br.message
+    bpcs = br.points("BPC")
+    assert len(bpcs) == 1, br
+    bpc = bpcs[0]
+    assert abs(bpc.param) < 1e-8 and bpc.converged and bpc.info["sigma_ratio"] < 1e-6
+    assert br.param[bpc.index] == bpc.param
+    assert np.min(np.abs(bpc.info["multipliers"][1:] - 1.0)) < 1e-6   # e^{pT} = 1: a second multiplier at 1
+    from analysis.cycles import CollocationSystem
+
+    sys = CollocationSystem(m, "p", 20, 4)
+    ratios, signs = {}, {}
+    e_p = (np.zeros((sys.N, 3)), 0.0, 1.0)
+    for k in (bpc.index - 1, bpc.index, bpc.index + 1):
+        U, mesh, T, p = br.profiles[k], br.meshes[k], br.period[k], br.param[k]
+        A = _bordered_dense(sys, U, T, p, mesh, e_p)
+        s = np.linalg.svd(A[:-1], compute_uv=False)            # F_X: N × (N + 1), N singular values
+        ratios[k] = s[-1] / s[-2]
+        signs[k] = np.linalg.slogdet(A)[0]
+    assert ratios[bpc.index] < 1e-6
+    assert ratios[bpc.index - 1] > 1e-3 and ratios[bpc.index + 1] > 1e-3
+    assert signs[bpc.index - 1] == -signs[bpc.index + 1]
+    for direction in (1, -1):
+        new = switch_branch(bpc, m, branch=br, window=(-0.5, 0.5), direction=direction)
+        assert new.status == 0, new.message
+        p, z = new.param, new.profiles[:, :, 2]
+        assert p.max() == pytest.approx(0.5, abs=1e-10) and p.min() > -1e-8
+        assert np.max(np.abs(z**2 - p[:, None])) < 1e-8
+        assert np.all(np.sign(z[p > 1e-6]) == direction)
+        assert not new.points("BPC")                             # the branch z = ±√p is regular
+    # the same BPC without mesh adaptation, and with a user value at the same place
+    _, fixed = _pitchfork_branch(adapt=0, values=(0.0,))
+    assert [round(abs(sp.param), 8) for sp in fixed.points("BPC")] == [0.0]
+    assert len(fixed.points("UZ")) == 1
+
+
+def test_a_fold_of_cycles_is_not_a_bpc():
+    """ṙ = r(μ + 2r² − r⁴): the cycles fold at μ = −1 (an LPC, a second multiplier at 1) — the
+    bordered Jacobian stays regular there, so no BPC is reported."""
+    expr = "{s}*(mu + 2*(x*x+y*y) - (x*x+y*y)**2) {sign} {o}*(omega + b*(x*x+y*y-1))"
+    m = hhdyn.equations({"x": expr.format(s="x", sign="-", o="y"), "y": expr.format(s="y", sign="+", o="x")},
+                        params={"mu": -0.5, "omega": 1.0, "b": 0.5}, stimulus=None, name="fold of cycles")
+    r2 = 1.0 + np.sqrt(0.5)
+    t = np.linspace(0.0, 60.0, 6001)
+    phase = (1.0 + 0.5 * (r2 - 1.0)) * t
+    br = continue_cycles((t, np.sqrt(r2) * np.array([np.cos(phase), np.sin(phase)])), m, param="mu",
+                         window=(-2.0, 0.0), ntst=20, direction=-1)
+    assert [sp.kind for sp in br.special_points] == ["LPC"]
+    assert br.points("LPC")[0].param == pytest.approx(-1.0, abs=1e-9)
+
+
+def test_a_sign_change_without_a_singular_jacobian_is_dropped(monkeypatch):
+    """A test function that also flips at p = −0.2 (where J is regular): that candidate fails the
+    null-space check and is dropped; the BPC at p = 0 stays."""
+    from analysis.cycles.problem import CycleProblem
+
+    true_test = CycleProblem.bpc_test
+    monkeypatch.setattr(CycleProblem, "bpc_test", lambda self, pt: true_test(self, pt) * (-1 if pt.p > -0.2 else 1))
+    _, br = _pitchfork_branch()
+    assert [round(abs(sp.param), 8) for sp in br.points("BPC")] == [0.0]
+
+
+@pytest.mark.slow
+def test_no_bpc_on_hh_and_the_lpc_and_pd_points_do_not_move(hh_pd, monkeypatch):
+    """HH from H1 over [0, 200]: AUTO-07p reports no BP on this branch and neither do we; its LPCs
+    are AUTO's 6.26032, 7.84235, 7.91779 (1e-5), and the branch computed without BPC detection is
+    the same, number for number."""
+    from analysis.cycles.problem import CycleProblem
+
+    hh, br, _, _ = hh_pd
+    assert not br.points("BPC")
+    assert sorted(sp.param for sp in br.points("LPC")) == pytest.approx([6.26032, 7.84235, 7.91779], abs=1e-5)
+    monkeypatch.setattr(CycleProblem, "detect_bpc", False)
+    eq = analysis.continue_equilibria(hh, param="I_ext", window=(0.0, 200.0))
+    off = continue_cycles(eq.points("H")[0], hh, window=(0.0, 200.0))
+    assert [(sp.kind, sp.param) for sp in off.special_points] == [(sp.kind, sp.param) for sp in br.special_points]
+    assert np.array_equal(off.param, br.param) and np.array_equal(off.period, br.period)
+
+
+@pytest.mark.slow
+def test_no_bpc_on_the_fast_m_branch():
+    """fast-m HH from its lowest Hopf point over [0, 200] (largest multiplier ≈ 1e14 near the last
+    fold): no BPC; the LPCs stay AUTO-07p's 4.05857, 5.35108, 5.44380 (1e-4)."""
+    from reductions import fast_m
+
+    model = fast_m(hhdyn.HodgkinHuxley())
+    eq = analysis.continue_equilibria(model, "I_ext", (0.0, 200.0))
+    br = continue_cycles(min(eq.points("H"), key=lambda p: p.param), model, window=(0.0, 200.0))
+    assert not br.points("BPC")
+    assert sorted(sp.param for sp in br.points("LPC")) == pytest.approx([4.05857, 5.35108, 5.44380], abs=1e-4)
+
+
+def test_bpc_of_a_forced_pitchfork_and_the_orbits_of_the_new_branch():
+    """x, y: the circle r = 1 (x = cos t); z' = (p + x)z − z³. On z = 0 the z-multiplier is
+    exp(∫₀ᵀ(p + cos t)dt) = e^{pT}: a BPC at p = 0 (exact) — here the new cycles are not constant
+    in z (z ≈ ε·e^{sin t} near the BPC). Checked: the located p within 1e-8; every orbit of the
+    switched branch returns to its start after its period under DOP853 (rtol = atol = 1e-12) to
+    1e-8, with period 2π."""
+    m = hhdyn.equations({"x": "x - y - x*(x*x + y*y)", "y": "x + y - y*(x*x + y*y)", "z": "(p + x)*z - z**3"},
+                        params={"p": -0.5}, stimulus=None, name="forced pitchfork")
+    t = np.linspace(0.0, 40.0, 4001)
+    br = continue_cycles((t, np.array([np.cos(t), np.sin(t), 0 * t])), m, param="p", window=(-0.5, 0.5), ntst=20)
+    bpcs = br.points("BPC")
+    assert len(bpcs) == 1 and abs(bpcs[0].param) < 1e-8 and bpcs[0].converged
+    new = switch_branch(bpcs[0], m, branch=br, window=(-0.5, 0.5))
+    assert new.status == 0, new.message
+    assert new.param.min() > -1e-8 and new.param.max() == pytest.approx(0.5, abs=1e-10)
+    assert np.max(np.abs(new.period - 2 * np.pi)) < 1e-8
+    z = new.profiles[-1][:, 2]
+    assert z.max() - z.min() > 0.1                      # not constant on the orbit
+    for i in range(1, len(new.param), max(1, len(new.param) // 6)):
+        _, y = new.orbit(i, 5)
+        sol = solve_ivp(lambda _, u: m.rhs(u, {"p": float(new.param[i])}), (0.0, float(new.period[i])), y[:, 0],
+                        method="DOP853", rtol=1e-12, atol=1e-12)
+        assert np.max(np.abs(sol.y[:, -1] - y[:, 0])) < 1e-8, i
