@@ -18,11 +18,11 @@ ZERO_HOPF → "ZH". End points are "EP", user values "UZ".
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
+
+from .peer_env import PeerEnv
 
 __all__ = ["ENV_VAR", "auto_python", "AutoPoint", "AutoPeerError", "run_auto", "auto_equilibria", "auto_cycles",
            "auto_hopf_curve"]
@@ -43,26 +43,17 @@ class AutoPeerError(RuntimeError):
     """The AUTO peer could not run (missing venv, failed subprocess)."""
 
 
+_PEER = PeerEnv(ENV_VAR, "auto-peer", "bifpy.auto")
+
+
 def _default_env() -> Path:
-    return Path(os.environ.get(ENV_VAR) or Path.home() / ".cache" / "hhdyn" / "auto-peer")
-
-
-@lru_cache(maxsize=4)
-def _probe(python: str) -> bool:
-    try:
-        done = subprocess.run([python, "-c", "import bifpy.auto"], capture_output=True, timeout=120)
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    return done.returncode == 0
+    return _PEER.path()
 
 
 def auto_python(check_import: bool = True) -> Path | None:
-    """The peer venv's Python if it exists (and, with ``check_import``, imports bifpy — one short
-    subprocess, cached), else None."""
-    python = _default_env() / "bin" / "python"
-    if python.is_file() and (not check_import or _probe(str(python))):
-        return python
-    return None
+    """The peer venv's Python if it exists (and, with ``check_import``, imports bifpy — one
+    short subprocess, cached), else None."""
+    return _PEER.python(check_import)
 
 
 @dataclass(frozen=True)

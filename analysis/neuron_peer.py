@@ -21,11 +21,12 @@ import json
 import os
 import subprocess
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
+
 
 import numpy as np
 
+from analysis.peer_env import PeerEnv
 from analysis.propagation import end_stimulus
 from hhdyn import spikes
 from hhdyn.cable import CableModel
@@ -60,26 +61,17 @@ class NeuronPeerError(RuntimeError):
     """The NEURON peer could not run (missing venv, failed subprocess)."""
 
 
+_PEER = PeerEnv(ENV_VAR, "neuron-peer", "neuron")
+
+
 def _default_env() -> Path:
-    return Path(os.environ.get(ENV_VAR) or Path.home() / ".cache" / "hhdyn" / "neuron-peer")
-
-
-@lru_cache(maxsize=4)
-def _probe(python: str) -> bool:
-    try:
-        done = subprocess.run([python, "-c", "import neuron"], capture_output=True, timeout=120)
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    return done.returncode == 0
+    return _PEER.path()
 
 
 def neuron_python(check_import: bool = True) -> Path | None:
     """The peer venv's Python if it exists (and, with ``check_import``, imports NEURON — one
     short subprocess, cached), else None."""
-    python = _default_env() / "bin" / "python"
-    if python.is_file() and (not check_import or _probe(str(python))):
-        return python
-    return None
+    return _PEER.python(check_import)
 
 
 # ---------------------------------------------------------------------- the description

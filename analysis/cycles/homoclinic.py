@@ -42,7 +42,7 @@ from ..branch import CodimTwoCurve, SpecialPoint
 from ..continuation.core import Event, continuation, join_runs, locate_zero
 from ..continuation.settings import Progress, Settings, Status, settings_from, window_of
 from .collocation import CollocationSystem
-from .infinite_period import slowest_point
+from .infinite_period import folds_near, slowest_point
 from .problem import CyclePoint, CycleProblem
 
 __all__ = ["continue_homoclinic", "FixedPeriodSystem", "HomoclinicProblem", "NEAR_FRACTION"]
@@ -116,36 +116,9 @@ class _FoldTracker:
 def _first_fold(model, param, p, x_slow):
     """The fold (LP) of the equilibria in ``param`` nearest in parameter to ``p`` on the curve
     through the equilibrium nearest (x_slow, p) → (x, v, p_LP) or None."""
-    from ..continuation.core import moore_penrose
-    from ..continuation.equilibria import continue_equilibria
-
-    n = x_slow.size
-
-    def F(u):
-        return np.asarray(model.rhs(u[:n], {param: u[n]}), float)
-
-    def DF(u):
-        pars = {param: u[n]}
-        return np.column_stack([np.asarray(model.jacobian(u[:n], pars), float),
-                                np.asarray(model.dfdp(u[:n], param, pars), float)])
-
-    f = F(np.append(x_slow, p))
-    v0 = np.append(f / np.linalg.norm(f), 0.0) if np.linalg.norm(f) > 0 else np.eye(n + 1)[0]
-    got = moore_penrose(F, DF, np.append(x_slow, p), v0, tol=1e-10, max_iter=30)
-    if got is None:
-        return None
-    x0, p0 = got[0][:n], float(got[0][n])
-    width = 0.5 * (1.0 + abs(p0))
-    best = None
-    for direction in (1, -1):
-        try:
-            eq = continue_equilibria(model, param, (p0 - width, p0 + width), start=p0, y0=x0, detect=("LP",),
-                                     lyapunov=False, direction=direction, max_points=500)
-        except ValueError:
-            continue
-        for sp in eq.points("LP")[:1]:   # the first fold met in each direction
-            if best is None or abs(sp.param - p) < abs(best.param - p):
-                best = sp
+    folds = folds_near(model, param, p, x_slow, width_of=lambda p0, p: 0.5 * (1.0 + abs(p0)), first_only=True,
+                       max_points=500)
+    best = min(folds, key=lambda sp: abs(sp.param - p), default=None)
     if best is None:
         return None
     J = np.asarray(model.jacobian(best.state, {param: best.param}), float)

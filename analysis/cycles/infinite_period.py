@@ -129,8 +129,15 @@ def _saddle_at(model, param, p, x_slow, scale):
     return x, lam, float(real.max())
 
 
-def _fold_near(model, param, p, x_slow, scale):
-    """The fold (LP) of the equilibrium curve nearest to (x_slow, p) → SpecialPoint or None."""
+def folds_near(model, param, p, x_slow, *, width_of=lambda p0, p: max(1.0, 10.0 * abs(p0 - p)),
+               first_only: bool = False, max_points: int = 300) -> list:
+    """Folds (LP) of the equilibrium curve through the equilibrium nearest to (x_slow, p).
+
+    That equilibrium is found by a Moore–Penrose correction from (x_slow, p); the curve is then
+    continued both ways over p₀ ± ``width_of(p₀, p)`` and its LP points are returned (with
+    ``first_only``, only the first fold met in each direction). An empty list when no
+    equilibrium is found near (x_slow, p) or the curve has no fold there.
+    """
     from ..continuation.core import moore_penrose
     from ..continuation.equilibria import continue_equilibria
 
@@ -148,21 +155,24 @@ def _fold_near(model, param, p, x_slow, scale):
     v = np.append(f / np.linalg.norm(f), 0.0) if np.linalg.norm(f) > 0 else np.eye(n + 1)[0]
     got = moore_penrose(F, DF, np.append(x_slow, p), v, tol=1e-10, max_iter=30)
     if got is None:
-        return None
-    u = got[0]
-    x0, p0 = u[:n], float(u[n])
-    width = max(1.0, 10.0 * abs(p0 - p))
-    best = None
+        return []
+    x0, p0 = got[0][:n], float(got[0][n])
+    width = width_of(p0, p)
+    folds = []
     for direction in (1, -1):
         try:
             eq = continue_equilibria(model, param, (p0 - width, p0 + width), start=p0, y0=x0, detect=("LP",),
-                                     lyapunov=False, direction=direction, max_points=300)
+                                     lyapunov=False, direction=direction, max_points=max_points)
         except ValueError:
             continue
-        for sp in eq.points("LP"):
-            if _near(sp.state, x_slow, scale) and (best is None or abs(sp.param - p) < abs(best.param - p)):
-                best = sp
-    return best
+        folds.extend(eq.points("LP")[:1] if first_only else eq.points("LP"))
+    return folds
+
+
+def _fold_near(model, param, p, x_slow, scale):
+    """The fold (LP) of the equilibrium curve nearest to (x_slow, p) → SpecialPoint or None."""
+    near = [sp for sp in folds_near(model, param, p, x_slow) if _near(sp.state, x_slow, scale)]
+    return min(near, key=lambda sp: abs(sp.param - p), default=None)
 
 
 def infinite_period_end(model, param, p, T, U, *, n_fit: int = 12) -> InfinitePeriodEnd | None:

@@ -179,11 +179,9 @@ def test_hh_lpc_coefficient_says_on_which_side_the_cycles_lie(hh_pd):
     assert '"lpc_coefficient"' in marked.to_json()
 
 
-def test_lpc_coefficient_matches_the_polar_normal_form():
-    """ṙ = r(μ + 2r² − r⁴), θ̇ = ω + b(r² − 1) (in x, y): the cycles r² = 1 ± √(1 + μ) fold at
-    μ = −1, r = 1. With ρ = r − 1, ρ̇ = (μ + 1) − 4ρ² + …, and ξ = −(2b/ω)ρ puts the phase in
-    Kuznetsov's form dτ/dt = 1 − ξ (v = −(ω/2b)e_r solves v̇ − Av = f): dξ/dt = γ(μ + 1) + aξ²
-    with a = 2ω/b and γ = −2b/ω. For ω = 1, b = ½: a = 4, γ = −1, the cycles on the side μ > −1."""
+def _polar_fold_of_cycles():
+    """ṙ = r(μ + 2r² − r⁴), θ̇ = ω + b(r² − 1) with ω = 1, b = ½, and its cycle branch continued in μ
+    from the outer cycle at μ = −½ down through the fold at μ = −1 → (model, branch)."""
     expr = "{s}*(mu + 2*(x*x+y*y) - (x*x+y*y)**2) {sign} {o}*(omega + b*(x*x+y*y-1))"
     m = hhdyn.equations({"x": expr.format(s="x", sign="-", o="y"), "y": expr.format(s="y", sign="+", o="x")},
                         params={"mu": -0.5, "omega": 1.0, "b": 0.5}, stimulus=None, name="fold of cycles")
@@ -192,6 +190,15 @@ def test_lpc_coefficient_matches_the_polar_normal_form():
     phase = (1.0 + 0.5 * (r2 - 1.0)) * t
     br = continue_cycles((t, np.sqrt(r2) * np.array([np.cos(phase), np.sin(phase)])), m, param="mu",
                          window=(-2.0, 0.0), ntst=20, direction=-1)
+    return m, br
+
+
+def test_lpc_coefficient_matches_the_polar_normal_form():
+    """ṙ = r(μ + 2r² − r⁴), θ̇ = ω + b(r² − 1) (in x, y): the cycles r² = 1 ± √(1 + μ) fold at
+    μ = −1, r = 1. With ρ = r − 1, ρ̇ = (μ + 1) − 4ρ² + …, and ξ = −(2b/ω)ρ puts the phase in
+    Kuznetsov's form dτ/dt = 1 − ξ (v = −(ω/2b)e_r solves v̇ − Av = f): dξ/dt = γ(μ + 1) + aξ²
+    with a = 2ω/b and γ = −2b/ω. For ω = 1, b = ½: a = 4, γ = −1, the cycles on the side μ > −1."""
+    m, br = _polar_fold_of_cycles()
     lpc = br.points("LPC")
     assert len(lpc) == 1 and lpc[0].param == pytest.approx(-1.0, abs=1e-9)
     nf = cycle_normal_form(lpc[0], br, m)
@@ -417,14 +424,7 @@ def test_bpc_is_detected_at_p0_and_switching_from_it_is_exact():
 def test_a_fold_of_cycles_is_not_a_bpc():
     """ṙ = r(μ + 2r² − r⁴): the cycles fold at μ = −1 (an LPC, a second multiplier at 1) — the
     bordered Jacobian stays regular there, so no BPC is reported."""
-    expr = "{s}*(mu + 2*(x*x+y*y) - (x*x+y*y)**2) {sign} {o}*(omega + b*(x*x+y*y-1))"
-    m = hhdyn.equations({"x": expr.format(s="x", sign="-", o="y"), "y": expr.format(s="y", sign="+", o="x")},
-                        params={"mu": -0.5, "omega": 1.0, "b": 0.5}, stimulus=None, name="fold of cycles")
-    r2 = 1.0 + np.sqrt(0.5)
-    t = np.linspace(0.0, 60.0, 6001)
-    phase = (1.0 + 0.5 * (r2 - 1.0)) * t
-    br = continue_cycles((t, np.sqrt(r2) * np.array([np.cos(phase), np.sin(phase)])), m, param="mu",
-                         window=(-2.0, 0.0), ntst=20, direction=-1)
+    _, br = _polar_fold_of_cycles()
     assert [sp.kind for sp in br.special_points] == ["LPC"]
     assert br.points("LPC")[0].param == pytest.approx(-1.0, abs=1e-9)
 

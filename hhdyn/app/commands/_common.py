@@ -6,11 +6,10 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-import threading
-import time
 from contextlib import contextmanager
 from pathlib import Path
 
+from ..ticker import ticking
 from ..catalog import MODELS, make_model, model_argument
 from hhdyn.io import check_writable, reproducible_metadata
 from hhdyn.units import unit_of
@@ -239,30 +238,18 @@ def working(what: str, quiet: bool = False, delay: float = 2.0):
         return
     stream = sys.stderr
     tty = hasattr(stream, "isatty") and stream.isatty()
-    done = threading.Event()
-    start = time.monotonic()
     shown = [False]
 
-    def beat():
-        period = 1.0 if tty else 30.0
-        if done.wait(delay if tty else period):
-            return
-        while True:
-            elapsed = time.monotonic() - start
-            line = f"hhdyn: {what} ... {elapsed:.0f} s (Ctrl-C stops cleanly)"
-            stream.write(f"\r{line}" if tty else line + "\n")
-            stream.flush()
-            shown[0] = True
-            if done.wait(period):
-                return
+    def tick(elapsed):
+        line = f"hhdyn: {what} ... {elapsed:.0f} s (Ctrl-C stops cleanly)"
+        stream.write(f"\r{line}" if tty else line + "\n")
+        stream.flush()
+        shown[0] = True
 
-    thread = threading.Thread(target=beat, daemon=True)
-    thread.start()
     try:
-        yield
+        with ticking(tick, 1.0 if tty else 30.0, first=delay if tty else 30.0):
+            yield
     finally:
-        done.set()
-        thread.join(timeout=1.0)
         if tty and shown[0]:
             stream.write("\r\033[K")
             stream.flush()

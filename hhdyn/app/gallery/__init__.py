@@ -16,12 +16,13 @@ from __future__ import annotations
 import importlib
 import io
 import pkgutil
-import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
+
+from ..ticker import ticking
 
 __all__ = ["figure", "registry", "render", "GalleryFigure"]
 
@@ -120,19 +121,8 @@ def _heartbeat(progress, label: str):
     if progress is None:
         yield
         return
-    start, done = time.perf_counter(), threading.Event()
-
-    def beat():
-        while not done.wait(HEARTBEAT_S):
-            progress(f"{label}: {time.perf_counter() - start:.0f} s")
-
-    thread = threading.Thread(target=beat, daemon=True)
-    thread.start()
-    try:
+    with ticking(lambda elapsed: progress(f"{label}: {elapsed:.0f} s"), HEARTBEAT_S):
         yield
-    finally:
-        done.set()
-        thread.join()
 
 
 def same_pixels(path, png: bytes) -> bool:
