@@ -137,7 +137,7 @@ class LPCCurveProblem(Problem):
     kinds = ("CPC", "LPPD", "LPNS")
 
     def __init__(self, model, param, param2, ntst, ncol, *, tol, max_newton=14, max_angle=0.25, adapt=1,
-                 window=(-math.inf, math.inf), window2=(-math.inf, math.inf), detect=kinds):
+                 window=(-math.inf, math.inf), window2=(-math.inf, math.inf), detect=kinds, values2=()):
         self.model, self.param, self.param2 = model, param, param2
         self.sys = TwoParamSystem(model, param, param2, ntst, ncol)
         s = self.sys
@@ -147,7 +147,8 @@ class LPCCurveProblem(Problem):
         self.e_last[-1] = 1.0
         self.tol, self.max_newton, self.adapt = tol, max_newton, adapt
         self.window = (tuple(window), tuple(window2))
-        self.detect = tuple(detect)
+        self.values2 = tuple(values2)
+        self.detect = tuple(detect) + tuple(f"UZ{i}" for i in range(len(self.values2)))
         self.policy = StepPolicy(grow=((4, 2.0), (6, 1.4)), min_cos=math.cos(max_angle),
                                  grow_min_cos=math.cos(0.5 * max_angle), shrink_iterations=10)
         self.failure = ""
@@ -357,7 +358,7 @@ class LPCCurveProblem(Problem):
 
     def tests(self, pt):
         r = self.measure(pt)
-        out = {}
+        out = {f"UZ{i}": float(pt.q - v) for i, v in enumerate(self.values2)}
         if "CPC" in self.detect:
             if "cpc" not in r:
                 r["cpc"] = self.fold_coefficient(pt)
@@ -372,9 +373,13 @@ class LPCCurveProblem(Problem):
         return out
 
     def test(self, kind, pt):
+        if kind.startswith("UZ"):
+            return float(pt.q - self.values2[int(kind[2:])])
         return self.tests(pt)[kind]
 
     def locate_tolerances(self, kind, a, b, s_b):
+        if kind.startswith("UZ"):
+            return 1e-12 * abs(s_b), 1e-11 * max(1.0, abs(a.q))
         return 1e-12 * abs(s_b), 0.0
 
     def describe(self, kind, a, b, q, converged):
@@ -385,7 +390,7 @@ class LPCCurveProblem(Problem):
         info = {"period": r["T"], "multipliers": r["mu"], "trivial_error": r["terr"]}
         if kind == "CPC":
             info["fold_coefficient"] = -0.5 * r["cpc"]
-        return Event(kind, q, bracket, bool(converged), info)
+        return Event("UZ" if kind.startswith("UZ") else kind, q, bracket, bool(converged), info)
 
     def boundary(self, a, b, i, value):
         s_b = self.arclength(a, b)
@@ -623,7 +628,7 @@ def _curve(problem: LPCCurveProblem, run, runs) -> CycleCurve:
 
 def continue_lpc(model, lpc_point: SpecialPoint, param2: str, *, param: str = "I_ext", branch=None, window=None,
                  window2=None, ntst: int = 50, ncol: int = 4, settings: Settings | None = None,
-                 detect=("CPC", "LPPD", "LPNS"), adapt: int = 1, max_angle: float = 0.25,
+                 detect=("CPC", "LPPD", "LPNS"), values2=(), adapt: int = 1, max_angle: float = 0.25,
                  progress: Progress = None, **options) -> CycleCurve:
     """Follow a fold of cycles (LPC) in the plane (``param``, ``param2``).
 
@@ -642,6 +647,8 @@ def continue_lpc(model, lpc_point: SpecialPoint, param2: str, *, param: str = "I
         (200 per direction), ``direction`` (0 = both, default; ±1: ``param2`` increases/decreases
         first), ``tol`` (1e-9 on the relative Newton step).
     detect : codimension-two points to locate: "CPC", "LPPD", "LPNS" (GH ends are always recorded).
+    values2 : values of ``param2`` at which to put a point on the curve (label "UZ", located exactly),
+        e.g. to compare with one-parameter runs at given values.
 
     Returns a :class:`CycleCurve` (a :class:`~analysis.branch.CodimTwoCurve` of kind "LPC") whose
     special points carry ``info[param2]``; ``status``: DONE (window boundary, or the curve ended
@@ -665,6 +672,10 @@ def continue_lpc(model, lpc_point: SpecialPoint, param2: str, *, param: str = "I
     bad = [k for k in detect if k not in LPCCurveProblem.kinds]
     if bad:
         raise ValueError(f"detect: unknown kind(s) {bad}; choose from {LPCCurveProblem.kinds}")
+    try:
+        values2 = tuple(float(v) for v in np.atleast_1d(values2))
+    except (TypeError, ValueError):
+        raise ValueError(f"values2 must be numbers, got {values2!r}") from None
     settings = settings_from(settings, {"max_points": 200, **options} if settings is None else options)
     window = (-math.inf, math.inf) if window is None else window_of("window", window)
     window2 = (-math.inf, math.inf) if window2 is None else window_of("window2", window2)
@@ -673,7 +684,8 @@ def continue_lpc(model, lpc_point: SpecialPoint, param2: str, *, param: str = "I
         raise ValueError(f"the starting point ({param}={lpc_point.param}, {param2}={q0}) lies outside the windows "
                          f"{window} × {window2}")
     problem = LPCCurveProblem(model, param, param2, int(ntst), int(ncol), tol=settings.tol or 1e-9, adapt=adapt,
-                              max_angle=max_angle, window=window, window2=window2, detect=tuple(detect))
+                              max_angle=max_angle, window=window, window2=window2, detect=tuple(detect),
+                              values2=values2)
     U, mesh, T = _orbit_of(model, lpc_point, param, branch, problem.sys)
     try:
         problem.first = _first_point(problem, U, mesh, T, float(lpc_point.param), q0)

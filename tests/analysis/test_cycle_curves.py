@@ -1,0 +1,231 @@
+"""Two-parameter curves of folds of cycles (LPC) of HH in (I_ext, gK) and (I_ext, T).
+
+References, each independent of the curve's defining system:
+* the one-parameter LPCs of HH at gK = 36, T = 6.3 °C (6.26032, 7.84235, 7.91779 µA/cm², the issue's values);
+* Floquet multipliers from the monodromy matrix integrated with scipy's DOP853 (rtol 1e-11) on an
+  HH written out here (complex-step variational equations), from each orbit's first point;
+* re-location of the fold by the one-parameter cycle continuation at ten values of the second parameter;
+* the GH points of the Hopf curve (``continue_hopf``: l1 = 0 on the Hopf defining system).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import hhdyn
+from analysis.branch import CodimTwoCurve
+from analysis.continuation import continue_equilibria, continue_hopf
+from analysis.cycles import continue_cycles
+from analysis.cycles.cycle_curves import continue_lpc
+
+LPC_36 = (6.26032, 7.84235, 7.91779)  # µA/cm², HH at gK = 36 mS/cm², T = 6.3 °C
+TEN_GK = tuple(np.linspace(21.0, 52.0, 10))
+TEN_T = tuple(np.linspace(1.0, 27.0, 10))
+
+pytestmark = pytest.mark.slow
+
+
+# ---------------------------------------------------------------------------- fixtures
+@pytest.fixture(scope="module")
+def hh():
+    return hhdyn.HodgkinHuxley()
+
+
+@pytest.fixture(scope="module")
+def hopf_point(hh):
+    eq = continue_equilibria(hh, "I_ext", (-10.0, 200.0))
+    return sorted(eq.points("H"), key=lambda p: p.param)[0]
+
+
+@pytest.fixture(scope="module")
+def cycles(hh, hopf_point):
+    """The cycle branch from H1 over the bistable band, with its three LPCs."""
+    return continue_cycles(hopf_point, hh, window=(-10.0, 9.8))
+
+
+@pytest.fixture(scope="module")
+def lpcs(cycles):
+    pts = sorted(cycles.points("LPC"), key=lambda p: p.param)
+    assert len(pts) == 3, cycles
+    return pts
+
+
+@pytest.fixture(scope="module")
+def gk_lower(hh, lpcs, cycles):
+    """The LPC curve from the fold at 6.26 (the bistable band's left edge) in gK: to the GH point."""
+    return continue_lpc(hh, lpcs[0], "gK", branch=cycles, window=(-10.0, 150.0), window2=(20.0, 60.0),
+                        values2=TEN_GK)
+
+
+@pytest.fixture(scope="module")
+def gk_upper(hh, lpcs):
+    """The LPC curve from the fold at 7.84 in gK (started from the SpecialPoint alone)."""
+    return continue_lpc(hh, lpcs[1], "gK", window=(-10.0, 150.0), window2=(20.0, 40.0), values2=(36.0,))
+
+
+@pytest.fixture(scope="module")
+def t_lower(hh, lpcs, cycles):
+    return continue_lpc(hh, lpcs[0], "T", branch=cycles, window=(-10.0, 150.0), window2=(0.0, 35.0),
+                        values2=TEN_T)
+
+
+@pytest.fixture(scope="module")
+def t_upper(hh, lpcs, cycles):
+    return continue_lpc(hh, lpcs[1], "T", branch=cycles, window=(-10.0, 150.0), window2=(0.0, 12.0),
+                        values2=(6.3,))
+
+
+# ---------------------------------------------------------------------------- independent HH
+def _vtrap(x):
+    return x / (1.0 - np.exp(-x))
+
+
+def hh_rhs(y, I, gK, T):
+    """HH (Hodgkin & Huxley 1952, modern sign convention, rest ≈ −65 mV), rates × 3^((T − 6.3)/10);
+    y (4, ...) real or complex, parameters broadcast."""
+    V, m, h, n = y
+    phi = 3.0 ** ((T - 6.3) / 10.0)
+    am = _vtrap((V + 40.0) / 10.0)
+    bm = 4.0 * np.exp(-(V + 65.0) / 18.0)
+    ah = 0.07 * np.exp(-(V + 65.0) / 20.0)
+    bh = 1.0 / (1.0 + np.exp(-(V + 35.0) / 10.0))
+    an = 0.1 * _vtrap((V + 55.0) / 10.0)
+    bn = 0.125 * np.exp(-(V + 65.0) / 80.0)
+    dV = I - 120.0 * m**3 * h * (V - 50.0) - gK * n**4 * (V + 77.0) - 0.3 * (V + 54.387)
+    return np.stack([dV, phi * (am * (1 - m) - bm * m), phi * (ah * (1 - h) - bh * h), phi * (an * (1 - n) - bn * n)])
+
+
+def monodromies(y0, T, I, gK, temp):
+    """Monodromy matrices of K orbits at once (columns of y0 (4, K), periods T (K,), parameters (K,)):
+    dy/dτ = T f(y), dΦ/dτ = T f_y Φ on τ ∈ [0, 1], f_y Φ by complex steps, DOP853 rtol 1e-11."""
+    from scipy.integrate import solve_ivp
+
+    K = y0.shape[1]
+    h = 1e-30
+
+    def rhs(_, z):
+        z = z.reshape(20, K)
+        y, Phi = z[:4], z[4:].reshape(4, 4, K)
+        f = hh_rhs(y, I, gK, temp)
+        yc = y[:, None, :] + 1j * h * Phi  # (4 states, 4 columns, K)
+        JPhi = np.imag(hh_rhs(yc, I, gK, temp)) / h
+        return np.concatenate([T * f, (T * JPhi).reshape(16, K)]).ravel()
+
+    z0 = np.concatenate([y0, np.repeat(np.eye(4).reshape(16, 1), K, axis=1)]).ravel()
+    sol = solve_ivp(rhs, (0.0, 1.0), z0, method="DOP853", rtol=1e-11, atol=1e-12)
+    assert sol.success, sol.message
+    z = sol.y[:, -1].reshape(20, K)
+    return z[:4], z[4:].reshape(4, 4, K).transpose(2, 0, 1)
+
+
+def fold_multiplier(M):
+    """The non-trivial multiplier of the pair at +1: μa + μb − 1 for the two eigenvalues nearest 1
+    (the trivial one is exactly 1; at a fold the pair is a Jordan block, whose eigenvalues split
+    by √ε under a perturbation ε but whose sum — the trace of the block — moves by O(ε) only)."""
+    mu = np.linalg.eigvals(M)
+    a, b = np.argsort(np.abs(mu - 1.0))[:2]
+    return complex(mu[a] + mu[b] - 1.0)
+
+
+def test_independent_hh_matches_the_model(hh):
+    rng = np.random.default_rng(4)
+    y = np.vstack([rng.uniform(-80, 40, 50), rng.uniform(0, 1, (3, 50))])
+    for I, gK, T in ((0.0, 36.0, 6.3), (7.5, 25.0, 6.3), (60.0, 53.0, 20.0)):
+        mine = hh_rhs(y, I, gK, T)
+        ref = hh.rhs(y, {"I_ext": I, "gK": gK, "T": T})
+        assert np.allclose(mine, ref, rtol=1e-12, atol=1e-12)
+
+
+# ---------------------------------------------------------------------------- the curves
+def _point_at(curve, value):
+    uz = [p for p in curve.special_points if p.kind == "UZ" and abs(p.info[curve.param2_name] - value) < 1e-9]
+    assert len(uz) == 1, (value, curve.special_points)
+    return uz[0]
+
+
+@pytest.mark.parametrize("which", ["gk", "T"])
+def test_lpc_curves_pass_through_the_one_parameter_lpcs(which, gk_lower, gk_upper, t_lower, t_upper):
+    """The curve from the fold at 6.26 contains it; the one from 7.84 turns at a cusp of cycles (CPC)
+    and comes back through the third fold, 7.92, at the same gK (or T): a point it was not started from."""
+    lower, upper, name, value = ((gk_lower, gk_upper, "gK", 36.0) if which == "gk" else
+                                 (t_lower, t_upper, "T", 6.3))
+    for curve in (lower, upper):
+        assert isinstance(curve, CodimTwoCurve) and curve.kind == "LPC"
+        assert curve.status == 0, curve.message
+    on_lower = lower.param[np.abs(lower.param2 - value) < 1e-12]
+    assert np.min(np.abs(on_lower - LPC_36[0])) < 1e-5
+    at = upper.param[np.abs(upper.param2 - value) < 1e-9]
+    for ref in LPC_36[1:]:
+        assert np.min(np.abs(at - ref)) < 1e-5, (ref, at)
+    cpc = [p for p in upper.special_points if p.kind == "CPC"]
+    assert len(cpc) == 1 and cpc[0].converged
+
+
+@pytest.mark.parametrize("which", ["gK", "T"])
+def test_every_point_has_a_second_multiplier_at_one(which, gk_lower, gk_upper, t_lower, t_upper):
+    """Integrated monodromy (independent HH, DOP853) at every point of both curves: the pair at +1."""
+    for curve in ((gk_lower, gk_upper) if which == "gK" else (t_lower, t_upper)):
+        K = len(curve.param)
+        I = curve.param
+        gK = curve.param2 if which == "gK" else np.full(K, 36.0)
+        T = curve.param2 if which == "T" else np.full(K, 6.3)
+        y1, Ms = monodromies(curve.states.T.copy(), curve.period, I, gK, T)
+        closure = np.max(np.abs(y1 - curve.states.T))
+        assert closure < 1e-4  # the orbits are periodic orbits of HH
+        worst = max(abs(fold_multiplier(M) - 1.0) for M in Ms)
+        assert worst < 1e-5, worst
+
+
+@pytest.mark.parametrize("which", ["gK", "T"])
+def test_points_agree_with_one_parameter_relocation(hh, which, gk_lower, t_lower):
+    """At ten values of the second parameter: the fold located again by continue_cycles in I_ext,
+    started from the curve's orbit shifted into the cycles' side (I + 2e-3), run towards the fold."""
+    curve, values = (gk_lower, TEN_GK) if which == "gK" else (t_lower, TEN_T)
+    worst = 0.0
+    for value in values:
+        pt = _point_at(curve, value)
+        i = pt.index
+        t, y = curve.orbit(i, 600)
+        T = curve.period[i]
+        t3 = np.concatenate([t[:-1] + k * T for k in range(3)] + [[3 * T]])
+        y3 = np.concatenate([y[:, :-1]] * 3 + [y[:, :1]], axis=1)
+        model = hh.with_params(**{which: float(value)})
+        branch = continue_cycles((t3, y3 - 0.0), model.with_params(I_ext=pt.param + 2e-3), window=(pt.param - 0.5,
+                                 pt.param + 0.5), direction=-1, max_points=40)
+        found = branch.points("LPC")
+        assert found, branch.message
+        worst = max(worst, min(abs(p.param - pt.param) for p in found))
+    assert worst < 1e-5, worst
+
+
+@pytest.mark.parametrize("which", ["gK", "T"])
+def test_lpc_curve_ends_at_the_gh_point_of_the_hopf_curve(hh, hopf_point, which, gk_lower, t_lower):
+    curve, window2 = (gk_lower, (0.0, 100.0)) if which == "gK" else (t_lower, (-10.0, 40.0))
+    gh = [p for p in curve.special_points if p.kind == "GH"]
+    assert len(gh) == 1 and "GH" in curve.message
+    hopf = continue_hopf(hh, hopf_point, which, window=(-100.0, 400.0), window2=window2, ds_max=5.0)
+    ref = [p for p in hopf.special_points if p.kind == "GH"]
+    d = min(max(abs(r.param - gh[0].param), abs(r.info[which] - gh[0].info[which])) for r in ref)
+    assert d < 1e-4, (gh[0], ref)
+
+
+def test_curve_exports_like_every_branch(gk_upper, tmp_path):
+    gk_upper.to_csv(tmp_path / "lpc.csv")
+    text = (tmp_path / "lpc.csv").read_text()
+    assert "gK" in text.splitlines()[0] and "period" in text.splitlines()[0]
+    d = gk_upper.to_dict()
+    assert d["status"] == 0 and any(p["kind"] == "CPC" for p in d["special_points"])
+
+
+# ---------------------------------------------------------------------------- bad input
+def test_bad_input_names_the_problem(hh, cycles):
+    pd = cycles.points("PD")[0]
+    with pytest.raises(ValueError, match="LPC.*PD"):
+        continue_lpc(hh, pd, "gK")
+    lpc = cycles.points("LPC")[0]
+    with pytest.raises(ValueError, match="gX"):
+        continue_lpc(hh, lpc, "gX")
+    with pytest.raises(ValueError, match="param2 must differ"):
+        continue_lpc(hh, lpc, "I_ext")
