@@ -21,6 +21,7 @@ Codimension-two points on the curve (MatCont labels), each located by Brent's me
 
 ======  ============================================================================
 CPC     cusp of cycles: the quadratic coefficient a = −½φᵀD²F[v, v] of the fold vanishes
+R1      1:1 resonance: a third multiplier reaches +1 (E_{n−2}(M − I), see :func:`_r1_test`)
 LPPD    fold–flip: a further multiplier crosses −1 (∏(μ + 1)/(|μ| + 1) over the others)
 LPNS    fold–Neimark–Sacker: a further complex pair crosses the unit circle
 GH      the curve ends at a generalized-Hopf (Bautin) point of the Hopf curve: the cycles
@@ -134,7 +135,7 @@ class LPCCurveProblem(Problem):
     """The LPC curve as a continuation problem (see the module docstring)."""
 
     errstate = {}
-    kinds = ("CPC", "LPPD", "LPNS")
+    kinds = ("CPC", "R1", "LPPD", "LPNS")
 
     def __init__(self, model, param, param2, ntst, ncol, *, tol, max_newton=14, max_angle=0.25, adapt=1,
                  window=(-math.inf, math.inf), window2=(-math.inf, math.inf), detect=kinds, values2=()):
@@ -289,13 +290,15 @@ class LPCCurveProblem(Problem):
         if pt.record is None:
             sys = self.sys
             sys.p2 = pt.q
-            mu, k = _multipliers(pt.bord.lu.transfer, np.asarray(sys.model_at(pt.p).rhs(pt.U[0]), dtype=float))
+            M = _product(pt.bord.lu.transfer)
+            mu, k = _multipliers(pt.bord.lu.transfer, M, np.asarray(sys.model_at(pt.p).rhs(pt.U[0]), dtype=float))
             triv = mu[k]
             rest = np.delete(mu, k)
             rest = rest[np.argsort(-np.abs(rest), kind="stable")]
             smin, smax = sys.extrema(pt.U, pt.mesh)
             pt.record = dict(p=pt.p, q=pt.q, T=pt.T, U=pt.U.copy(), mesh=pt.mesh.copy(), smin=smin, smax=smax,
-                             mu=np.concatenate([[triv], rest]), terr=float(abs(triv - 1.0)), g=pt.bord.g)
+                             mu=np.concatenate([[triv], rest]), terr=float(abs(triv - 1.0)), g=pt.bord.g,
+                             r1=_r1_test(M))
         return pt.record
 
     def fold_coefficient(self, pt: CurvePoint) -> float:
@@ -363,6 +366,8 @@ class LPCCurveProblem(Problem):
             if "cpc" not in r:
                 r["cpc"] = self.fold_coefficient(pt)
             out["CPC"] = r["cpc"]
+        if "R1" in self.detect:
+            out["R1"] = r["r1"]
         rest = _others(r["mu"])
         if "LPPD" in self.detect:
             out["LPPD"] = float(np.real(np.prod((rest + 1.0) / (np.abs(rest) + 1.0)))) if rest.size else math.nan
@@ -491,13 +496,35 @@ class _NewtonSolver:
         return np.concatenate([y - self.Z @ ql, [ql[0]]])
 
 
-def _multipliers(transfer, f0):
-    """(μ, index of the trivial one): eigenvalues of the explicit product of the transfer
-    matrices — accurate in absolute terms (~1e-16·‖M‖), all the ±1 tests need — unless ‖M‖ >
-    1e8, then :func:`.floquet.monodromy_multipliers` (periodic Schur)."""
+def _product(transfer):
+    """The monodromy matrix M = M_{NTST−1} ⋯ M_0 (explicit product)."""
     M = np.eye(transfer.shape[1])
     for Mj in transfer:
         M = Mj @ M
+    return M
+
+
+def _r1_test(M) -> float:
+    """The R1 (1:1 resonance) test: E_{n−2}(M − I), the sum of the principal minors of order n − 2.
+
+    det(λI − (M − I)) = λⁿ − E₁λⁿ⁻¹ + … ± E_{n−2}λ² ∓ E_{n−1}λ ± E_n; on an LPC curve λ = 0 is a
+    double root (E_n = E_{n−1} = 0), so the λ² coefficient is ±Π(μᵢ − 1) over the other
+    multipliers: it vanishes where a third multiplier reaches +1 — a smooth function of M,
+    unlike the multipliers themselves, which split as ε^{1/3} there.
+    """
+    from itertools import combinations
+
+    n = M.shape[0]
+    A = M - np.eye(n)
+    if n < 3:
+        return math.nan
+    return float(sum(np.linalg.det(A[np.ix_(c, c)]) for c in combinations(range(n), n - 2)))
+
+
+def _multipliers(transfer, M, f0):
+    """(μ, index of the trivial one): eigenvalues of the explicit product M of the transfer
+    matrices — accurate in absolute terms (~1e-16·‖M‖), all the ±1 tests need — unless ‖M‖ >
+    1e8, then :func:`.floquet.monodromy_multipliers` (periodic Schur)."""
     if not np.all(np.isfinite(M)) or np.linalg.norm(M) > 1e8:
         mu, k, _ = monodromy_multipliers(transfer, f0)
         return mu, k
@@ -528,8 +555,7 @@ def _orbit_of(model, point, param, branch, sys):
         mesh = np.asarray(branch.meshes[i], dtype=float)
         U = np.asarray(branch.profiles[i], dtype=float)
         if mesh.size != sys.ntst + 1 or U.shape != (sys.N, sys.n):
-            U = _resample(sys, lambda tau: _branch_eval(branch, i, tau), None)
-            mesh = uniform_mesh(sys.ntst)
+            U, mesh = _resample(sys, lambda tau: _branch_eval(branch, i, tau))
         return U, mesh, float(branch.period[i])
     if not np.isfinite(T) or T <= 0:
         raise ValueError(f"the LPC point has no finite period in info['period'] ({T!r}); pass branch=...")
@@ -542,11 +568,8 @@ def _orbit_of(model, point, param, branch, sys):
     def ev(tau):
         return np.stack([np.interp(np.mod(tau, 1.0) * T, t, yy) for yy in y], axis=1)
 
-    mesh = uniform_mesh(sys.ntst)
-    for _ in range(3):
-        U = ev(sys.node_times(mesh))
-        mesh = sys.adapted_mesh(U, mesh)
-    return ev(sys.node_times(mesh)), mesh, T
+    U, mesh = _resample(sys, ev)
+    return U, mesh, T
 
 
 def _branch_eval(branch, i, tau):
@@ -561,9 +584,13 @@ def _branch_eval(branch, i, tau):
     return np.einsum("tk,tkn->tn", Lv, U[idx])
 
 
-def _resample(sys, ev, mesh):
-    mesh = uniform_mesh(sys.ntst) if mesh is None else mesh
-    return ev(sys.node_times(mesh))
+def _resample(sys, ev, rounds=4):
+    """Node values of the orbit τ ↦ ev(τ) on a mesh adapted to it (``rounds`` of equidistribution
+    from the uniform mesh, resampling each time)."""
+    mesh = uniform_mesh(sys.ntst)
+    for _ in range(rounds):
+        mesh = sys.adapted_mesh(ev(sys.node_times(mesh)), mesh)
+    return ev(sys.node_times(mesh)), mesh
 
 
 def _first_point(problem: LPCCurveProblem, U, mesh, T, p, q):
@@ -628,7 +655,7 @@ def _curve(problem: LPCCurveProblem, run, runs) -> CycleCurve:
 
 def continue_lpc(model, lpc_point: SpecialPoint, param2: str, *, param: str = "I_ext", branch=None, window=None,
                  window2=None, ntst: int = 50, ncol: int = 4, settings: Settings | None = None,
-                 detect=("CPC", "LPPD", "LPNS"), values2=(), adapt: int = 1, max_angle: float = 0.25,
+                 detect=("CPC", "R1", "LPPD", "LPNS"), values2=(), adapt: int = 1, max_angle: float = 0.25,
                  progress: Progress = None, **options) -> CycleCurve:
     """Follow a fold of cycles (LPC) in the plane (``param``, ``param2``).
 
@@ -646,7 +673,7 @@ def continue_lpc(model, lpc_point: SpecialPoint, param2: str, *, param: str = "I
         ‖X‖² = ∫‖u‖²dτ + T² + p₁² + p₂²), ``ds`` (ds_max/10), ``ds_min`` (1e-6), ``max_points``
         (200 per direction), ``direction`` (0 = both, default; ±1: ``param2`` increases/decreases
         first), ``tol`` (1e-9 on the relative Newton step).
-    detect : codimension-two points to locate: "CPC", "LPPD", "LPNS" (GH ends are always recorded).
+    detect : codimension-two points to locate: "CPC", "R1", "LPPD", "LPNS" (GH ends are always recorded).
     values2 : values of ``param2`` at which to put a point on the curve (label "UZ", located exactly),
         e.g. to compare with one-parameter runs at given values.
 
