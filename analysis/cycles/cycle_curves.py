@@ -110,7 +110,7 @@ class CycleCurve(CodimTwoCurve):
 
 
 @dataclass
-class CurvePoint:
+class _CurvePoint:
     """A point of the curve: the orbit, its tangent, the chord LU and the fold's bordered system."""
 
     U: np.ndarray
@@ -258,7 +258,7 @@ class LPCCurveProblem(Problem):
             raise NonFinite("non-positive period")
         return X, it
 
-    def finish(self, X, mesh, border, row, previous_t, iterations=0) -> CurvePoint:
+    def finish(self, X, mesh, border, row, previous_t, iterations=0) -> _CurvePoint:
         """The point at a converged X: its own phase reference, the LU (last row ``row``), the
         unit tangent (oriented like ``previous_t``) and the updated border (unit null vector)."""
         U, T, p, q = self.unpack(X)
@@ -273,9 +273,9 @@ class LPCCurveProblem(Problem):
         vU, vT, _ = bord.null_vector()
         W = self.sys.node_weights(mesh)
         nv = math.sqrt(float(np.sum(W[:, None] * vU * vU) + vT * vT))
-        return CurvePoint(U, T, p, q, mesh, t, lu, z, row, bord, blocks, (vU / nv, vT / nv), G, iterations)
+        return _CurvePoint(U, T, p, q, mesh, t, lu, z, row, bord, blocks, (vU / nv, vT / nv), G, iterations)
 
-    def step(self, a: CurvePoint, ds: float) -> CurvePoint:
+    def step(self, a: _CurvePoint, ds: float) -> _CurvePoint:
         Xa = self.pack(a.U, a.T, a.p, a.q)
         row = self.weighted(a.mesh, a.t)
         X0 = Xa + ds * a.t
@@ -285,7 +285,7 @@ class LPCCurveProblem(Problem):
         return self.finish(X, a.mesh, a.border, row, a.t, it)
 
     # ---------------------------------------------------------- measurements
-    def measure(self, pt: CurvePoint) -> dict:
+    def measure(self, pt: _CurvePoint) -> dict:
         """Multipliers (collocation), extrema, fold tests — once per point, before any remesh."""
         if pt.record is None:
             sys = self.sys
@@ -301,7 +301,7 @@ class LPCCurveProblem(Problem):
                              r1=_r1_test(M))
         return pt.record
 
-    def fold_coefficient(self, pt: CurvePoint) -> float:
+    def fold_coefficient(self, pt: _CurvePoint) -> float:
         """φ_cᵀ D²F[ξ, ξ] (= −2a, a the quadratic coefficient of the fold; see :mod:`.bordered`):
         a second central difference of the collocation residual along the null vector ξ."""
         sys = self.sys
@@ -331,7 +331,7 @@ class LPCCurveProblem(Problem):
         self.prev = None
         self.history = [(self.max_amp**2, first.p, first.q)]
         t = first.t if self.sign > 0 else -first.t
-        pt = CurvePoint(first.U, first.T, first.p, first.q, first.mesh, t, first.lu, first.z, first.row, first.bord,
+        pt = _CurvePoint(first.U, first.T, first.p, first.q, first.mesh, t, first.lu, first.z, first.row, first.bord,
                         first.blocks, first.border, first.G)
         self.measure(pt)
         return pt
