@@ -22,6 +22,8 @@ Codimension-two points on the curve (MatCont labels), each located by Brent's me
 ======  ============================================================================
 CPC     cusp of cycles: the quadratic coefficient a = −½φᵀD²F[v, v] of the fold vanishes
 R1      1:1 resonance: a third multiplier reaches +1 (E_{n−2}(M − I), see :func:`_r1_test`)
+LP      an extremum of p₁ or p₂ along the curve (AUTO's LP on a curve): dp_i/ds = 0;
+        ``info["extremum_of"]`` names the parameter
 LPPD    fold–flip: a further multiplier crosses −1 (∏(μ + 1)/(|μ| + 1) over the others)
 LPNS    fold–Neimark–Sacker: a further complex pair crosses the unit circle
 GH      the curve ends at a generalized-Hopf (Bautin) point of the Hopf curve: the cycles
@@ -135,7 +137,7 @@ class LPCCurveProblem(Problem):
     """The LPC curve as a continuation problem (see the module docstring)."""
 
     errstate = {}
-    kinds = ("CPC", "R1", "LPPD", "LPNS")
+    kinds = ("CPC", "R1", "LPPD", "LPNS", "LP")
 
     def __init__(self, model, param, param2, ntst, ncol, *, tol, max_newton=14, max_angle=0.25, adapt=1,
                  window=(-math.inf, math.inf), window2=(-math.inf, math.inf), detect=kinds, values2=()):
@@ -149,7 +151,8 @@ class LPCCurveProblem(Problem):
         self.tol, self.max_newton, self.adapt = tol, max_newton, adapt
         self.window = (tuple(window), tuple(window2))
         self.values2 = tuple(values2)
-        self.detect = tuple(detect) + tuple(f"UZ{i}" for i in range(len(self.values2)))
+        detect = tuple(k for k in detect if k != "LP") + (("LP1", "LP2") if "LP" in detect else ())
+        self.detect = detect + tuple(f"UZ{i}" for i in range(len(self.values2)))
         self.policy = StepPolicy(grow=((4, 2.0), (6, 1.4)), min_cos=math.cos(max_angle),
                                  grow_min_cos=math.cos(0.5 * max_angle), shrink_iterations=10)
         self.failure = ""
@@ -362,6 +365,8 @@ class LPCCurveProblem(Problem):
     def tests(self, pt):
         r = self.measure(pt)
         out = {f"UZ{i}": float(pt.q - v) for i, v in enumerate(self.values2)}
+        if "LP1" in self.detect:  # extrema of either parameter along the curve: dp/ds = 0
+            out["LP1"], out["LP2"] = float(pt.t[-2]), float(pt.t[-1])
         if "CPC" in self.detect:
             if "cpc" not in r:
                 r["cpc"] = self.fold_coefficient(pt)
@@ -378,6 +383,8 @@ class LPCCurveProblem(Problem):
         return out
 
     def test(self, kind, pt):
+        if kind in ("LP1", "LP2"):
+            return float(pt.t[-2] if kind == "LP1" else pt.t[-1])
         if kind.startswith("UZ"):
             return float(pt.q - self.values2[int(kind[2:])])
         return self.tests(pt)[kind]
@@ -385,6 +392,8 @@ class LPCCurveProblem(Problem):
     def locate_tolerances(self, kind, a, b, s_b):
         if kind.startswith("UZ"):
             return 1e-12 * abs(s_b), 1e-11 * max(1.0, abs(a.q))
+        if kind in ("LP1", "LP2"):
+            return 1e-12 * abs(s_b), 1e-7  # |dp/ds| at the extremum: p is then exact to ~1e-14·scale
         return 1e-12 * abs(s_b), 0.0
 
     def describe(self, kind, a, b, q, converged):
@@ -395,6 +404,9 @@ class LPCCurveProblem(Problem):
         info = {"period": r["T"], "multipliers": r["mu"], "trivial_error": r["terr"]}
         if kind == "CPC":
             info["fold_coefficient"] = -0.5 * r["cpc"]
+        if kind in ("LP1", "LP2"):
+            info["extremum_of"] = self.param if kind == "LP1" else self.param2
+            kind = "LP"
         return Event("UZ" if kind.startswith("UZ") else kind, q, bracket, bool(converged), info)
 
     def boundary(self, a, b, i, value):
@@ -655,7 +667,7 @@ def _curve(problem: LPCCurveProblem, run, runs) -> CycleCurve:
 
 def continue_lpc(model, lpc_point: SpecialPoint, param2: str, *, param: str = "I_ext", branch=None, window=None,
                  window2=None, ntst: int = 50, ncol: int = 4, settings: Settings | None = None,
-                 detect=("CPC", "R1", "LPPD", "LPNS"), values2=(), adapt: int = 1, max_angle: float = 0.25,
+                 detect=("CPC", "R1", "LPPD", "LPNS", "LP"), values2=(), adapt: int = 1, max_angle: float = 0.25,
                  progress: Progress = None, **options) -> CycleCurve:
     """Follow a fold of cycles (LPC) in the plane (``param``, ``param2``).
 
@@ -673,7 +685,8 @@ def continue_lpc(model, lpc_point: SpecialPoint, param2: str, *, param: str = "I
         ‖X‖² = ∫‖u‖²dτ + T² + p₁² + p₂²), ``ds`` (ds_max/10), ``ds_min`` (1e-6), ``max_points``
         (200 per direction), ``direction`` (0 = both, default; ±1: ``param2`` increases/decreases
         first), ``tol`` (1e-9 on the relative Newton step).
-    detect : codimension-two points to locate: "CPC", "R1", "LPPD", "LPNS" (GH ends are always recorded).
+    detect : special points to locate: "CPC", "R1", "LPPD", "LPNS" (codimension two), "LP" (extrema of
+        either parameter along the curve); GH ends are always recorded.
     values2 : values of ``param2`` at which to put a point on the curve (label "UZ", located exactly),
         e.g. to compare with one-parameter runs at given values.
 

@@ -280,3 +280,13 @@ def test_bad_input_names_the_problem(hh, cycles):
         continue_lpc(hh, lpc, "gX")
     with pytest.raises(ValueError, match="param2 must differ"):
         continue_lpc(hh, lpc, "I_ext")
+
+
+def test_extrema_of_the_parameters_are_special_points(gk_lower):
+    """LP on the curve (dgK/ds = 0): the largest gK of the curve, where it turns back towards the
+    GH point (an invariant of the computed curve: no point of it lies above the located maximum)."""
+    lps = [p for p in gk_lower.special_points if p.kind == "LP" and p.info["extremum_of"] == "gK"]
+    assert lps
+    top = max(lps, key=lambda p: p.info["gK"])
+    assert top.converged
+    assert top.info["gK"] >= np.max(gk_lower.param2) - 1e-9
