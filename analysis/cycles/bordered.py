@@ -8,26 +8,28 @@ and phase equations of :mod:`.collocation` as F(u, T, p) = 0 and let
     A = [ F_u   F_T ]       (the Jacobian in the orbit's own unknowns, p held fixed)
         [ Ph_u   0  ]
 
-At a fold of cycles in p, A is singular (the branch's tangent has no p component). With the
-bordering column b = F_p (nonsingular extension wherever the cycle branch is regular, i.e.
-away from branch points of cycles) and a row c (the previous null vector), the bordered matrix
+At a fold of cycles in p, A is singular (the branch's tangent has no p component). With a
+bordering column b (MatCont: the left null vector of A at the previous point; F_p at the first,
+where ⟨ψ, F_p⟩ ≠ 0 is the fold's transversality) and a row c (the previous null vector), the
+bordered matrix
 
     M = [ A   b ]      M [v; g] = [0; 1]                                      (B)
         [ cᵀ  0 ]
 
-is nonsingular near the fold and g(u, T, p) vanishes exactly where A is singular: [v; g] is
-the cycle branch's tangent (v, g·…) scaled so that ⟨c, v⟩ = 1, and g is its p component.
-M is the cycle-continuation Jacobian with its arclength row replaced by (c, 0), so it is
-assembled by :meth:`.collocation.CollocationSystem.assemble`.
+is nonsingular near the fold and g vanishes exactly where A is singular. (With b = F_p
+throughout, M would be singular wherever the fold curve has an extremum of the second
+parameter, ⟨ψ, F_p⟩ = 0 there.) M has the shape of the cycle-continuation Jacobian (the
+column b in the place of F_p, the row (c, 0) in the place of the arclength row), so it is
+factorized by :class:`.collocation.CondensedLU`.
 
-Derivatives: differentiating (B), g_z = −φᵀ M_z [v; g] with Mᵀφ = e_last; only the
-collocation rows of M depend on z, and M_z ξ = ∂_z (F_z ξ), so
+Derivatives: differentiating (B) with b and c fixed, g_z = −φᵀ M_z [v; g] with Mᵀφ = e_last;
+only the collocation rows of A depend on z, and A_z (v, v_T) = ∂_z (F_z ξ₀) with ξ₀ = (v, v_T, 0):
 
-    g_z = −D_ξ (F_zᵀ φ_c)   (φ_c: the collocation part of φ, ξ = (v, g) in (u, T, p)),   (G)
+    g_z = −D_ξ₀ (F_zᵀ φ_c)   (φ_c: the collocation part of φ),                      (G)
 
-evaluated here by a central difference of the exact transposed products F_zᵀφ_c along ξ.
-At g = 0, φ is the left null vector of A and the quadratic coefficient of the fold is
-a = −½ φ_cᵀ D²F[ξ, ξ] (with φ_cᵀ F_p = 1): it vanishes at a cusp of cycles (CPC).
+evaluated by a central difference of the exact transposed products F_zᵀφ_c along ξ₀. At g = 0,
+φ is the left null vector of A (normalized by bᵀφ_c = 1) and the quadratic coefficient of the
+fold is a = −½ φ_cᵀ D²F[ξ₀, ξ₀] / φ_cᵀF_p: it vanishes at a cusp of cycles (CPC).
 """
 from __future__ import annotations
 

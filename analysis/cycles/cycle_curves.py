@@ -126,7 +126,8 @@ class _CurvePoint:
     row: np.ndarray = None
     bord: Bordered = None       # the bordered system (B) at this point (border = ``border``)
     blocks: tuple = None        # (blocks, dT, dp) of the collocation Jacobian
-    border: tuple = None        # (v_U (N, n), v_T) unit null vector: the border of the next points
+    border: tuple = None        # (v_U (N, n), v_T, b): unit null vector (border row) and the bordering
+    #                             column b (≈ the left null vector; F_p₁ at the start) of the next points
     G: np.ndarray = None        # phase gradient of the reference orbit used at this point
     iterations: int = 0
     record: dict = None
@@ -194,7 +195,7 @@ class LPCCurveProblem(Problem):
         blocks = self._blocks(U, T, p, q, mesh) if blocks is None else blocks
         W = self.sys.node_weights(mesh)
         try:
-            return Bordered(self.sys, *blocks, G, (W[:, None] * border[0], border[1])), blocks
+            return Bordered(self.sys, blocks[0], blocks[1], border[2], G, (W[:, None] * border[0], border[1])), blocks
         except (RuntimeError, np.linalg.LinAlgError) as exc:
             raise NonFinite(f"singular bordered system ({exc})") from None
 
@@ -222,7 +223,8 @@ class LPCCurveProblem(Problem):
         blocks = self._blocks(U, T, p, q, mesh)
         dq = sys.dp2(U, T, p, mesh)
         bord, _ = self.bordered(U, T, p, q, mesh, G, border, blocks)
-        xi = bord.xi  # (v, v_T, g) in (U, T, p)
+        xi = bord.xi.copy()  # (v, v_T, g); M's last column is the constant b, so M_z ξ = ∂_z(F_z (v, v_T, 0))
+        xi[-1] = 0.0
         phi_c = bord.phi[: self.nU]
         scale = 1.0 + float(np.max(np.abs(X)))
         eps = 1e-6 * scale / max(float(np.max(np.abs(xi))), 1e-300)
@@ -233,7 +235,7 @@ class LPCCurveProblem(Problem):
             gU, gT, (gp, gq) = transpose_product(sys, bl, dTs, [dps, sys.dp2(Us, Ts, ps, mesh)], phi_c)
             grads.append(np.concatenate([gU.ravel(), [gT, gp, gq]]))
         gz = -(grads[0] - grads[1]) / (2.0 * eps)
-        return _NewtonSolver(bord.lu, dq.ravel(), gz, row), bord, blocks
+        return _NewtonSolver(bord.lu, blocks[2].ravel(), dq.ravel(), gz, row), bord, blocks
 
     # ---------------------------------------------------------- corrector
     def newton(self, X, mesh, G, border, arc, lu=None, z=None, old_row=None):
@@ -276,7 +278,9 @@ class LPCCurveProblem(Problem):
         vU, vT, _ = bord.null_vector()
         W = self.sys.node_weights(mesh)
         nv = math.sqrt(float(np.sum(W[:, None] * vU * vU) + vT * vT))
-        return _CurvePoint(U, T, p, q, mesh, t, lu, z, row, bord, blocks, (vU / nv, vT / nv), G, iterations)
+        psi = bord.phi[: self.nU]  # ≈ the left null vector of A: the bordering column of the next points
+        bcol = (psi / np.linalg.norm(psi)).reshape(border[2].shape)
+        return _CurvePoint(U, T, p, q, mesh, t, lu, z, row, bord, blocks, (vU / nv, vT / nv, bcol), G, iterations)
 
     def step(self, a: _CurvePoint, ds: float) -> _CurvePoint:
         Xa = self.pack(a.U, a.T, a.p, a.q)
@@ -305,11 +309,12 @@ class LPCCurveProblem(Problem):
         return pt.record
 
     def fold_coefficient(self, pt: _CurvePoint) -> float:
-        """φ_cᵀ D²F[ξ, ξ] (= −2a, a the quadratic coefficient of the fold; see :mod:`.bordered`):
+        """φ_cᵀ D²F[ξ₀, ξ₀] (∝ a, the quadratic coefficient of the fold; see :mod:`.bordered`):
         a second central difference of the collocation residual along the null vector ξ."""
         sys = self.sys
         sys.p2 = pt.q
-        xi = pt.bord.xi
+        xi = pt.bord.xi.copy()
+        xi[-1] = 0.0  # ξ₀ = (v, v_T) in (U, T): p₁ fixed
         phi_c = pt.bord.phi[: self.nU]
         Z = sys.pack(pt.U, pt.T, pt.p)
         W = sys.node_weights(pt.mesh)
@@ -469,7 +474,7 @@ class LPCCurveProblem(Problem):
                 if b.curv is not None:
                     cU = b.curv[: self.nU].reshape(-1, sys.n)
                     b.curv = np.concatenate([sys.remesh(cU, b.mesh, new_mesh).ravel(), b.curv[self.nU:]])
-                b.border = (sys.remesh(b.border[0], b.mesh, new_mesh), b.border[1])
+                b.border = (sys.remesh(b.border[0], b.mesh, new_mesh), b.border[1], b.border[2])
                 b.G = sys.phase_gradient(b.U)
                 b.mesh = new_mesh
 
@@ -478,23 +483,29 @@ class _NewtonSolver:
     """Solves the Jacobian K of the LPC system (rows: collocation, phase, g, arclength; columns
     U, T, p₁, p₂) through the condensed LU of the bordered matrix M of (B), never factorizing K.
 
-    K is embedded in L = [[M, B], [C, D]] with one more unknown λ (M's border row c·x − λ = 0
-    frees the row K does not have): B = [[F_{p₂}, 0], [0, 0], [0, −1]], C = [∇g; arc row],
-    D = [[g_{p₂}, 0], [t_{p₂}, 0]]. With Z = M⁻¹B and the 2×2 Schur complement S = D − CZ
-    (nonsingular exactly when K is), K x = b is y = M⁻¹(b_F, b_Ph, 0),
-    (x_{p₂}, λ) = S⁻¹((b_g, b_arc) − Cy), x_{UTp₁} = y − Z(x_{p₂}, λ): one condensed solve each.
+    M's unknowns are (U, T, μ) — μ multiplies its bordering column b, its last row is the border
+    c. K is embedded in L = [[M, B], [C, D]] with unknowns (U, T, μ; p₁, p₂, λ): the collocation
+    rows get F_{p₁}p₁ + F_{p₂}p₂, M's border row reads c·(U, T) − λ = 0 (λ free), and the three
+    extra rows are ∇g, the arclength row and μ = 0. With Z = M⁻¹B and the 3×3 Schur complement
+    S = D − CZ (nonsingular exactly when K is), K x = b is y = M⁻¹(b_F, b_Ph, 0),
+    (p₁, p₂, λ) = S⁻¹((b_g, b_arc, 0) − Cy), (U, T, μ) = y − Z(p₁, p₂, λ): one condensed solve each.
     """
 
-    def __init__(self, mlu, Fq, gz, row):
-        m = mlu.sys.size
+    def __init__(self, mlu, Fp, Fq, gz, row):
+        m = mlu.sys.size  # M: (U, T, μ)
         self.mlu, self.m = mlu, m
-        B = np.zeros((m, 2))
-        B[: Fq.size, 0] = Fq
-        B[-1, 1] = -1.0
-        self.Z = np.column_stack([mlu.solve(B[:, 0]), mlu.solve(B[:, 1])])
-        self.C = np.vstack([gz[:m], row[:m]])
-        D = np.array([[gz[m], 0.0], [row[m], 0.0]])
-        S = D - self.C @ self.Z
+        B = np.zeros((m, 3))
+        B[: Fp.size, 0] = Fp
+        B[: Fq.size, 1] = Fq
+        B[-1, 2] = -1.0
+        self.Z = np.column_stack([mlu.solve(B[:, k]) for k in range(3)])
+        C = np.zeros((3, m))
+        C[0, : m - 1] = gz[: m - 1]
+        C[1, : m - 1] = row[: m - 1]
+        C[2, m - 1] = 1.0
+        self.C = C
+        D = np.array([[gz[m - 1], gz[m], 0.0], [row[m - 1], row[m], 0.0], [0.0, 0.0, 0.0]])
+        S = D - C @ self.Z
         if not np.all(np.isfinite(S)) or abs(np.linalg.det(S)) < 1e-300:
             raise NonFinite("singular Jacobian of the LPC system")
         self.Sinv = np.linalg.inv(S)
@@ -504,8 +515,9 @@ class _NewtonSolver:
         r1 = b[:m].copy()
         r1[-1] = 0.0
         y = self.mlu.solve(r1)
-        ql = self.Sinv @ (np.array([b[m - 1], b[m]]) - self.C @ y)
-        return np.concatenate([y - self.Z @ ql, [ql[0]]])
+        pql = self.Sinv @ (np.array([b[m - 1], b[m], 0.0]) - self.C @ y)
+        x = y - self.Z @ pql
+        return np.concatenate([x[: m - 1], pql[:2]])
 
 
 def _product(transfer):
@@ -610,13 +622,15 @@ def _first_point(problem: LPCCurveProblem, U, mesh, T, p, q):
     sys = problem.sys
     G = sys.phase_gradient(U)
     rng = np.random.default_rng(0)
-    border = (rng.standard_normal(U.shape), 1.0)
+    blocks = problem._blocks(U, T, p, q, mesh)
+    border = (rng.standard_normal(U.shape), 1.0, blocks[2] / np.linalg.norm(blocks[2]))  # first column: F_p₁
     W = sys.node_weights(mesh)
     for _ in range(2):  # any border not orthogonal to the null vector gives its direction
         bord, _ = problem.bordered(U, T, p, q, mesh, G, border)
         vU, vT, _ = bord.null_vector()
         nv = math.sqrt(float(np.sum(W[:, None] * vU * vU) + vT * vT))
-        border = (vU / nv, vT / nv)
+        psi = bord.phi[: problem.nU]
+        border = (vU / nv, vT / nv, (psi / np.linalg.norm(psi)).reshape(blocks[2].shape))
     row = np.zeros(problem.size)
     row[-1] = 1.0
     X0 = problem.pack(U, T, p, q)
