@@ -408,7 +408,8 @@ class LPCCurveProblem(Problem):
         bracket = (min(a.p, b.p, q.p), max(a.p, b.p, q.p))
         info = {"period": r["T"], "multipliers": r["mu"], "trivial_error": r["terr"]}
         if kind == "CPC":
-            info["fold_coefficient"] = -0.5 * r["cpc"]
+            # a = −½ φ_cᵀD²F[ξ₀, ξ₀] / φ_cᵀF_{p₁} (the test itself is the numerator: no pole)
+            info["fold_coefficient"] = -0.5 * r["cpc"] / float(q.bord.phi[: self.nU] @ q.blocks[2].ravel())
         if kind in ("LP1", "LP2"):
             info["extremum_of"] = self.param if kind == "LP1" else self.param2
             kind = "LP"
