@@ -226,7 +226,7 @@ WITH_STATUS = {"Trajectory", "BatchResult", "SweepResult", "Orbit", "Manifold", 
 #: Parts of a result: to_dict/to_json only.
 RECORDS = {"Fold", "FIPoint", "ComparisonRow"}
 #: The core helper's continuation results, checked through their own API.
-CORE = {"Branch", "CycleBranch", "CodimTwoCurve", "BifurcationDiagram", "SpecialPoint"}
+CORE = {"Branch", "CycleBranch", "CodimTwoCurve", "CycleCurve", "BifurcationDiagram", "SpecialPoint"}
 #: Abstract bases of covered results (a Result subclass with no instances of its own).
 ABSTRACT = {"BranchBase"}
 RESULTS = sorted(EXPECTED_COLUMNS)

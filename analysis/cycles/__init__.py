@@ -13,11 +13,12 @@
 from .branch import CycleBranch
 from .collocation import CollocationSystem
 from .continuation import continue_cycles, cycle_from_trajectory
+from .cycle_curves import CycleCurve, continue_lpc
 from .diagram import FiringOnset, cycle_branches, firing_onset, plot_with_period
 from .floquet import floquet_multipliers, monodromy
 from .homoclinic import continue_homoclinic
 from .normal_form import cycle_normal_form, with_criticality
 
-__all__ = ["continue_cycles", "CycleBranch", "cycle_branches", "plot_with_period", "firing_onset", "FiringOnset",
-           "CollocationSystem",
-           "floquet_multipliers", "monodromy", "cycle_from_trajectory", "cycle_normal_form", "with_criticality", "continue_homoclinic"]
+__all__ = ["continue_cycles", "continue_lpc", "continue_homoclinic", "CycleCurve", "CycleBranch", "cycle_branches",
+           "plot_with_period", "firing_onset", "FiringOnset", "CollocationSystem", "floquet_multipliers", "monodromy",
+           "cycle_from_trajectory", "cycle_normal_form", "with_criticality"]

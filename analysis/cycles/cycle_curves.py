@@ -1,0 +1,767 @@
+"""Two-parameter curves of folds of cycles (LPC): :func:`continue_lpc`.
+
+A fold of cycles found on a one-parameter cycle branch (:func:`.continuation.continue_cycles`,
+label "LPC") persists when a second parameter changes and traces a curve in the (p₁, p₂) plane
+— for HH in (I_ext, gK) the left edge of the bistable band, where repetitive firing begins.
+The curve is followed with the *minimally augmented* collocation system of MatCont's
+``LPCcurve`` (Govaerts, Kuznetsov & Dhooge 2005): unknowns X = (u, T, p₁, p₂),
+
+    u̇ = T f(u, p₁, p₂),  u(0) = u(1)   (orthogonal collocation, :mod:`.collocation`),
+    ∫₀¹⟨u, u̇_ref⟩dτ = 0                 (phase condition),
+    g(u, T, p₁, p₂) = 0                  (the fold condition of :mod:`.bordered`),
+
+plus the pseudo-arclength condition ⟨X − X₀, t₀⟩ = Δs in the norm
+‖X‖² = ∫₀¹‖u‖²dτ + T² + p₁² + p₂². g is the last component of the solution of a bordered
+linear system of the linearized BVP (its border: the null vector at the previous point); its
+gradient comes from the transposed solve (:mod:`.bordered`, formula (G)). The corrector is the
+core's chord method (:func:`~analysis.continuation.core.chord_newton`) through a sparse LU of
+the full Jacobian of this system; the loop is the one continuation loop (:mod:`..continuation.core`).
+
+Codimension-two points on the curve (MatCont labels), each located by Brent's method:
+
+======  ============================================================================
+CPC     cusp of cycles: the quadratic coefficient a = −½φᵀD²F[v, v] of the fold vanishes
+R1      1:1 resonance: a third multiplier reaches +1 (E_{n−2}(M − I), see :func:`_r1_test`)
+LP      an extremum of p₁ or p₂ along the curve (AUTO's LP on a curve): dp_i/ds = 0;
+        ``info["extremum_of"]`` names the parameter
+LPPD    fold–flip: a further multiplier crosses −1 (∏(μ + 1)/(|μ| + 1) over the others)
+LPNS    fold–Neimark–Sacker: a further complex pair crosses the unit circle
+GH      the curve ends at a generalized-Hopf (Bautin) point of the Hopf curve: the cycles
+        shrink to the equilibrium (amplitude → 0); recorded as the last special point, with
+        (p₁, p₂) extrapolated linearly in the squared amplitude from the last two orbits
+======  ============================================================================
+
+(the multipliers come from the collocation's transfer matrices, :mod:`.floquet`; the trivial
+one and the fold's own +1 are left out of the LPPD/LPNS tests.)
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..branch import CodimTwoCurve, SpecialPoint
+from ..continuation.core import Event, NonFinite, Problem, StepPolicy, chord_newton, continuation, join_runs, locate_zero
+from ..continuation.settings import Progress, Settings, Status, settings_from, window_of
+from .bordered import Bordered, transpose_product
+from .collocation import CollocationSystem, uniform_mesh
+from .floquet import monodromy_multipliers
+
+__all__ = ["continue_lpc", "CycleCurve", "LPCCurveProblem"]
+
+
+class TwoParamSystem(CollocationSystem):
+    """The collocation system in ``param`` with a second parameter ``param2`` held at ``self.p2``."""
+
+    def __init__(self, model, param, param2, ntst, ncol):
+        super().__init__(model, param, ntst, ncol)
+        self.param2 = param2
+        self.p2 = float(model.params[param2])
+
+    def model_at(self, p):
+        key = (float(p), float(self.p2))
+        cache = getattr(self, "_pcache", None)
+        if cache is None or cache[0] != key:
+            self._pcache = cache = (key, self.model.with_params(**{self.param: key[0], self.param2: key[1]}))
+        return cache[1]
+
+    def dp2(self, U, T, p, mesh):
+        """∂(collocation equations)/∂p₂ = −h_j T f_{p₂}, shape (NTST, NCOL, n)."""
+        h = np.diff(mesh)
+        x, _ = self.at_collocation(U)
+        fp = np.asarray(self.model_at(p).dfdp(x.reshape(-1, self.n).T, self.param2)).T.reshape(x.shape)
+        return -(h[:, None, None] * T) * fp
+
+
+@dataclass(frozen=True, eq=False)
+class CycleCurve(CodimTwoCurve):
+    """A curve of cycle bifurcations (kind "LPC") in two parameters.
+
+    Besides :class:`~analysis.branch.CodimTwoCurve`'s ``param``/``param2`` and ``states`` (here
+    the orbit's point at τ = 0): ``period`` (ms), ``multipliers`` (N, n; the trivial one first,
+    from the collocation), ``trivial_error``, ``meshes`` and ``profiles`` (the orbits, as in
+    :class:`.branch.CycleBranch`), ``state_min``/``state_max`` over each orbit.
+    """
+
+    period: np.ndarray = None
+    multipliers: np.ndarray = None
+    trivial_error: np.ndarray = None
+    state_min: np.ndarray = None
+    state_max: np.ndarray = None
+    meshes: np.ndarray = None
+    profiles: np.ndarray = None
+    ncol: int = 4
+
+    def _columns(self):
+        cols = {self.param_name: self.param, self.param2_name: self.param2, "period": self.period}
+        for i, s in enumerate(self.state_names):
+            cols[f"{s}_min"] = self.state_min[:, i]
+            cols[f"{s}_max"] = self.state_max[:, i]
+        cols["trivial_error"] = self.trivial_error
+        for i in range(self.multipliers.shape[1]):
+            cols[f"mu{i}_re"] = self.multipliers[:, i].real
+            cols[f"mu{i}_im"] = self.multipliers[:, i].imag
+        return cols
+
+    def orbit(self, i: int, n_points: int = 400):
+        """(t, y) of orbit ``i``: times (ms, one period) and states (n, n_points)."""
+        from .branch import CycleBranch
+
+        return CycleBranch.orbit(self, i, n_points)
+
+
+@dataclass
+class _CurvePoint:
+    """A point of the curve: the orbit, its tangent, the chord LU and the fold's bordered system."""
+
+    U: np.ndarray
+    T: float
+    p: float
+    q: float
+    mesh: np.ndarray
+    t: np.ndarray = None        # unit tangent, packed (U, T, p, q)
+    lu: object = None           # splu of the Jacobian (last row = ``row``)
+    z: np.ndarray = None        # lu.solve(e_last)
+    row: np.ndarray = None
+    bord: Bordered = None       # the bordered system (B) at this point (border = ``border``)
+    blocks: tuple = None        # (blocks, dT, dp) of the collocation Jacobian
+    border: tuple = None        # (v_U (N, n), v_T, b): unit null vector (border row) and the bordering
+    #                             column b (≈ the left null vector; F_p₁ at the start) of the next points
+    G: np.ndarray = None        # phase gradient of the reference orbit used at this point
+    iterations: int = 0
+    record: dict = None
+    curv: np.ndarray = None     # d²X/ds² from the last two tangents (second-order predictor)
+
+
+class LPCCurveProblem(Problem):
+    """The LPC curve as a continuation problem (see the module docstring)."""
+
+    errstate = {}
+    kinds = ("CPC", "R1", "LPPD", "LPNS", "LP")
+
+    def __init__(self, model, param, param2, ntst, ncol, *, tol, max_newton=14, max_angle=0.25, adapt=1,
+                 window=(-math.inf, math.inf), window2=(-math.inf, math.inf), detect=kinds, values2=()):
+        self.model, self.param, self.param2 = model, param, param2
+        self.sys = TwoParamSystem(model, param, param2, ntst, ncol)
+        s = self.sys
+        self.nU = s.n * s.N
+        self.size = self.nU + 3
+        self.e_last = np.zeros(self.size)
+        self.e_last[-1] = 1.0
+        self.tol, self.max_newton, self.adapt = tol, max_newton, adapt
+        self.window = (tuple(window), tuple(window2))
+        self.values2 = tuple(values2)
+        detect = tuple(k for k in detect if k != "LP") + (("LP1", "LP2") if "LP" in detect else ())
+        self.detect = detect + tuple(f"UZ{i}" for i in range(len(self.values2)))
+        self.policy = StepPolicy(grow=((4, 2.0), (6, 1.4)), min_cos=math.cos(max_angle),
+                                 grow_min_cos=math.cos(0.5 * max_angle), shrink_iterations=10)
+        self.failure = ""
+        self.first = None
+        self.sign = 1
+        self.gh = None
+
+    # ---------------------------------------------------------- packing and norms
+    def pack(self, U, T, p, q):
+        return np.concatenate([U.ravel(), [T, p, q]])
+
+    def unpack(self, X):
+        n = self.sys.n
+        return X[: self.nU].reshape(-1, n), float(X[self.nU]), float(X[self.nU + 1]), float(X[self.nU + 2])
+
+    def weighted(self, mesh, v):
+        """The row ⟨·, v⟩ of the norm (quadrature weights on the U part)."""
+        W = self.sys.node_weights(mesh)
+        out = v.copy()
+        out[: self.nU] = (W[:, None] * v[: self.nU].reshape(-1, self.sys.n)).ravel()
+        return out
+
+    def unit(self, mesh, v):
+        return v / math.sqrt(float(self.weighted(mesh, v) @ v))
+
+    # ---------------------------------------------------------- the defining system
+    def _blocks(self, U, T, p, q, mesh):
+        self.sys.p2 = q
+        try:
+            with np.errstate(over="ignore", invalid="ignore"):
+                out = self.sys.jacobian_blocks(U, T, p, mesh)
+        except ValueError as exc:  # the model rejects the parameter values
+            raise NonFinite(str(exc)) from None
+        if not all(np.all(np.isfinite(a)) for a in out):
+            raise NonFinite("non-finite collocation Jacobian")
+        return out
+
+    def bordered(self, U, T, p, q, mesh, G, border, blocks=None):
+        blocks = self._blocks(U, T, p, q, mesh) if blocks is None else blocks
+        W = self.sys.node_weights(mesh)
+        try:
+            return Bordered(self.sys, blocks[0], blocks[1], border[2], G, (W[:, None] * border[0], border[1])), blocks
+        except (RuntimeError, np.linalg.LinAlgError) as exc:
+            raise NonFinite(f"singular bordered system ({exc})") from None
+
+    def residual(self, X, mesh, G, border, arc):
+        """[collocation; phase; g; ⟨X − X_b, t_b⟩ − Δs] with arc = (X_b, weighted t_b, Δs)."""
+        U, T, p, q = self.unpack(X)
+        sys = self.sys
+        sys.p2 = q
+        W = sys.node_weights(mesh)
+        try:
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                F = sys.residual(U, T, p, mesh, G, (U, T, p, np.zeros_like(U), 0.0, 0.0, W, 0.0))[:-1]
+        except ValueError as exc:
+            raise NonFinite(str(exc)) from None
+        if not np.all(np.isfinite(F)):
+            raise NonFinite("non-finite residual")
+        bord, _ = self.bordered(U, T, p, q, mesh, G, border)
+        Xb, row, ds = arc
+        return np.concatenate([F, [bord.g, float(row @ (X - Xb)) - ds]])
+
+    def jacobian(self, X, mesh, G, border, row):
+        """(solver of the Jacobian with last row ``row`` (:class:`_NewtonSolver`), Bordered, blocks) at X."""
+        U, T, p, q = self.unpack(X)
+        sys = self.sys
+        blocks = self._blocks(U, T, p, q, mesh)
+        dq = sys.dp2(U, T, p, mesh)
+        bord, _ = self.bordered(U, T, p, q, mesh, G, border, blocks)
+        xi = bord.xi.copy()  # (v, v_T, g); M's last column is the constant b, so M_z ξ = ∂_z(F_z (v, v_T, 0))
+        xi[-1] = 0.0
+        phi_c = bord.phi[: self.nU]
+        scale = 1.0 + float(np.max(np.abs(X)))
+        eps = 1e-6 * scale / max(float(np.max(np.abs(xi))), 1e-300)
+        grads = []
+        for sgn in (1.0, -1.0):
+            Us, Ts, ps = sys.unpack(sys.pack(U, T, p) + sgn * eps * xi)
+            bl, dTs, dps = self._blocks(Us, Ts, ps, q, mesh)
+            gU, gT, (gp, gq) = transpose_product(sys, bl, dTs, [dps, sys.dp2(Us, Ts, ps, mesh)], phi_c)
+            grads.append(np.concatenate([gU.ravel(), [gT, gp, gq]]))
+        gz = -(grads[0] - grads[1]) / (2.0 * eps)
+        return _NewtonSolver(bord.lu, blocks[2].ravel(), dq.ravel(), gz, row), bord, blocks
+
+    # ---------------------------------------------------------- corrector
+    def newton(self, X, mesh, G, border, arc, lu=None, z=None, old_row=None):
+        """Chord Newton on the system with arclength row arc[1]; from ``lu`` (built with
+        ``old_row``) by a rank-one update when given. Returns (X, iterations)."""
+        new_row = arc[1]
+        solve = None
+        if lu is not None:
+            c = new_row - old_row
+            denom = 1.0 + c @ z
+            if abs(denom) > 1e-8:
+                def solve(b):
+                    y = lu.solve(b)
+                    return y - z * ((c @ y) / denom)
+
+        def refactor(Xr):
+            return self.jacobian(Xr, mesh, G, border, new_row)[0].solve
+
+        try:
+            X, it = chord_newton(lambda Y: self.residual(Y, mesh, G, border, arc), solve, X, refactor=refactor,
+                                 tol=self.tol, max_iter=self.max_newton)
+        except RuntimeError as exc:
+            raise NonFinite(str(exc)) from None
+        if self.unpack(X)[1] <= 0:
+            raise NonFinite("non-positive period")
+        return X, it
+
+    def finish(self, X, mesh, border, row, previous_t, iterations=0) -> _CurvePoint:
+        """The point at a converged X: its own phase reference, the LU (last row ``row``), the
+        unit tangent (oriented like ``previous_t``) and the updated border (unit null vector)."""
+        U, T, p, q = self.unpack(X)
+        G = self.sys.phase_gradient(U)
+        lu, bord, blocks = self.jacobian(X, mesh, G, border, row)
+        z = lu.solve(self.e_last)
+        if not np.all(np.isfinite(z)):
+            raise NonFinite("non-finite tangent")
+        t = self.unit(mesh, z)
+        if previous_t is not None and float(self.weighted(mesh, previous_t) @ t) < 0:
+            t = -t
+        vU, vT, _ = bord.null_vector()
+        W = self.sys.node_weights(mesh)
+        nv = math.sqrt(float(np.sum(W[:, None] * vU * vU) + vT * vT))
+        psi = bord.phi[: self.nU]  # ≈ the left null vector of A: the bordering column of the next points
+        bcol = (psi / np.linalg.norm(psi)).reshape(border[2].shape)
+        return _CurvePoint(U, T, p, q, mesh, t, lu, z, row, bord, blocks, (vU / nv, vT / nv, bcol), G, iterations)
+
+    def step(self, a: _CurvePoint, ds: float) -> _CurvePoint:
+        Xa = self.pack(a.U, a.T, a.p, a.q)
+        row = self.weighted(a.mesh, a.t)
+        X0 = Xa + ds * a.t
+        if a.curv is not None:
+            X0 = X0 + (0.5 * ds * ds) * a.curv
+        X, it = self.newton(X0, a.mesh, a.G, a.border, (Xa, row, ds), a.lu, a.z, a.row)
+        return self.finish(X, a.mesh, a.border, row, a.t, it)
+
+    # ---------------------------------------------------------- measurements
+    def measure(self, pt: _CurvePoint) -> dict:
+        """Multipliers (collocation), extrema, fold tests — once per point, before any remesh."""
+        if pt.record is None:
+            sys = self.sys
+            sys.p2 = pt.q
+            M = _product(pt.bord.lu.transfer)
+            mu, k = _multipliers(pt.bord.lu.transfer, M, np.asarray(sys.model_at(pt.p).rhs(pt.U[0]), dtype=float))
+            triv = mu[k]
+            rest = np.delete(mu, k)
+            rest = rest[np.argsort(-np.abs(rest), kind="stable")]
+            smin, smax = sys.extrema(pt.U, pt.mesh)
+            pt.record = dict(p=pt.p, q=pt.q, T=pt.T, U=pt.U.copy(), mesh=pt.mesh.copy(), smin=smin, smax=smax,
+                             mu=np.concatenate([[triv], rest]), terr=float(abs(triv - 1.0)), g=pt.bord.g,
+                             r1=_r1_test(M))
+        return pt.record
+
+    def fold_coefficient(self, pt: _CurvePoint) -> float:
+        """φ_cᵀ D²F[ξ₀, ξ₀] (∝ a, the quadratic coefficient of the fold; see :mod:`.bordered`):
+        a second central difference of the collocation residual along the null vector ξ."""
+        sys = self.sys
+        sys.p2 = pt.q
+        xi = pt.bord.xi.copy()
+        xi[-1] = 0.0  # ξ₀ = (v, v_T) in (U, T): p₁ fixed
+        phi_c = pt.bord.phi[: self.nU]
+        Z = sys.pack(pt.U, pt.T, pt.p)
+        W = sys.node_weights(pt.mesh)
+        eps = 1e-4 * (1.0 + float(np.max(np.abs(Z)))) / float(np.max(np.abs(xi)))
+
+        def F(Y):
+            U, T, p = sys.unpack(Y)
+            return sys.residual(U, T, p, pt.mesh, pt.G, (U, T, p, np.zeros_like(U), 0.0, 0.0, W, 0.0))[: self.nU]
+
+        d2 = (F(Z + eps * xi) - 2.0 * F(Z) + F(Z - eps * xi)) / (eps * eps)
+        return float(phi_c @ d2)
+
+    def amplitude(self, U, mesh):
+        W = self.sys.node_weights(mesh)
+        mean = W @ U
+        return U - mean, float(np.sqrt(np.sum(W[:, None] * (U - mean) ** 2)))
+
+    # ---------------------------------------------------------- the core's hooks
+    def initial(self, settings):
+        first = self.first
+        self.max_amp = self.amplitude(first.U, first.mesh)[1]
+        self.prev = None
+        self.history = [(self.max_amp**2, first.p, first.q)]
+        t = first.t if self.sign > 0 else -first.t
+        pt = _CurvePoint(first.U, first.T, first.p, first.q, first.mesh, t, first.lu, first.z, first.row, first.bord,
+                        first.blocks, first.border, first.G)
+        self.measure(pt)
+        return pt
+
+    def correct(self, point, ds, settings):
+        try:
+            return self.step(point, ds)
+        except NonFinite as exc:
+            self.failure = (f"corrector failure at {self.param}={point.p:.8g}, {self.param2}={point.q:.8g}: {exc} "
+                            f"(minimum step ds_min={settings.ds_min:g})")
+            return None
+
+    def cos_angle(self, a, b):
+        return float(self.weighted(a.mesh, a.t) @ b.t)
+
+    def arclength(self, a, q):
+        return float(self.weighted(a.mesh, a.t) @ (self.pack(q.U, q.T, q.p, q.q) - self.pack(a.U, a.T, a.p, a.q)))
+
+    def parameters(self, point):
+        return (float(point.p), float(point.q))
+
+    def point_at(self, a, b, s, warm):
+        try:
+            return self.step(a, s)
+        except NonFinite:
+            return None
+
+    def tests(self, pt):
+        r = self.measure(pt)
+        out = {f"UZ{i}": float(pt.q - v) for i, v in enumerate(self.values2)}
+        if "LP1" in self.detect:  # extrema of either parameter along the curve: dp/ds = 0
+            out["LP1"], out["LP2"] = float(pt.t[-2]), float(pt.t[-1])
+        if "CPC" in self.detect:
+            if "cpc" not in r:
+                r["cpc"] = self.fold_coefficient(pt)
+            out["CPC"] = r["cpc"]
+        if "R1" in self.detect:
+            out["R1"] = r["r1"]
+        rest = _others(r["mu"])
+        if "LPPD" in self.detect:
+            out["LPPD"] = float(np.real(np.prod((rest + 1.0) / (np.abs(rest) + 1.0)))) if rest.size else math.nan
+        if "LPNS" in self.detect:
+            cplx = rest[np.abs(rest.imag) > 1e-8 * np.maximum(1.0, np.abs(rest))]
+            out["LPNS"] = (float(np.abs(cplx[np.argmin(np.abs(np.abs(cplx) - 1.0))]) - 1.0) if cplx.size
+                           else math.nan)
+        return out
+
+    def test(self, kind, pt):
+        if kind in ("LP1", "LP2"):
+            return float(pt.t[-2] if kind == "LP1" else pt.t[-1])
+        if kind.startswith("UZ"):
+            return float(pt.q - self.values2[int(kind[2:])])
+        return self.tests(pt)[kind]
+
+    def locate_tolerances(self, kind, a, b, s_b):
+        if kind.startswith("UZ"):
+            return 1e-12 * abs(s_b), 1e-11 * max(1.0, abs(a.q))
+        if kind in ("LP1", "LP2"):
+            return 1e-12 * abs(s_b), 1e-7  # |dp/ds| at the extremum: p is then exact to ~1e-14·scale
+        return 1e-12 * abs(s_b), 0.0
+
+    def describe(self, kind, a, b, q, converged):
+        r = self.measure(q)
+        if kind == "CPC" and abs(self.tests(q)["CPC"]) > max(abs(self.tests(a)["CPC"]), abs(self.tests(b)["CPC"])):
+            return None  # the sign change is a pole of φ (F_{p₁}ᵀφ = 1 normalization), not a zero
+        bracket = (min(a.p, b.p, q.p), max(a.p, b.p, q.p))
+        info = {"period": r["T"], "multipliers": r["mu"], "trivial_error": r["terr"]}
+        if kind == "CPC":
+            # a = −½ φ_cᵀD²F[ξ₀, ξ₀] / φ_cᵀF_{p₁} (the test itself is the numerator: no pole)
+            info["fold_coefficient"] = -0.5 * r["cpc"] / float(q.bord.phi[: self.nU] @ q.blocks[2].ravel())
+        if kind in ("LP1", "LP2"):
+            info["extremum_of"] = self.param if kind == "LP1" else self.param2
+            kind = "LP"
+        return Event("UZ" if kind.startswith("UZ") else kind, q, bracket, bool(converged), info)
+
+    def boundary(self, a, b, i, value):
+        s_b = self.arclength(a, b)
+        q, _ = locate_zero(lambda pt: self.parameters(pt)[i] - value, lambda s, warm: self.point_at(a, b, s, warm),
+                           a, b, s_b, xtol=1e-12 * abs(s_b), gtol=1e-11 * max(1.0, abs(value)))
+        return q
+
+    #: the curve ends at GH once the orbit's rms amplitude is below this fraction of the largest seen
+    gh_fraction = 1e-2
+
+    def gh_estimate(self, history):
+        """(p₁, p₂) at zero amplitude: p₁ and p₂ fitted as polynomials (degree ≤ 2) in the squared
+        rms amplitude over the last orbits (those with amp² ≤ 30·amp²_last), evaluated at 0."""
+        amp2_last = history[-1][0]
+        pts = [h for h in history[-8:] if h[0] <= 30.0 * amp2_last]
+        if len(pts) < 2:
+            pts = history[-2:]
+        if len(pts) < 2:
+            return history[-1][1], history[-1][2]
+        x = np.array([h[0] for h in pts])
+        deg = min(2, len(pts) - 1)
+        return tuple(float(np.polyval(np.polyfit(x, np.array([h[k] for h in pts]), deg), 0.0)) for k in (1, 2))
+
+    def gh_end(self, history, last):
+        pH, qH = self.gh_estimate(history)
+        self.gh = (pH, qH, last)
+        return (f"the cycles shrank to the equilibrium: the LPC curve ends at a generalized Hopf (GH) point, "
+                f"extrapolated to zero amplitude at {self.param}={pH:.8g}, {self.param2}={qH:.8g}")
+
+    def stop(self, a, b):
+        dev_new, amp_new = self.amplitude(b.U, b.mesh)
+        dev_old, amp_old = self.amplitude(a.U, a.mesh)
+        crossed = np.sum(self.sys.node_weights(a.mesh)[:, None] * dev_new * dev_old) < 0
+        self.max_amp = max(self.max_amp, amp_new)
+        if crossed:  # passed through zero amplitude: b is no LPC of a true cycle
+            return Status.DONE, self.gh_end(self.history, a), False
+        if amp_new < self.gh_fraction * self.max_amp:
+            return Status.DONE, self.gh_end(self.history + [(amp_new**2, b.p, b.q)], b), True
+        return None
+
+    def small(self) -> bool:
+        """Whether the last accepted orbit is small (a corrector failure there is the GH end)."""
+        return bool(self.history) and self.history[-1][0] < (5 * self.gh_fraction * self.max_amp) ** 2
+
+    def accept(self, a, b, ds):
+        self.measure(b)
+        self.tests(b)
+        self.prev = a
+        self.history.append((self.amplitude(b.U, b.mesh)[1] ** 2, b.p, b.q))
+        if ds > 0 and a.mesh is b.mesh:
+            b.curv = (b.t - a.t) / ds
+        if self.adapt:
+            new_mesh = self.sys.adapted_mesh(b.U, b.mesh)
+            if np.max(np.abs(new_mesh - b.mesh)) > 1e-3 / self.sys.ntst:
+                sys = self.sys
+                tU = b.t[: self.nU].reshape(-1, sys.n)
+                b.U = sys.remesh(b.U, b.mesh, new_mesh)
+                b.t = np.concatenate([sys.remesh(tU, b.mesh, new_mesh).ravel(), b.t[self.nU:]])
+                if b.curv is not None:
+                    cU = b.curv[: self.nU].reshape(-1, sys.n)
+                    b.curv = np.concatenate([sys.remesh(cU, b.mesh, new_mesh).ravel(), b.curv[self.nU:]])
+                b.border = (sys.remesh(b.border[0], b.mesh, new_mesh), b.border[1], b.border[2])
+                b.G = sys.phase_gradient(b.U)
+                b.mesh = new_mesh
+
+
+class _NewtonSolver:
+    """Solves the Jacobian K of the LPC system (rows: collocation, phase, g, arclength; columns
+    U, T, p₁, p₂) through the condensed LU of the bordered matrix M of (B), never factorizing K.
+
+    M's unknowns are (U, T, μ) — μ multiplies its bordering column b, its last row is the border
+    c. K is embedded in L = [[M, B], [C, D]] with unknowns (U, T, μ; p₁, p₂, λ): the collocation
+    rows get F_{p₁}p₁ + F_{p₂}p₂, M's border row reads c·(U, T) − λ = 0 (λ free), and the three
+    extra rows are ∇g, the arclength row and μ = 0. With Z = M⁻¹B and the 3×3 Schur complement
+    S = D − CZ (nonsingular exactly when K is), K x = b is y = M⁻¹(b_F, b_Ph, 0),
+    (p₁, p₂, λ) = S⁻¹((b_g, b_arc, 0) − Cy), (U, T, μ) = y − Z(p₁, p₂, λ): one condensed solve each.
+    """
+
+    def __init__(self, mlu, Fp, Fq, gz, row):
+        m = mlu.sys.size  # M: (U, T, μ)
+        self.mlu, self.m = mlu, m
+        B = np.zeros((m, 3))
+        B[: Fp.size, 0] = Fp
+        B[: Fq.size, 1] = Fq
+        B[-1, 2] = -1.0
+        self.Z = np.column_stack([mlu.solve(B[:, k]) for k in range(3)])
+        C = np.zeros((3, m))
+        C[0, : m - 1] = gz[: m - 1]
+        C[1, : m - 1] = row[: m - 1]
+        C[2, m - 1] = 1.0
+        self.C = C
+        D = np.array([[gz[m - 1], gz[m], 0.0], [row[m - 1], row[m], 0.0], [0.0, 0.0, 0.0]])
+        S = D - C @ self.Z
+        if not np.all(np.isfinite(S)) or abs(np.linalg.det(S)) < 1e-300:
+            raise NonFinite("singular Jacobian of the LPC system")
+        self.Sinv = np.linalg.inv(S)
+
+    def solve(self, b):
+        m = self.m
+        r1 = b[:m].copy()
+        r1[-1] = 0.0
+        y = self.mlu.solve(r1)
+        pql = self.Sinv @ (np.array([b[m - 1], b[m], 0.0]) - self.C @ y)
+        x = y - self.Z @ pql
+        return np.concatenate([x[: m - 1], pql[:2]])
+
+
+def _product(transfer):
+    """The monodromy matrix M = M_{NTST−1} ⋯ M_0 (explicit product)."""
+    M = np.eye(transfer.shape[1])
+    for Mj in transfer:
+        M = Mj @ M
+    return M
+
+
+def _r1_test(M) -> float:
+    """The R1 (1:1 resonance) test: E_{n−2}(M − I), the sum of the principal minors of order n − 2.
+
+    det(λI − (M − I)) = λⁿ − E₁λⁿ⁻¹ + … ± E_{n−2}λ² ∓ E_{n−1}λ ± E_n; on an LPC curve λ = 0 is a
+    double root (E_n = E_{n−1} = 0), so the λ² coefficient is ±Π(μᵢ − 1) over the other
+    multipliers: it vanishes where a third multiplier reaches +1 — a smooth function of M,
+    unlike the multipliers themselves, which split as ε^{1/3} there.
+    """
+    from itertools import combinations
+
+    n = M.shape[0]
+    A = M - np.eye(n)
+    if n < 3:
+        return math.nan
+    return float(sum(np.linalg.det(A[np.ix_(c, c)]) for c in combinations(range(n), n - 2)))
+
+
+def _multipliers(transfer, M, f0):
+    """(μ, index of the trivial one): eigenvalues of the explicit product M of the transfer
+    matrices — accurate in absolute terms (~1e-16·‖M‖), all the ±1 tests need — unless ‖M‖ >
+    1e8, then :func:`.floquet.monodromy_multipliers` (periodic Schur)."""
+    if not np.all(np.isfinite(M)) or np.linalg.norm(M) > 1e8:
+        mu, k, _ = monodromy_multipliers(transfer, f0)
+        return mu, k
+    mu, vecs = np.linalg.eig(M)
+    f = f0 / (np.linalg.norm(f0) or 1.0)
+    k = int(np.argmax(np.abs(f @ vecs) / np.linalg.norm(vecs, axis=0)))
+    return mu.astype(complex), k
+
+
+def _others(mu):
+    """The multipliers without the trivial one (first) and the fold's second +1 (nearest 1)."""
+    rest = np.asarray(mu[1:])
+    if rest.size == 0:
+        return rest
+    return np.delete(rest, int(np.argmin(np.abs(rest - 1.0))))
+
+
+# ---------------------------------------------------------------------------- the start
+def _orbit_of(model, point, param, branch, sys):
+    """(U, mesh, T) of the LPC orbit: from ``branch`` (its profile at ``point.index``) or, without
+    it, by integrating one period from ``point.state`` (DOP853) and sampling on an adapted mesh."""
+    T = float(point.info.get("period", math.nan))
+    if branch is not None:
+        i = int(point.index)
+        if not (0 <= i < len(branch.param)) or abs(branch.param[i] - point.param) > 1e-9 * (1 + abs(point.param)):
+            raise ValueError(f"the LPC point ({param}={point.param}) is not point {i} of the branch given; pass the "
+                             "branch the point came from")
+        mesh = np.asarray(branch.meshes[i], dtype=float)
+        U = np.asarray(branch.profiles[i], dtype=float)
+        if mesh.size != sys.ntst + 1 or U.shape != (sys.N, sys.n):
+            U, mesh = _resample(sys, lambda tau: _branch_eval(branch, i, tau))
+        return U, mesh, float(branch.period[i])
+    if not np.isfinite(T) or T <= 0:
+        raise ValueError(f"the LPC point has no finite period in info['period'] ({T!r}); pass branch=...")
+    from hhdyn.simulation import simulate
+
+    traj = simulate(model.with_params(**{param: float(point.param)}), T, y0=np.asarray(point.state, float),
+                    method="DOP853", rtol=1e-11, atol=1e-12, dt=T / 4000.0)
+    t, y = np.asarray(traj.t), np.asarray(traj.y)
+
+    def ev(tau):
+        return np.stack([np.interp(np.mod(tau, 1.0) * T, t, yy) for yy in y], axis=1)
+
+    U, mesh = _resample(sys, ev)
+    return U, mesh, T
+
+
+def _branch_eval(branch, i, tau):
+    from .collocation import _lagrange
+
+    mesh, U = branch.meshes[i], branch.profiles[i]
+    ntst, m = mesh.size - 1, branch.ncol
+    j = np.clip(np.searchsorted(mesh, tau, side="right") - 1, 0, ntst - 1)
+    sig = (tau - mesh[j]) / (mesh[j + 1] - mesh[j])
+    Lv, _ = _lagrange(np.linspace(0.0, 1.0, m + 1), sig)
+    idx = (j[:, None] * m + np.arange(m + 1)[None, :]) % U.shape[0]
+    return np.einsum("tk,tkn->tn", Lv, U[idx])
+
+
+def _resample(sys, ev, rounds=4):
+    """Node values of the orbit τ ↦ ev(τ) on a mesh adapted to it (``rounds`` of equidistribution
+    from the uniform mesh, resampling each time)."""
+    mesh = uniform_mesh(sys.ntst)
+    for _ in range(rounds):
+        mesh = sys.adapted_mesh(ev(sys.node_times(mesh)), mesh)
+    return ev(sys.node_times(mesh)), mesh
+
+
+def _first_point(problem: LPCCurveProblem, U, mesh, T, p, q):
+    """Correct the orbit onto the LPC system at fixed p₂ = q (Newton, last row e_{p₂})."""
+    sys = problem.sys
+    G = sys.phase_gradient(U)
+    rng = np.random.default_rng(0)
+    blocks = problem._blocks(U, T, p, q, mesh)
+    border = (rng.standard_normal(U.shape), 1.0, blocks[2] / np.linalg.norm(blocks[2]))  # first column: F_p₁
+    W = sys.node_weights(mesh)
+    for _ in range(2):  # any border not orthogonal to the null vector gives its direction
+        bord, _ = problem.bordered(U, T, p, q, mesh, G, border)
+        vU, vT, _ = bord.null_vector()
+        nv = math.sqrt(float(np.sum(W[:, None] * vU * vU) + vT * vT))
+        psi = bord.phi[: problem.nU]
+        border = (vU / nv, vT / nv, (psi / np.linalg.norm(psi)).reshape(blocks[2].shape))
+    row = np.zeros(problem.size)
+    row[-1] = 1.0
+    X0 = problem.pack(U, T, p, q)
+    X, _ = problem.newton(X0, mesh, G, border, (X0, row, 0.0))
+    pt = problem.finish(X, mesh, border, row, None)
+    if pt.t[-1] < 0:
+        pt.t = -pt.t
+    return pt
+
+
+# ---------------------------------------------------------------------------- assembly
+def _curve(problem: LPCCurveProblem, run, runs) -> CycleCurve:
+    rows, specials = [], []
+    for item, is_event in run.ordered():
+        r = problem.measure(item.point if is_event else item)
+        if is_event:
+            info = {problem.param2: float(r["q"]), **item.info}
+            specials.append(SpecialPoint(item.kind, float(r["p"]), r["U"][0].copy(), info, len(rows), item.bracket,
+                                         item.converged))
+        rows.append(r)
+    for gh in problem.ghs:
+        pH, qH, a = gh
+        ra = problem.measure(a)
+        idx = next((k for k, r in enumerate(rows) if r is ra), len(rows) - 1)
+        state = problem.sys.node_weights(ra["mesh"]) @ ra["U"]
+        specials.append(SpecialPoint("GH", float(pH), state, {problem.param2: float(qH), "period": float(ra["T"]),
+                                                                "last_param": float(ra["p"]),
+                                                                "last_param2": float(ra["q"])},
+                                     idx, (min(pH, ra["p"]), max(pH, ra["p"])), True))
+    statuses = [r.status for _, r in runs]
+    status = min(statuses) if min(statuses) < 0 else max(statuses)
+    msgs = []
+    for sgn, r in runs:
+        text = r.message or (problem.failures.get(sgn) if r.status == Status.CORRECTOR_FAILED else "") \
+            or r.status.message
+        msgs.append(f"{'forward' if sgn > 0 else 'backward'}: {text}")
+    model = problem.model
+    return CycleCurve(
+        kind="LPC", param_name=problem.param, model_name=getattr(model, "name", type(model).__name__),
+        state_names=tuple(model.state_names), param=np.array([r["p"] for r in rows]),
+        stable=np.ones(len(rows), dtype=bool), special_points=tuple(specials), status=int(status),
+        message="; ".join(msgs), param2_name=problem.param2, param2=np.array([r["q"] for r in rows]),
+        states=np.array([r["U"][0] for r in rows]), period=np.array([r["T"] for r in rows]),
+        multipliers=np.array([r["mu"] for r in rows]), trivial_error=np.array([r["terr"] for r in rows]),
+        state_min=np.array([r["smin"] for r in rows]), state_max=np.array([r["smax"] for r in rows]),
+        meshes=np.array([r["mesh"] for r in rows]), profiles=np.array([r["U"] for r in rows]), ncol=problem.sys.m)
+
+
+def continue_lpc(model, lpc_point: SpecialPoint, param2: str, *, param: str = "I_ext", branch=None, window=None,
+                 window2=None, ntst: int = 50, ncol: int = 4, settings: Settings | None = None,
+                 detect=("CPC", "R1", "LPPD", "LPNS", "LP"), values2=(), adapt: int = 1, max_angle: float = 0.25,
+                 progress: Progress = None, **options) -> CycleCurve:
+    """Follow a fold of cycles (LPC) in the plane (``param``, ``param2``).
+
+    Parameters
+    ----------
+    model : the model the LPC was found on (its ``param2`` value is the start value).
+    lpc_point : SpecialPoint of kind "LPC" from :func:`analysis.continue_cycles` in ``param``.
+    param2 : the second parameter (e.g. "gK", "T").
+    branch : the CycleBranch the point came from (its orbit is the start); without it the orbit is
+        recovered by integrating one period from ``lpc_point.state`` (DOP853, rtol 1e-11).
+    window, window2 : (low, high) of ``param`` and ``param2``; the curve ends on their boundary.
+    ntst, ncol : the collocation mesh (as :func:`~analysis.continue_cycles`; the mesh is adapted
+        every ``adapt`` steps).
+    settings : Settings or its fields as keywords: ``ds_max`` (default 30 % of the orbit's norm,
+        ‖X‖² = ∫‖u‖²dτ + T² + p₁² + p₂²), ``ds`` (ds_max/10), ``ds_min`` (1e-6), ``max_points``
+        (200 per direction), ``direction`` (0 = both, default; ±1: ``param2`` increases/decreases
+        first), ``tol`` (1e-9 on the relative Newton step).
+    detect : special points to locate: "CPC", "R1", "LPPD", "LPNS" (codimension two), "LP" (extrema of
+        either parameter along the curve); GH ends are always recorded.
+    values2 : values of ``param2`` at which to put a point on the curve (label "UZ", located exactly),
+        e.g. to compare with one-parameter runs at given values.
+
+    Returns a :class:`CycleCurve` (a :class:`~analysis.branch.CodimTwoCurve` of kind "LPC") whose
+    special points carry ``info[param2]``; ``status``: DONE (window boundary, or the curve ended
+    at a GH point — the message says which), CLOSED, MAX_POINTS, or negative (failure; the
+    computed part is returned).
+    """
+    from ..continuation.equilibria import check_model
+
+    check_model(model, param)
+    check_model(model, param2)
+    if param == param2:
+        raise ValueError(f"param2 must differ from param, got {param2!r} twice")
+    if not isinstance(lpc_point, SpecialPoint) or lpc_point.kind != "LPC":
+        what = f"a SpecialPoint of kind {lpc_point.kind!r}" if isinstance(lpc_point, SpecialPoint) else repr(lpc_point)
+        raise ValueError(f"lpc_point must be a fold of cycles (a SpecialPoint of kind 'LPC' from continue_cycles), "
+                         f"got {what}")
+    if isinstance(ntst, bool) or not isinstance(ntst, (int, np.integer)) or ntst < 10:
+        raise ValueError(f"ntst must be an integer >= 10, got {ntst!r}")
+    if isinstance(ncol, bool) or not isinstance(ncol, (int, np.integer)) or not 2 <= ncol <= 7:
+        raise ValueError(f"ncol must be an integer in 2..7, got {ncol!r}")
+    bad = [k for k in detect if k not in LPCCurveProblem.kinds]
+    if bad:
+        raise ValueError(f"detect: unknown kind(s) {bad}; choose from {LPCCurveProblem.kinds}")
+    try:
+        values2 = tuple(float(v) for v in np.atleast_1d(values2))
+    except (TypeError, ValueError):
+        raise ValueError(f"values2 must be numbers, got {values2!r}") from None
+    settings = settings_from(settings, {"max_points": 200, **options} if settings is None else options)
+    window = (-math.inf, math.inf) if window is None else window_of("window", window)
+    window2 = (-math.inf, math.inf) if window2 is None else window_of("window2", window2)
+    q0 = float(model.params[param2])
+    if not (window[0] <= lpc_point.param <= window[1] and window2[0] <= q0 <= window2[1]):
+        raise ValueError(f"the starting point ({param}={lpc_point.param}, {param2}={q0}) lies outside the windows "
+                         f"{window} × {window2}")
+    problem = LPCCurveProblem(model, param, param2, int(ntst), int(ncol), tol=settings.tol or 1e-9, adapt=adapt,
+                              max_angle=max_angle, window=window, window2=window2, detect=tuple(detect),
+                              values2=values2)
+    U, mesh, T = _orbit_of(model, lpc_point, param, branch, problem.sys)
+    try:
+        problem.first = _first_point(problem, U, mesh, T, float(lpc_point.param), q0)
+    except NonFinite as exc:
+        raise ValueError(f"could not correct the LPC point at {param}={lpc_point.param:.8g} onto the fold-of-cycles "
+                         f"system ({exc}); is it a converged LPC of this model?") from None
+    f = problem.first
+    scale = math.sqrt(float(np.sum(problem.sys.node_weights(f.mesh)[:, None] * f.U**2)) + f.T**2 + f.p**2 + f.q**2)
+    ds_max = settings.ds_max or 0.3 * scale
+    settings = settings.filled(ds=ds_max / 10.0, ds_min=1e-6, ds_max=ds_max, tol=1e-9, direction=0)
+    runs = []
+    problem.ghs, problem.failures = [], {}
+    for sgn in ((1, -1) if settings.direction == 0 else (settings.direction,)):
+        problem.sign, problem.gh, problem.failure = sgn, None, ""
+        r = continuation(problem, settings, progress)
+        if r.status == Status.CORRECTOR_FAILED and problem.small():
+            # the corrector fails as the cycles shrink onto the equilibrium: that is the GH end
+            r.status, r.message = Status.DONE, problem.gh_end(problem.history, r.points[-1])
+        runs.append((sgn, r))
+        if problem.gh is not None:
+            problem.ghs.append(problem.gh)
+        problem.failures[sgn] = problem.failure
+    run = join_runs(runs[1][1], runs[0][1]) if len(runs) == 2 else runs[0][1]
+    return _curve(problem, run, runs)
