@@ -1,0 +1,172 @@
+"""The bistability region of HH, fast-m HH and h + n = 0.8 in (I_ext, gK) and (I_ext, T).
+
+At gK = 36 mS/cm², T = 6.3 °C, HH's rest state loses stability at a subcritical Hopf point
+(I_H = 9.77544 µA/cm²) and a stable cycle exists from the fold of cycles I_LPC = 6.26032 µA/cm²
+on; in I_LPC < I_ext < I_H a stable rest state and stable repetitive firing coexist. In a
+parameter plane (I_ext, p₂) this band is bounded by the Hopf curve (``continue_hopf``, from the
+first Hopf point) and by the curve of folds of cycles (``continue_lpc``, from the fold where the
+stable cycles begin); the two meet at a generalized-Hopf point (GH: l1 = 0), past which the Hopf
+bifurcation is supercritical and the band closes. :func:`bistable_band` returns the band as
+I_LPC(p₂) < I_ext < I_H(p₂) on the pieces of both curves through the one-parameter points that
+are single-valued in p₂, cut at the GH points of the Hopf curve nearest to the start.
+"""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from . import figure
+
+#: windows of the second parameter: gK (mS/cm²), T (°C); the first parameter I_ext (µA/cm²)
+WINDOWS2 = {"gK": (20.0, 60.0), "T": (0.0, 35.0)}
+WINDOW = (-10.0, 150.0)
+
+
+def _models():
+    from reductions import fast_m, h_plus_n
+
+    from hhdyn.squid import HodgkinHuxley
+
+    hh = HodgkinHuxley()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return [hh, fast_m(hh), h_plus_n(hh)]
+
+
+def onset_lpcs(cycles):
+    """The folds of ``cycles`` (a CycleBranch) at which stable cycles begin: LPC points with a
+    stable orbit next to them on the branch (for HH at gK = 36: only the fold at 6.26)."""
+    stable = np.asarray(cycles.stable, dtype=bool)
+    return [p for p in sorted(cycles.points("LPC"), key=lambda p: p.param)
+            if stable[max(p.index - 1, 0): p.index + 2].any()]
+
+
+def bistability_curves(model, param2: str, window2=None, *, ntst: int = 50, ncol: int = 4):
+    """(hopf curve, LPC curve or None, note) of ``model`` in (I_ext, ``param2``).
+
+    The Hopf curve starts at the lowest Hopf point of the equilibria in I_ext ∈ [−10, 200]; the
+    LPC curve at the lowest fold of the cycles born there at which stable cycles begin. ``note``
+    says why there is no LPC curve (no such fold, or ``continue_lpc`` could not start from it).
+    """
+    from analysis.continuation import continue_equilibria, continue_hopf
+    from analysis.cycles import continue_cycles
+    from analysis.cycles.cycle_curves import continue_lpc
+
+    window2 = WINDOWS2[param2] if window2 is None else tuple(window2)
+    eq = continue_equilibria(model, "I_ext", (-10.0, 200.0))
+    hopf_points = sorted(eq.points("H"), key=lambda p: p.param)
+    if not hopf_points:
+        raise ValueError(f"{model.name} has no Hopf point in I_ext in [-10, 200] µA/cm²: no bistability region")
+    h1 = hopf_points[0]
+    span2 = window2[1] - window2[0]
+    hopf = continue_hopf(model, h1, param2, window=(-60.0, 300.0), window2=window2, ds_max=span2 / 10.0)
+    cycles = continue_cycles(h1, model, window=(WINDOW[0], h1.param + 0.05))
+    lpcs = onset_lpcs(cycles)
+    if not lpcs:
+        return hopf, None, "no fold of cycles where stable cycles begin"
+    try:
+        lpc = continue_lpc(model, lpcs[0], param2, branch=cycles, window=WINDOW, window2=window2,
+                           ntst=ntst, ncol=ncol)
+    except ValueError as exc:
+        return hopf, None, f"continue_lpc cannot start from the fold at {lpcs[0].param:.4f}"
+    return hopf, lpc, ""
+
+
+def _start_index(curve, value2: float, value1: float | None = None) -> int:
+    """Index of the curve's point at param2 = value2 (the one-parameter start point)."""
+    d = np.abs(curve.param2 - value2)
+    if value1 is not None:
+        d = d + 1e-3 * np.abs(curve.param - value1)
+    return int(np.argmin(d))
+
+
+def _monotone_piece(curve, i0: int):
+    """(p2, p1) on the piece of ``curve`` through index i0 on which param2 is strictly monotone
+    (repeated points, e.g. the start point of a curve joined from two directions, are skipped),
+    sorted by p2."""
+    q, p = curve.param2, curve.param
+    keep = np.concatenate([[True], (np.diff(q) != 0) | (np.diff(p) != 0)])
+    index = np.flatnonzero(keep)
+    q, p = q[keep], p[keep]
+    i0 = int(np.searchsorted(index, i0, side="right")) - 1
+    steps = np.sign(np.diff(q))
+    lo = hi = i0
+    sign = steps[i0] if i0 < len(steps) else steps[i0 - 1]
+    while hi < len(steps) and steps[hi] == sign:
+        hi += 1
+    while lo > 0 and steps[lo - 1] == sign:
+        lo -= 1
+    order = np.argsort(q[lo: hi + 1])
+    return q[lo: hi + 1][order], p[lo: hi + 1][order]
+
+
+def bistable_band(lpc, hopf, value2: float, n: int = 400):
+    """The bistable band I_LPC(p₂) < I_ext < I_H(p₂): arrays (p2, I_lpc, I_hopf) on a grid of p₂
+    (``n`` points, ``value2`` among them) over the p₂ range that the single-valued pieces of both
+    curves through their start points at p₂ = ``value2`` share, cut at the GH points of the Hopf
+    curve nearest to ``value2`` (past a GH the Hopf point is supercritical: no bistability).
+    Where I_lpc ≥ I_hopf there is no band (the caller masks it)."""
+    q_l, p_l = _monotone_piece(lpc, _start_index(lpc, value2))
+    q_h, p_h = _monotone_piece(hopf, _start_index(hopf, value2))
+    lo, hi = max(q_l[0], q_h[0]), min(q_l[-1], q_h[-1])
+    for gh in hopf.points("GH"):
+        q = float(gh.info[hopf.param2_name])
+        if value2 < q < hi:
+            hi = q
+        elif lo < q < value2:
+            lo = q
+    grid = np.union1d(np.linspace(lo, hi, n), [value2])
+    return grid, np.interp(grid, q_l, p_l), np.interp(grid, q_h, p_h)
+
+
+def _panel(ax, model, param2, hopf, lpc, note):
+    from hhdyn.units import axis_label
+
+    value2 = float(model.params[param2])
+    ax.plot(hopf.param, hopf.param2, "-", color="C0", lw=1.5, label="Hopf curve (H)")
+    gh = hopf.points("GH")
+    if gh:
+        ax.plot([p.param for p in gh], [p.info[param2] for p in gh], "D", color="k", ms=6, label="GH", zorder=5)
+    if lpc is not None:
+        ax.plot(lpc.param, lpc.param2, "-", color="C3", lw=1.5, label="fold of cycles (LPC)")
+        cpc = lpc.points("CPC")
+        if cpc:
+            ax.plot([p.param for p in cpc], [p.info[param2] for p in cpc], "*", color="C4", ms=11,
+                    label="CPC", zorder=5)
+        q, i_lpc, i_hopf = bistable_band(lpc, hopf, value2)
+        ax.fill_betweenx(q, i_lpc, i_hopf, where=i_lpc < i_hopf, color="C1", alpha=0.35, lw=0,
+                         label="bistable: stable rest + stable cycle")
+        ax.plot([i_lpc[q == value2][0], i_hopf[q == value2][0]], [value2, value2], "o", color="k", ms=3.5)
+    ax.axhline(value2, color="0.6", lw=0.8, ls="-.")
+    lo2, hi2 = WINDOWS2[param2]
+    ax.set_ylim(lo2, hi2)
+    ax.set_xlim(-5.0, 100.0 if param2 == "gK" else 150.0)
+    ax.set_xlabel(axis_label("I_ext"))
+    ax.set_ylabel(axis_label(param2))
+    title = model.name
+    if lpc is None:
+        title += f"\n(Hopf curve only: {note})"
+    else:
+        title += f"\nLPC curve: {len(lpc.param)} points, {len(lpc.points('CPC'))} CPC; {len(gh)} GH on the Hopf curve"
+    ax.set_title(title, fontsize=8.5)
+    ax.legend(fontsize=7, loc="lower right")
+
+
+@figure("bistability_region", "The bistability region (shaded) of HH, fast-m HH and the h + n = 0.8 reduction in "
+        "(I_ext, gK) (top) and (I_ext, T) (bottom): between the curve of folds of cycles (LPC, red; from the fold "
+        "where stable firing begins, for HH at 6.26 µA/cm²) and the Hopf curve (blue; from the first Hopf point, "
+        "9.78 µA/cm² for HH) a stable rest state and a stable cycle coexist; the band closes at a generalized-Hopf "
+        "point (GH), CPC marks cusps of cycles; dots: the one-parameter values at gK = 36 mS/cm², T = 6.3 °C. "
+        "For h + n only the Hopf curve is drawn: the LPC curve cannot be started from its (canard) fold.")
+def bistability_region():
+    import matplotlib.pyplot as plt
+
+    models = _models()
+    fig, axes = plt.subplots(2, 3, figsize=(15, 9))
+    for row, param2 in enumerate(("gK", "T")):
+        for ax, model in zip(axes[row], models):
+            hopf, lpc, note = bistability_curves(model, param2)
+            _panel(ax, model, param2, hopf, lpc, note)
+    fig.tight_layout()
+    return fig
