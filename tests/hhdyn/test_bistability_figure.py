@@ -69,7 +69,7 @@ def test_band_at_the_one_parameter_values(rendered, panel, value2):
 
 def test_band_closes_at_the_gh_point():
     """The band of HH in (I_ext, gK) ends at the GH point of the Hopf curve, where the LPC curve ends too."""
-    from hhdyn.app.gallery.bistability import bistability_curves, bistable_band
+    from hhdyn.app.gallery.bistability import bistability_curves, bistable_band, bistable_region
     from hhdyn.squid import HodgkinHuxley
 
     hh = HodgkinHuxley()
@@ -84,6 +84,12 @@ def test_band_closes_at_the_gh_point():
     assert end.kind == "GH" and abs(end.param - gh.param) < 1e-2 and abs(end.info["T"] - gh.info["T"]) < 1e-2
     inside = q < gh.info["T"] - 0.5
     assert np.all(i_lpc[inside] < i_hopf[inside])
+    # the region on the GH side is bounded by both curves up to the GH point itself
+    upper = bistable_region(lpc, hopf, 6.3)[0]
+    assert np.any(np.all(upper == [gh.param, gh.info["T"]], axis=1))
+    assert np.any(np.all(np.abs(upper - [LPC_HH, 6.3]) < [1e-4, 1e-12], axis=1))
+    assert np.any(np.all(np.abs(upper - [HOPF_HH, 6.3]) < [1e-4, 1e-12], axis=1))
+    assert upper[:, 1].min() == pytest.approx(6.3, abs=1e-12)
 
 
 def test_cli_two_param_cycles_writes_both_curves(tmp_path, run_cli):

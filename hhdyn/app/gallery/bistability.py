@@ -8,7 +8,9 @@ first Hopf point) and by the curve of folds of cycles (``continue_lpc``, from th
 stable cycles begin); the two meet at a generalized-Hopf point (GH: l1 = 0), past which the Hopf
 bifurcation is supercritical and the band closes. :func:`bistable_band` returns the band as
 I_LPC(p₂) < I_ext < I_H(p₂) on the pieces of both curves through the one-parameter points that
-are single-valued in p₂, cut at the GH points of the Hopf curve nearest to the start.
+are single-valued in p₂, cut at the GH points of the Hopf curve nearest to the start;
+:func:`bistable_region` the region as polygons, exact on the side where the LPC curve ends at the
+GH point of the Hopf curve (bounded by the two curves from their start points to the GH point).
 """
 from __future__ import annotations
 
@@ -120,6 +122,55 @@ def bistable_band(lpc, hopf, value2: float, n: int = 400):
     return grid, np.interp(grid, q_l, p_l), np.interp(grid, q_h, p_h)
 
 
+def _common_gh(lpc, hopf, tol: float = 0.05):
+    """(index on lpc, index on hopf) of a GH point that ends the LPC curve and lies on the Hopf
+    curve (within ``tol`` relative in both parameters), else None."""
+    ends = [p for p in lpc.points("GH")]
+    for end in ends:
+        for gh in hopf.points("GH"):
+            q_end, q_gh = end.info[lpc.param2_name], gh.info[hopf.param2_name]
+            if (abs(end.param - gh.param) < tol * (1.0 + abs(gh.param))
+                    and abs(q_end - q_gh) < tol * (1.0 + abs(q_gh))):
+                return end.index, gh.index
+    return None
+
+
+def _path(curve, i: int, j: int):
+    """The curve's points from index i to index j (either order), as an (k, 2) array of (p1, p2)."""
+    step = 1 if j >= i else -1
+    idx = np.arange(i, j + step, step)
+    return np.column_stack([curve.param[idx], curve.param2[idx]])
+
+
+def bistable_region(lpc, hopf, value2: float) -> list:
+    """The bistable region as a list of polygons ((k, 2) arrays of (I_ext, p₂)).
+
+    Where the LPC curve ends at a GH point of the Hopf curve, the region on that side of
+    p₂ = ``value2`` is the polygon bounded by the LPC curve from its start point to the GH point
+    and the Hopf curve from the GH point back to its start point (exact, whatever the shape of
+    the curves). Elsewhere it is the band of :func:`bistable_band` (the part where
+    I_LPC < I_H). Both start points at p₂ = ``value2`` are vertices.
+    """
+    q, i_lpc, i_hopf = bistable_band(lpc, hopf, value2)
+    polygons = []
+    common = _common_gh(lpc, hopf)
+    keep = np.ones(q.shape, dtype=bool)
+    if common is not None:
+        g_l, g_h = common
+        s_l, s_h = _start_index(lpc, value2), _start_index(hopf, value2)
+        polygons.append(np.vstack([_path(lpc, s_l, g_l), _path(hopf, g_h, s_h)]))
+        above = hopf.param2[g_h] > value2
+        keep = q <= value2 if above else q >= value2
+    inside = keep & (i_lpc < i_hopf)
+    # contiguous runs of the band outside the GH polygon
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], inside.astype(int), [0]])))
+    for a, b in zip(edges[::2], edges[1::2]):
+        if b - a >= 2:
+            polygons.append(np.vstack([np.column_stack([i_lpc[a:b], q[a:b]]),
+                                       np.column_stack([i_hopf[a:b], q[a:b]])[::-1]]))
+    return polygons
+
+
 def _panel(ax, model, param2, hopf, lpc, note):
     from hhdyn.units import axis_label
 
@@ -134,9 +185,12 @@ def _panel(ax, model, param2, hopf, lpc, note):
         if cpc:
             ax.plot([p.param for p in cpc], [p.info[param2] for p in cpc], "*", color="C4", ms=11,
                     label="CPC", zorder=5)
+        from matplotlib.collections import PolyCollection
+
+        region = PolyCollection(bistable_region(lpc, hopf, value2), facecolors="C1", alpha=0.35, linewidths=0,
+                                label="bistable: stable rest + stable cycle", zorder=1)
+        ax.add_collection(region)
         q, i_lpc, i_hopf = bistable_band(lpc, hopf, value2)
-        ax.fill_betweenx(q, i_lpc, i_hopf, where=i_lpc < i_hopf, color="C1", alpha=0.35, lw=0,
-                         label="bistable: stable rest + stable cycle")
         ax.plot([i_lpc[q == value2][0], i_hopf[q == value2][0]], [value2, value2], "o", color="k", ms=3.5)
     ax.axhline(value2, color="0.6", lw=0.8, ls="-.")
     lo2, hi2 = WINDOWS2[param2]
