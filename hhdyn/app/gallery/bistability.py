@@ -44,33 +44,42 @@ def onset_lpcs(cycles):
             if stable[max(p.index - 1, 0): p.index + 2].any()]
 
 
-def bistability_curves(model, param2: str, window2=None, *, ntst: int = 50, ncol: int = 4):
-    """(hopf curve, LPC curve or None, note) of ``model`` in (I_ext, ``param2``).
-
-    The Hopf curve starts at the lowest Hopf point of the equilibria in I_ext ∈ [−10, 200]; the
-    LPC curve at the lowest fold of the cycles born there at which stable cycles begin. ``note``
-    says why there is no LPC curve (no such fold, or ``continue_lpc`` could not start from it).
-    """
-    from analysis.continuation import continue_equilibria, continue_hopf
+def hopf_and_cycles(model):
+    """(lowest Hopf point of the equilibria in I_ext ∈ [−10, 200] µA/cm², the cycles born there
+    continued down over the bistable band)."""
+    from analysis.continuation import continue_equilibria
     from analysis.cycles import continue_cycles
-    from analysis.cycles.cycle_curves import continue_lpc
 
-    window2 = WINDOWS2[param2] if window2 is None else tuple(window2)
     eq = continue_equilibria(model, "I_ext", (-10.0, 200.0))
     hopf_points = sorted(eq.points("H"), key=lambda p: p.param)
     if not hopf_points:
         raise ValueError(f"{model.name} has no Hopf point in I_ext in [-10, 200] µA/cm²: no bistability region")
     h1 = hopf_points[0]
+    return h1, continue_cycles(h1, model, window=(WINDOW[0], h1.param + 0.05))
+
+
+def bistability_curves(model, param2: str, window2=None, *, start=None, ntst: int = 50, ncol: int = 4):
+    """(hopf curve, LPC curve or None, note) of ``model`` in (I_ext, ``param2``).
+
+    The Hopf curve starts at the lowest Hopf point of the equilibria in I_ext ∈ [−10, 200]; the
+    LPC curve at the lowest fold of the cycles born there at which stable cycles begin
+    (``start``: the pair of :func:`hopf_and_cycles`, computed when not given). ``note`` says why
+    there is no LPC curve (no such fold, or ``continue_lpc`` could not start from it).
+    """
+    from analysis.continuation import continue_hopf
+    from analysis.cycles.cycle_curves import continue_lpc
+
+    window2 = WINDOWS2[param2] if window2 is None else tuple(window2)
+    h1, cycles = hopf_and_cycles(model) if start is None else start
     span2 = window2[1] - window2[0]
     hopf = continue_hopf(model, h1, param2, window=(-60.0, 300.0), window2=window2, ds_max=span2 / 10.0)
-    cycles = continue_cycles(h1, model, window=(WINDOW[0], h1.param + 0.05))
     lpcs = onset_lpcs(cycles)
     if not lpcs:
         return hopf, None, "no fold of cycles where stable cycles begin"
     try:
         lpc = continue_lpc(model, lpcs[0], param2, branch=cycles, window=WINDOW, window2=window2,
                            ntst=ntst, ncol=ncol)
-    except ValueError as exc:
+    except ValueError:
         return hopf, None, f"continue_lpc cannot start from the fold at {lpcs[0].param:.4f}"
     return hopf, lpc, ""
 
@@ -211,16 +220,18 @@ def _panel(ax, model, param2, hopf, lpc, note):
         "(I_ext, gK) (top) and (I_ext, T) (bottom): between the curve of folds of cycles (LPC, red; from the fold "
         "where stable firing begins, for HH at 6.26 µA/cm²) and the Hopf curve (blue; from the first Hopf point, "
         "9.78 µA/cm² for HH) a stable rest state and a stable cycle coexist; the band closes at a generalized-Hopf "
-        "point (GH), CPC marks cusps of cycles; dots: the one-parameter values at gK = 36 mS/cm², T = 6.3 °C. "
+        "point (GH) — except for fast-m in (I_ext, gK), where neither curve reaches one below gK = 60 mS/cm² and the "
+        "band runs to the window's edge; CPC marks cusps of cycles; dots: the one-parameter values at gK = 36 mS/cm², T = 6.3 °C. "
         "For h + n only the Hopf curve is drawn: the LPC curve cannot be started from its (canard) fold.")
 def bistability_region():
     import matplotlib.pyplot as plt
 
     models = _models()
     fig, axes = plt.subplots(2, 3, figsize=(15, 9))
+    starts = [hopf_and_cycles(model) for model in models]
     for row, param2 in enumerate(("gK", "T")):
-        for ax, model in zip(axes[row], models):
-            hopf, lpc, note = bistability_curves(model, param2)
+        for ax, model, start in zip(axes[row], models, starts):
+            hopf, lpc, note = bistability_curves(model, param2, start=start)
             _panel(ax, model, param2, hopf, lpc, note)
     fig.tight_layout()
     return fig
