@@ -26,7 +26,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--max-step", type=positive_float, default=None, metavar="STEP",
                         help="maximum pseudo-arclength step (default: window/40; at most the window)")
     parser.add_argument("--two-param", default=None, metavar="NAME",
-                        help="also continue every H and LP point in (VARY, NAME)")
+                        help="also continue every H and LP point in (VARY, NAME); with --cycles also the folds of "
+                             "cycles (LPC) where stable cycles begin (the edge of the bistable band)")
     parser.add_argument("--range2", nargs=2, type=finite_float, default=None, metavar=("LOW", "HIGH"),
                         help="window of the second parameter (default: 0 to 3x its value)")
     parser.add_argument("--cycles", action="store_true",
@@ -52,6 +53,33 @@ def _passes_through(curve, p1: float, p2: float) -> bool:
         if abs(cross - p1) < 1e-2 * (1.0 + abs(p1)):
             return True
     return False
+
+
+def _lpc_curves(model, param, param2, cycle_branches, *, window, window2, ntst, ncol) -> list:
+    """LPC curves in (param, param2) from the folds of cycles at which stable cycles begin (a stable
+    orbit next to the fold on its branch); one curve per fold not already on a computed curve."""
+    import numpy as np
+
+    from analysis.cycles.cycle_curves import continue_lpc
+
+    folds = []
+    for cycles in cycle_branches:
+        stable = np.asarray(cycles.stable, dtype=bool)
+        folds += [(p, cycles) for p in cycles.points("LPC") if stable[max(p.index - 1, 0): p.index + 2].any()]
+    if not folds:
+        raise ValueError(f"--cycles with --two-param: {model.name} has no fold of cycles (LPC) where stable cycles "
+                         f"begin in this --range, so there is no LPC curve to follow; widen --range or drop --cycles")
+    value2 = float(model.params[param2])
+    curves = []
+    for point, cycles in sorted(folds, key=lambda f: f[0].param):
+        if any(_passes_through(c, point.param, value2) for c in curves):
+            continue
+        with working(f"continuing the fold of cycles at {param}={point.param:.6g} in ({param}, {param2})"):
+            curves.append(continue_lpc(model, point, param2, param=param, branch=cycles, window=window,
+                                       window2=window2, ntst=ntst, ncol=ncol))
+        print(f"LPC curve from {param}={point.param:.6g}: {len(curves[-1].param)} points; "
+              f"{' '.join(str(curves[-1].message).split())}")
+    return curves
 
 
 def run(args) -> int:
@@ -117,6 +145,11 @@ def run(args) -> int:
                                               for c in branches[1:]):
                 branches.append(follow(model, point, args.two_param, param=param, window=(lo - span, hi + span),
                                        window2=bounds2, ds_max=max(span, bounds2[1] - bounds2[0]) / 40.0))
+    if args.two_param and args.cycles:
+        from analysis.cycles import CycleBranch
+
+        branches.extend(_lpc_curves(model, param, args.two_param, [b for b in branches if isinstance(b, CycleBranch)],
+                                    window=(lo - span, hi + span), window2=bounds2, ntst=args.ntst, ncol=args.ncol))
     diagram = BifurcationDiagram(branches)
     print(diagram.summary())
     if json_path:
