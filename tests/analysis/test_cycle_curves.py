@@ -289,10 +289,11 @@ def test_bad_input_names_the_problem(hh, cycles):
 
 
 def test_extrema_of_the_parameters_are_special_points(gk_lower):
-    """LP on the curve (dgK/ds = 0): the largest gK of the curve, where it turns back towards the
-    GH point (an invariant of the computed curve: no point of it lies above the located maximum)."""
-    lps = [p for p in gk_lower.special_points if p.kind == "LP" and p.info["extremum_of"] == "gK"]
+    """LP_p2 on the curve (dgK/ds = 0; the kinds of the Hopf and fold curves): the largest gK of the
+    curve, where it turns back towards the GH point (an invariant of the computed curve: no point of
+    it lies above the located maximum)."""
+    lps = [p for p in gk_lower.special_points if p.kind == "LP_p2" and p.info["extremum_of"] == "gK"]
     assert lps
     top = max(lps, key=lambda p: p.info["gK"])
-    assert top.converged
+    assert top.converged and top.info["extremum"] == "max"
     assert top.info["gK"] >= np.max(gk_lower.param2) - 1e-9
