@@ -648,6 +648,30 @@ def _first_point(problem: LPCCurveProblem, U, mesh, T, p, q):
     return pt
 
 
+def _start_failure(point: SpecialPoint, param: str, exc) -> str:
+    """Why the LPC system could not be solved at ``point``, and what to do.
+
+    An LPC among canard cycles (h + n at I ≈ 6.3572: the period changes by ~1 ms over ~1e-6 in
+    I_ext) is unresolvable in double precision: along the canard the orbit follows the repelling
+    slow manifold, the transfer matrices of the pieces grow like exp(∫ positive divergence) ≫
+    1e8, and the bordered system's fold residual g then carries rounding errors of ~1e-8 — the
+    size of g at the start. Newton's step on g is noise (it proposes changes of the period of
+    tenths of a ms for |g| ~ 1e-8; damping does not reduce |g|) and the iterates leave the
+    model's domain. The branch shows it too: its trivial multiplier there is not 1 — the mark
+    this test uses (``info["trivial_error"]`` > 1e-3, which :func:`continue_cycles` measured).
+    """
+    terr = float(point.info.get("trivial_error", 0.0) or 0.0)
+    where = f"{param}={point.param:.8g}"
+    if terr > 1e-3:
+        return (f"cannot start the LPC curve at the fold of cycles at {where}: the cycle branch's trivial multiplier "
+                f"there is off by trivial_error={terr:.3g} (it should be < 1e-6), so the orbit's monodromy is too "
+                f"ill-conditioned (canard cycles) for the fold condition to be resolved, and the corrector fails "
+                f"({exc}); start the curve from a fold of cycles without canards — e.g. at another value of the "
+                f"second parameter, where continue_cycles reports trivial_error < 1e-6 at the LPC")
+    return (f"could not correct the LPC point at {where} onto the fold-of-cycles system ({exc}); is it a "
+            f"converged LPC of this model? (try a finer mesh: ntst=..., or pass branch=... the point came from)")
+
+
 # ---------------------------------------------------------------------------- assembly
 def _curve(problem: LPCCurveProblem, run, runs) -> CycleCurve:
     rows, specials = [], []
@@ -751,8 +775,7 @@ def continue_lpc(model, lpc_point: SpecialPoint, param2: str, *, param: str = "I
     try:
         problem.first = _first_point(problem, U, mesh, T, float(lpc_point.param), q0)
     except NonFinite as exc:
-        raise ValueError(f"could not correct the LPC point at {param}={lpc_point.param:.8g} onto the fold-of-cycles "
-                         f"system ({exc}); is it a converged LPC of this model?") from None
+        raise ValueError(_start_failure(lpc_point, param, exc)) from None
     f = problem.first
     scale = math.sqrt(float(np.sum(problem.sys.node_weights(f.mesh)[:, None] * f.U**2)) + f.T**2 + f.p**2 + f.q**2)
     ds_max = settings.ds_max or 0.3 * scale

@@ -297,3 +297,27 @@ def test_extrema_of_the_parameters_are_special_points(gk_lower):
     top = max(lps, key=lambda p: p.info["gK"])
     assert top.converged and top.info["extremum"] == "max"
     assert top.info["gK"] >= np.max(gk_lower.param2) - 1e-9
+
+
+def test_canard_fold_of_h_plus_n_says_why_it_cannot_start():
+    """h + n (HH with h = c − n): its fold of cycles at I ≈ 6.3572 µA/cm² lies among canard cycles
+    (the period changes by ~1.5 ms over 1e-5 µA/cm² there); the branch's trivial multiplier is not 1
+    at that orbit, and the fold condition cannot be resolved: a ValueError says so, names the fold
+    and says what to do (instead of "non-finite residual")."""
+    import warnings
+
+    from reductions import h_plus_n
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = h_plus_n(hhdyn.HodgkinHuxley())
+    eq = continue_equilibria(model, "I_ext", (-10.0, 200.0))
+    h1 = sorted(eq.points("H"), key=lambda p: p.param)[0]
+    branch = continue_cycles(h1, model, window=(-10.0, h1.param + 0.05))
+    stable = np.asarray(branch.stable, dtype=bool)
+    (fold,) = [p for p in branch.points("LPC") if stable[max(p.index - 1, 0): p.index + 2].any()]
+    assert abs(fold.param - 6.3572) < 1e-3
+    i = fold.index
+    assert np.ptp(branch.period[i - 2: i + 3]) > 1.0 and np.ptp(branch.param[i - 2: i + 3]) < 1e-4  # canards
+    with pytest.raises(ValueError, match=r"fold of cycles at I_ext=6\.357.*trivial_error=.*canard.*start the curve"):
+        continue_lpc(model, fold, "gK", branch=branch, window=(-10.0, 150.0), window2=(20.0, 60.0))
