@@ -603,6 +603,26 @@ def _orbit_of(model, point, param, branch, sys):
     return U, mesh, T
 
 
+def _nearest_row(point: SpecialPoint, branch) -> SpecialPoint:
+    """For an LPC that was only marked (``converged`` False: ``continue_cycles(locate=False)``
+    labels the first orbit past the fold): the point moved to the branch row nearest the fold —
+    of the rows index−2 … index+1, the one with the extreme parameter (the fold is a local
+    extremum of the parameter along the branch). The first corrector of :func:`continue_lpc`
+    then locates the fold exactly (g = 0), so a cheap start run (no locating, no refinement of the
+    trivial multiplier, large steps) gives the same curve."""
+    import dataclasses
+
+    p = np.asarray(branch.param, dtype=float)
+    i = int(point.index)
+    if not 2 <= i < len(p):
+        return point
+    rows = list(range(i - 2, min(i + 2, len(p))))
+    pick = min if p[i - 1] < p[i - 2] else max  # falling into the fold: a minimum of the parameter
+    j = pick(rows, key=lambda k: p[k])
+    return dataclasses.replace(point, index=j, param=float(p[j]), state=np.asarray(branch.profiles[j], dtype=float)[0].copy(),
+                               info={**point.info, "period": float(branch.period[j])})
+
+
 def _branch_eval(branch, i, tau):
     from .collocation import _lagrange
 
@@ -771,6 +791,8 @@ def continue_lpc(model, lpc_point: SpecialPoint, param2: str, *, param: str = "I
     problem = LPCCurveProblem(model, param, param2, int(ntst), int(ncol), tol=settings.tol or 1e-9, adapt=adapt,
                               max_angle=max_angle, window=window, window2=window2, detect=tuple(detect),
                               values2=values2)
+    if branch is not None and not lpc_point.converged:
+        lpc_point = _nearest_row(lpc_point, branch)
     U, mesh, T = _orbit_of(model, lpc_point, param, branch, problem.sys)
     try:
         problem.first = _first_point(problem, U, mesh, T, float(lpc_point.param), q0)

@@ -321,3 +321,18 @@ def test_canard_fold_of_h_plus_n_says_why_it_cannot_start():
     assert np.ptp(branch.period[i - 2: i + 3]) > 1.0 and np.ptp(branch.param[i - 2: i + 3]) < 1e-4  # canards
     with pytest.raises(ValueError, match=r"fold of cycles at I_ext=6\.357.*trivial_error=.*canard.*start the curve"):
         continue_lpc(model, fold, "gK", branch=branch, window=(-10.0, 150.0), window2=(20.0, 60.0))
+
+
+def test_cheap_start_from_an_unlocated_fold(hh, hopf_point, lpcs):
+    """A start run without locating and without refining the trivial multiplier marks the fold at
+    the first orbit past it (converged False, ~0.03 µA/cm² off); continue_lpc starts from the row
+    nearest the fold and its first corrector locates the fold: the curve passes through the
+    one-parameter LPC of the fully located run (6.26032) to 1e-5 at gK = 36."""
+    rough = continue_cycles(hopf_point, hh, window=(-10.0, hopf_point.param + 0.05), locate=False, max_ntst=50)
+    marked = min(rough.points("LPC"), key=lambda p: p.param)
+    assert not marked.converged and abs(marked.param - lpcs[0].param) > 1e-3
+    curve = continue_lpc(hh, marked, "gK", branch=rough, window=(-10.0, 150.0), window2=(35.99, 36.01),
+                         ntst=NTST, ncol=NCOL)
+    i = int(np.argmin(np.abs(curve.param2 - 36.0)))
+    assert curve.param2[i] == 36.0
+    assert abs(curve.param[i] - lpcs[0].param) < 1e-5
