@@ -795,7 +795,16 @@ def continue_lpc(model, lpc_point: SpecialPoint, param2: str, *, param: str = "I
         lpc_point = _nearest_row(lpc_point, branch)
     U, mesh, T = _orbit_of(model, lpc_point, param, branch, problem.sys)
     try:
-        problem.first = _first_point(problem, U, mesh, T, float(lpc_point.param), q0)
+        first = _first_point(problem, U, mesh, T, float(lpc_point.param), q0)
+        for _ in range(2 if adapt else 0):
+            # the start orbit's mesh was adapted to the branch's orbit, not to the fold's (for a marked,
+            # unlocated LPC: the row next to it): re-adapt to the located orbit and locate again
+            new_mesh = problem.sys.adapted_mesh(first.U, first.mesh)
+            if np.max(np.abs(new_mesh - first.mesh)) <= 1e-3 / problem.sys.ntst:
+                break
+            first = _first_point(problem, problem.sys.remesh(first.U, first.mesh, new_mesh), new_mesh, first.T,
+                                 first.p, q0)
+        problem.first = first
     except NonFinite as exc:
         raise ValueError(_start_failure(lpc_point, param, exc)) from None
     f = problem.first
