@@ -4,7 +4,8 @@ the gallery's construction from repeated one-parameter runs.
 * **baseline** — exactly the LPC part of ``hhdyn/app/gallery/sweep.py::bifurcation_overlay``: at
   ``n_lpc`` = 7 values of gK in GK_RANGE, ``firing_onset`` (equilibria in I_ext, cycles from the
   first Hopf point over I_RANGE ± 10, the fold where the stable cycles begin).
-* **new** — one equilibrium run and one cycle run at gK = 36 to find the fold, then the LPC curve by
+* **new** — one equilibrium run and one cheap cycle run at gK = 36 to find the fold (marked, not
+  located: see :func:`start`), then the LPC curve by
   ``continue_lpc`` over the same gK range (NCOL = 5), with user points (UZ) at the same 7 values of gK.
 
 Accuracy: both against independent re-locations with a finer mesh (``continue_cycles`` from the Hopf
@@ -42,7 +43,12 @@ def baseline(model):
 
 
 def start(model):
-    """The fold where the stable cycles begin at the model's gK (one equilibrium and one cycle run)."""
+    """The fold where the stable cycles begin at the model's gK (one equilibrium and one cycle run).
+
+    The cycle run is a cheap one: only up to just past the Hopf point (the bistable band), without
+    locating its special points and without refining the trivial multiplier (``locate=False``,
+    ``max_ntst=ntst``): the fold is only marked, and ``continue_lpc``'s first corrector locates
+    it exactly on the fold-of-cycles system (the curve's accuracy does not depend on it)."""
     from analysis.continuation import continue_equilibria
     from analysis.cycles import continue_cycles
     from hhdyn.app.gallery.sweep import I_RANGE
@@ -50,7 +56,7 @@ def start(model):
     window = (I_RANGE[0] - 10.0, I_RANGE[1] + 10.0)
     eq = continue_equilibria(model, "I_ext", window)
     h1 = sorted(eq.points("H"), key=lambda p: p.param)[0]
-    lc = continue_cycles(h1, model, window=window)
+    lc = continue_cycles(h1, model, window=(window[0], h1.param + 0.05), locate=False, max_ntst=50)
     return lc, min(lc.points("LPC"), key=lambda p: p.param)
 
 
@@ -84,7 +90,7 @@ def reference(model, gK):
     return [p.param for p in lc.points("LPC")]
 
 
-def main(repeats: int = 2) -> int:
+def main(repeats: int = 3) -> int:
     import hhdyn
 
     model = hhdyn.HodgkinHuxley()
@@ -121,4 +127,4 @@ def main(repeats: int = 2) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(int(sys.argv[1]) if len(sys.argv) > 1 else 2))
+    sys.exit(main(int(sys.argv[1]) if len(sys.argv) > 1 else 3))

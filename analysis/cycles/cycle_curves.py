@@ -22,8 +22,10 @@ Codimension-two points on the curve (MatCont labels), each located by Brent's me
 ======  ============================================================================
 CPC     cusp of cycles: the quadratic coefficient a = −½φᵀD²F[v, v] of the fold vanishes
 R1      1:1 resonance: a third multiplier reaches +1 (E_{n−2}(M − I), see :func:`_r1_test`)
-LP      an extremum of p₁ or p₂ along the curve (AUTO's LP on a curve): dp_i/ds = 0;
-        ``info["extremum_of"]`` names the parameter
+LP_p1   an extremum of p₁ (LP_p2: of p₂) along the curve (AUTO's LP on a curve): dp_i/ds = 0;
+        ``info["extremum_of"]`` names the parameter, ``info["extremum"]`` says "max" or "min"
+        (the same kinds and mechanism as the Hopf and fold curves of equilibria:
+        :class:`~analysis.continuation.codim2.ParameterExtrema`)
 LPPD    fold–flip: a further multiplier crosses −1 (∏(μ + 1)/(|μ| + 1) over the others)
 LPNS    fold–Neimark–Sacker: a further complex pair crosses the unit circle
 GH      the curve ends at a generalized-Hopf (Bautin) point of the Hopf curve: the cycles
@@ -43,6 +45,7 @@ import numpy as np
 
 from ..branch import CodimTwoCurve, SpecialPoint
 from ..continuation.core import Event, NonFinite, Problem, StepPolicy, chord_newton, continuation, join_runs, locate_zero
+from ..continuation.codim2 import EXTREMUM_KINDS, ParameterExtrema
 from ..continuation.settings import Progress, Settings, Status, settings_from, window_of
 from .bordered import Bordered, transpose_product
 from .collocation import CollocationSystem, uniform_mesh
@@ -134,11 +137,12 @@ class _CurvePoint:
     curv: np.ndarray = None     # d²X/ds² from the last two tangents (second-order predictor)
 
 
-class LPCCurveProblem(Problem):
-    """The LPC curve as a continuation problem (see the module docstring)."""
+class LPCCurveProblem(ParameterExtrema, Problem):
+    """The LPC curve as a continuation problem (see the module docstring); the extrema of either
+    parameter come from :class:`~analysis.continuation.codim2.ParameterExtrema` (LP_p1, LP_p2)."""
 
     errstate = {}
-    kinds = ("CPC", "R1", "LPPD", "LPNS", "LP")
+    kinds = ("CPC", "R1", "LPPD", "LPNS") + EXTREMUM_KINDS
 
     def __init__(self, model, param, param2, ntst, ncol, *, tol, max_newton=14, max_angle=0.25, adapt=1,
                  window=(-math.inf, math.inf), window2=(-math.inf, math.inf), detect=kinds, values2=()):
@@ -152,8 +156,7 @@ class LPCCurveProblem(Problem):
         self.tol, self.max_newton, self.adapt = tol, max_newton, adapt
         self.window = (tuple(window), tuple(window2))
         self.values2 = tuple(values2)
-        detect = tuple(k for k in detect if k != "LP") + (("LP1", "LP2") if "LP" in detect else ())
-        self.detect = detect + tuple(f"UZ{i}" for i in range(len(self.values2)))
+        self.detect = tuple(detect) + tuple(f"UZ{i}" for i in range(len(self.values2)))
         self.policy = StepPolicy(grow=((4, 2.0), (6, 1.4)), min_cos=math.cos(max_angle),
                                  grow_min_cos=math.cos(0.5 * max_angle), shrink_iterations=10)
         self.failure = ""
@@ -367,11 +370,15 @@ class LPCCurveProblem(Problem):
         except NonFinite:
             return None
 
+    def parameter_velocity(self, pt) -> tuple:
+        """(dp₁/ds, dp₂/ds): the last two components of the point's unit tangent (every point the
+        corrector returns, located ones included, carries its own tangent: :meth:`finish`)."""
+        return float(pt.t[-2]), float(pt.t[-1])
+
     def tests(self, pt):
         r = self.measure(pt)
         out = {f"UZ{i}": float(pt.q - v) for i, v in enumerate(self.values2)}
-        if "LP1" in self.detect:  # extrema of either parameter along the curve: dp/ds = 0
-            out["LP1"], out["LP2"] = float(pt.t[-2]), float(pt.t[-1])
+        out.update(self.extremum_tests(pt))  # extrema of either parameter along the curve: dp/ds = 0
         if "CPC" in self.detect:
             if "cpc" not in r:
                 r["cpc"] = self.fold_coefficient(pt)
@@ -388,8 +395,8 @@ class LPCCurveProblem(Problem):
         return out
 
     def test(self, kind, pt):
-        if kind in ("LP1", "LP2"):
-            return float(pt.t[-2] if kind == "LP1" else pt.t[-1])
+        if kind in EXTREMUM_KINDS:
+            return self.extremum_test(kind, pt)
         if kind.startswith("UZ"):
             return float(pt.q - self.values2[int(kind[2:])])
         return self.tests(pt)[kind]
@@ -397,7 +404,7 @@ class LPCCurveProblem(Problem):
     def locate_tolerances(self, kind, a, b, s_b):
         if kind.startswith("UZ"):
             return 1e-12 * abs(s_b), 1e-11 * max(1.0, abs(a.q))
-        if kind in ("LP1", "LP2"):
+        if kind in EXTREMUM_KINDS:
             return 1e-12 * abs(s_b), 1e-7  # |dp/ds| at the extremum: p is then exact to ~1e-14·scale
         return 1e-12 * abs(s_b), 0.0
 
@@ -410,9 +417,8 @@ class LPCCurveProblem(Problem):
         if kind == "CPC":
             # a = −½ φ_cᵀD²F[ξ₀, ξ₀] / φ_cᵀF_{p₁} (the test itself is the numerator: no pole)
             info["fold_coefficient"] = -0.5 * r["cpc"] / float(q.bord.phi[: self.nU] @ q.blocks[2].ravel())
-        if kind in ("LP1", "LP2"):
-            info["extremum_of"] = self.param if kind == "LP1" else self.param2
-            kind = "LP"
+        if kind in EXTREMUM_KINDS:
+            info.update(self.extremum_info(kind, a, q))
         return Event("UZ" if kind.startswith("UZ") else kind, q, bracket, bool(converged), info)
 
     def boundary(self, a, b, i, value):
@@ -597,6 +603,26 @@ def _orbit_of(model, point, param, branch, sys):
     return U, mesh, T
 
 
+def _nearest_row(point: SpecialPoint, branch) -> SpecialPoint:
+    """For an LPC that was only marked (``converged`` False: ``continue_cycles(locate=False)``
+    labels the first orbit past the fold): the point moved to the branch row nearest the fold —
+    of the rows index−2 … index+1, the one with the extreme parameter (the fold is a local
+    extremum of the parameter along the branch). The first corrector of :func:`continue_lpc`
+    then locates the fold exactly (g = 0), so a cheap start run (no locating, no refinement of the
+    trivial multiplier, large steps) gives the same curve."""
+    import dataclasses
+
+    p = np.asarray(branch.param, dtype=float)
+    i = int(point.index)
+    if not 2 <= i < len(p):
+        return point
+    rows = list(range(i - 2, min(i + 2, len(p))))
+    pick = min if p[i - 1] < p[i - 2] else max  # falling into the fold: a minimum of the parameter
+    j = pick(rows, key=lambda k: p[k])
+    return dataclasses.replace(point, index=j, param=float(p[j]), state=np.asarray(branch.profiles[j], dtype=float)[0].copy(),
+                               info={**point.info, "period": float(branch.period[j])})
+
+
 def _branch_eval(branch, i, tau):
     from .collocation import _lagrange
 
@@ -642,6 +668,30 @@ def _first_point(problem: LPCCurveProblem, U, mesh, T, p, q):
     return pt
 
 
+def _start_failure(point: SpecialPoint, param: str, exc) -> str:
+    """Why the LPC system could not be solved at ``point``, and what to do.
+
+    An LPC among canard cycles (h + n at I ≈ 6.3572: the period changes by ~1 ms over ~1e-6 in
+    I_ext) is unresolvable in double precision: along the canard the orbit follows the repelling
+    slow manifold, the transfer matrices of the pieces grow like exp(∫ positive divergence) ≫
+    1e8, and the bordered system's fold residual g then carries rounding errors of ~1e-8 — the
+    size of g at the start. Newton's step on g is noise (it proposes changes of the period of
+    tenths of a ms for |g| ~ 1e-8; damping does not reduce |g|) and the iterates leave the
+    model's domain. The branch shows it too: its trivial multiplier there is not 1 — the mark
+    this test uses (``info["trivial_error"]`` > 1e-3, which :func:`continue_cycles` measured).
+    """
+    terr = float(point.info.get("trivial_error", 0.0) or 0.0)
+    where = f"{param}={point.param:.8g}"
+    if terr > 1e-3:
+        return (f"cannot start the LPC curve at the fold of cycles at {where}: the cycle branch's trivial multiplier "
+                f"there is off by trivial_error={terr:.3g} (it should be < 1e-6), so the orbit's monodromy is too "
+                f"ill-conditioned (canard cycles) for the fold condition to be resolved, and the corrector fails "
+                f"({exc}); start the curve from a fold of cycles without canards — e.g. at another value of the "
+                f"second parameter, where continue_cycles reports trivial_error < 1e-6 at the LPC")
+    return (f"could not correct the LPC point at {where} onto the fold-of-cycles system ({exc}); is it a "
+            f"converged LPC of this model? (try a finer mesh: ntst=..., or pass branch=... the point came from)")
+
+
 # ---------------------------------------------------------------------------- assembly
 def _curve(problem: LPCCurveProblem, run, runs) -> CycleCurve:
     rows, specials = [], []
@@ -682,7 +732,7 @@ def _curve(problem: LPCCurveProblem, run, runs) -> CycleCurve:
 
 def continue_lpc(model, lpc_point: SpecialPoint, param2: str, *, param: str = "I_ext", branch=None, window=None,
                  window2=None, ntst: int = 50, ncol: int = 4, settings: Settings | None = None,
-                 detect=("CPC", "R1", "LPPD", "LPNS", "LP"), values2=(), adapt: int = 1, max_angle: float = 0.25,
+                 detect=("CPC", "R1", "LPPD", "LPNS", "LP_p1", "LP_p2"), values2=(), adapt: int = 1, max_angle: float = 0.25,
                  progress: Progress = None, **options) -> CycleCurve:
     """Follow a fold of cycles (LPC) in the plane (``param``, ``param2``).
 
@@ -700,8 +750,8 @@ def continue_lpc(model, lpc_point: SpecialPoint, param2: str, *, param: str = "I
         ‖X‖² = ∫‖u‖²dτ + T² + p₁² + p₂²), ``ds`` (ds_max/10), ``ds_min`` (1e-6), ``max_points``
         (200 per direction), ``direction`` (0 = both, default; ±1: ``param2`` increases/decreases
         first), ``tol`` (1e-9 on the relative Newton step).
-    detect : special points to locate: "CPC", "R1", "LPPD", "LPNS" (codimension two), "LP" (extrema of
-        either parameter along the curve); GH ends are always recorded.
+    detect : special points to locate: "CPC", "R1", "LPPD", "LPNS" (codimension two), "LP_p1" and
+        "LP_p2" (extrema of ``param`` and ``param2`` along the curve, as on the Hopf and fold curves); GH ends are always recorded.
     values2 : values of ``param2`` at which to put a point on the curve (label "UZ", located exactly),
         e.g. to compare with one-parameter runs at given values.
 
@@ -741,12 +791,22 @@ def continue_lpc(model, lpc_point: SpecialPoint, param2: str, *, param: str = "I
     problem = LPCCurveProblem(model, param, param2, int(ntst), int(ncol), tol=settings.tol or 1e-9, adapt=adapt,
                               max_angle=max_angle, window=window, window2=window2, detect=tuple(detect),
                               values2=values2)
+    if branch is not None and not lpc_point.converged:
+        lpc_point = _nearest_row(lpc_point, branch)
     U, mesh, T = _orbit_of(model, lpc_point, param, branch, problem.sys)
     try:
-        problem.first = _first_point(problem, U, mesh, T, float(lpc_point.param), q0)
+        first = _first_point(problem, U, mesh, T, float(lpc_point.param), q0)
+        for _ in range(2 if adapt else 0):
+            # the start orbit's mesh was adapted to the branch's orbit, not to the fold's (for a marked,
+            # unlocated LPC: the row next to it): re-adapt to the located orbit and locate again
+            new_mesh = problem.sys.adapted_mesh(first.U, first.mesh)
+            if np.max(np.abs(new_mesh - first.mesh)) <= 1e-3 / problem.sys.ntst:
+                break
+            first = _first_point(problem, problem.sys.remesh(first.U, first.mesh, new_mesh), new_mesh, first.T,
+                                 first.p, q0)
+        problem.first = first
     except NonFinite as exc:
-        raise ValueError(f"could not correct the LPC point at {param}={lpc_point.param:.8g} onto the fold-of-cycles "
-                         f"system ({exc}); is it a converged LPC of this model?") from None
+        raise ValueError(_start_failure(lpc_point, param, exc)) from None
     f = problem.first
     scale = math.sqrt(float(np.sum(problem.sys.node_weights(f.mesh)[:, None] * f.U**2)) + f.T**2 + f.p**2 + f.q**2)
     ds_max = settings.ds_max or 0.3 * scale

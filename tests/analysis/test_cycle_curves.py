@@ -289,10 +289,50 @@ def test_bad_input_names_the_problem(hh, cycles):
 
 
 def test_extrema_of_the_parameters_are_special_points(gk_lower):
-    """LP on the curve (dgK/ds = 0): the largest gK of the curve, where it turns back towards the
-    GH point (an invariant of the computed curve: no point of it lies above the located maximum)."""
-    lps = [p for p in gk_lower.special_points if p.kind == "LP" and p.info["extremum_of"] == "gK"]
+    """LP_p2 on the curve (dgK/ds = 0; the kinds of the Hopf and fold curves): the largest gK of the
+    curve, where it turns back towards the GH point (an invariant of the computed curve: no point of
+    it lies above the located maximum)."""
+    lps = [p for p in gk_lower.special_points if p.kind == "LP_p2" and p.info["extremum_of"] == "gK"]
     assert lps
     top = max(lps, key=lambda p: p.info["gK"])
-    assert top.converged
+    assert top.converged and top.info["extremum"] == "max"
     assert top.info["gK"] >= np.max(gk_lower.param2) - 1e-9
+
+
+def test_canard_fold_of_h_plus_n_says_why_it_cannot_start():
+    """h + n (HH with h = c − n): its fold of cycles at I ≈ 6.3572 µA/cm² lies among canard cycles
+    (the period changes by ~1.5 ms over 1e-5 µA/cm² there); the branch's trivial multiplier is not 1
+    at that orbit, and the fold condition cannot be resolved: a ValueError says so, names the fold
+    and says what to do (instead of "non-finite residual")."""
+    import warnings
+
+    from reductions import h_plus_n
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = h_plus_n(hhdyn.HodgkinHuxley())
+    eq = continue_equilibria(model, "I_ext", (-10.0, 200.0))
+    h1 = sorted(eq.points("H"), key=lambda p: p.param)[0]
+    branch = continue_cycles(h1, model, window=(-10.0, h1.param + 0.05))
+    stable = np.asarray(branch.stable, dtype=bool)
+    (fold,) = [p for p in branch.points("LPC") if stable[max(p.index - 1, 0): p.index + 2].any()]
+    assert abs(fold.param - 6.3572) < 1e-3
+    i = fold.index
+    assert np.ptp(branch.period[i - 2: i + 3]) > 1.0 and np.ptp(branch.param[i - 2: i + 3]) < 1e-4  # canards
+    with pytest.raises(ValueError, match=r"fold of cycles at I_ext=6\.357.*trivial_error=.*canard.*start the curve"):
+        continue_lpc(model, fold, "gK", branch=branch, window=(-10.0, 150.0), window2=(20.0, 60.0))
+
+
+def test_cheap_start_from_an_unlocated_fold(hh, hopf_point, lpcs):
+    """A start run without locating and without refining the trivial multiplier marks the fold at
+    the first orbit past it (converged False, ~0.03 µA/cm² off); continue_lpc starts from the row
+    nearest the fold and its first corrector locates the fold: the curve passes through the
+    one-parameter LPC of the fully located run (6.26032) to 1e-5 at gK = 36."""
+    rough = continue_cycles(hopf_point, hh, window=(-10.0, hopf_point.param + 0.05), locate=False, max_ntst=50)
+    marked = min(rough.points("LPC"), key=lambda p: p.param)
+    assert not marked.converged and abs(marked.param - lpcs[0].param) > 1e-3
+    curve = continue_lpc(hh, marked, "gK", branch=rough, window=(-10.0, 150.0), window2=(35.99, 36.01),
+                         ntst=NTST, ncol=NCOL)
+    i = int(np.argmin(np.abs(curve.param2 - 36.0)))
+    assert curve.param2[i] == 36.0
+    assert abs(curve.param[i] - lpcs[0].param) < 1e-5

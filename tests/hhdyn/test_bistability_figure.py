@@ -82,6 +82,9 @@ def test_band_closes_at_the_gh_point():
     assert abs(i_lpc[-1] - gh.param) < 0.5 and abs(i_hopf[-1] - gh.param) < 0.5
     end = lpc.special_points[-1]
     assert end.kind == "GH" and abs(end.param - gh.param) < 1e-2 and abs(end.info["T"] - gh.info["T"]) < 1e-2
+    # the issue's bound, with the figure's settings (NTST = 50, NCOL = 4): the LPC curve's GH end
+    # (extrapolated to zero amplitude) against the Hopf curve's GH (l1 = 0 on the Hopf system)
+    assert abs(end.param - gh.param) < 1e-4 and abs(end.info["T"] - gh.info["T"]) < 1e-4
     inside = q < gh.info["T"] - 0.5
     assert np.all(i_lpc[inside] < i_hopf[inside])
     # the region on the GH side is bounded by both curves up to the GH point itself
@@ -90,6 +93,20 @@ def test_band_closes_at_the_gh_point():
     assert np.any(np.all(np.abs(upper - [LPC_HH, 6.3]) < [1e-4, 1e-12], axis=1))
     assert np.any(np.all(np.abs(upper - [HOPF_HH, 6.3]) < [1e-4, 1e-12], axis=1))
     assert upper[:, 1].min() == pytest.approx(6.3, abs=1e-12)
+
+
+def test_gh_ends_agree_in_gk_with_the_figures_settings():
+    """HH in (I_ext, gK): where the LPC curve ends at the Hopf curve's GH point, both agree to 1e-4
+    in both parameters (the issue's bound; the figure's NTST = 50, NCOL = 4)."""
+    from hhdyn.app.gallery.bistability import bistability_curves
+    from hhdyn.squid import HodgkinHuxley
+
+    hopf, lpc, note = bistability_curves(HodgkinHuxley(), "gK")
+    assert lpc is not None, note
+    end = lpc.special_points[-1]
+    (gh,) = hopf.points("GH")
+    assert end.kind == "GH"
+    assert abs(end.param - gh.param) < 1e-4 and abs(end.info["gK"] - gh.info["gK"]) < 1e-4
 
 
 def test_cli_two_param_cycles_writes_both_curves(tmp_path, run_cli):

@@ -79,8 +79,8 @@ def bistability_curves(model, param2: str, window2=None, *, start=None, ntst: in
     try:
         lpc = continue_lpc(model, lpcs[0], param2, branch=cycles, window=WINDOW, window2=window2,
                            ntst=ntst, ncol=ncol)
-    except ValueError:
-        return hopf, None, f"continue_lpc cannot start from the fold at {lpcs[0].param:.4f}"
+    except ValueError as exc:
+        return hopf, None, f"continue_lpc cannot start from the fold at {lpcs[0].param:.4f}: {exc}"
     return hopf, lpc, ""
 
 
