@@ -45,7 +45,7 @@ import numpy as np
 
 from ..branch import SpecialPoint
 from ..continuation.core import Event, NonFinite, continuation, join_runs
-from ..continuation.settings import Progress, Settings, settings_from, window_of
+from ..continuation.settings import Progress, Settings, Status, settings_from, window_of
 from .bordered import solve_transposed, transpose_product
 from .cycle_curves import CycleCurve, LPCCurveProblem, _curve, _first_point, _multipliers, _orbit_of, _product
 
@@ -247,7 +247,29 @@ class PDCurveProblem(LPCCurveProblem):
             kind = "LP"
         return Event("UZ" if kind.startswith("UZ") else kind, q, bracket, bool(converged), info)
 
-    def stop(self, a, b):  # a PD curve has no GH end
+    def initial(self, settings):
+        self._travelled, self._count = 0.0, 0
+        return super().initial(settings)
+
+    def stop(self, a, b):
+        """The curve closed (it often does: HH's PD curve in (I_ext, gK) is an isola): the step
+        a → b passes the start in (p₁, p₂) — the start lies within 2 % of the chord's length from
+        it, and the period interpolated there is the start's to 1 % (the curve may cross itself in
+        the plane at another period) — after at least five steps. A PD curve
+        has no GH end."""
+        f = self.first
+        self._count += 1
+        pa, pb, p0 = (np.array([x.p, x.q]) for x in (a, b, f))
+        chord = pb - pa
+        length = float(np.linalg.norm(chord))
+        self._travelled += length
+        if self._count < 5 or length == 0.0 or self._travelled < 2.0 * length:
+            return None
+        s = float(np.clip((p0 - pa) @ chord / length**2, 0.0, 1.0))
+        gap = float(np.linalg.norm(pa + s * chord - p0))
+        T = a.T + s * (b.T - a.T)
+        if gap < 0.02 * length and abs(T - f.T) < 0.01 * f.T:
+            return Status.CLOSED, Status.CLOSED.message, True
         return None
 
     def small(self) -> bool:
@@ -318,5 +340,7 @@ def continue_pd(model, pd_point: SpecialPoint, param2: str, *, param: str = "I_e
         r = continuation(problem, settings, progress)
         runs.append((sgn, r))
         problem.failures[sgn] = problem.failure
+        if r.status == Status.CLOSED:  # the other direction would trace the same loop
+            break
     run = join_runs(runs[1][1], runs[0][1]) if len(runs) == 2 else runs[0][1]
     return replace(_curve(problem, run, runs), kind="PD")
