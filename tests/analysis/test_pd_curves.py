@@ -162,6 +162,8 @@ def test_bad_input_names_the_problem(hh, cycles):
 def test_curve_exports_like_every_branch(curve, tmp_path):
     path = tmp_path / "pd.csv"
     curve.to_csv(path)
-    assert path.read_text().splitlines()[0].startswith("I_ext,gK,period")
+    lines = path.read_text().splitlines()
+    assert "I_ext,gK,period" in lines[0] and len(lines) == len(curve.param) + 1
+    assert all(",PD," in line for line in lines[1:])
     d = curve.to_dict()
     assert d["kind"] == "PD"
