@@ -46,6 +46,7 @@ _SOURCES = {
         "continue_hopf", "find_equilibrium", "locate_fold", "locate_hopf"),
     "continuation.switching": ("switch_branch",),
     "cycles.normal_form": ("cycle_normal_form", "with_criticality"),
+    "cycles.pd_curves": ("continue_pd",),
     "cycles": ("CollocationSystem", "CycleBranch", "CycleCurve", "FiringOnset", "continue_cycles", "continue_homoclinic",
         "continue_lpc", "cycle_branches", "cycle_from_trajectory", "firing_onset", "floquet_multipliers", "monodromy", "plot_with_period"),
     "equilibria": ("FixedPoint", "FixedPoints", "Fold", "classify", "fixed_points", "is_conductance_based"),

@@ -1,0 +1,346 @@
+"""Two-parameter curves of period doublings (flips) of cycles (PD): :func:`continue_pd`.
+
+A period doubling found on a one-parameter cycle branch (:func:`.continuation.continue_cycles`,
+label "PD": a Floquet multiplier at −1) persists when a second parameter changes and traces a
+curve in the (p₁, p₂) plane. As MatCont's ``PD_curve`` (Kuznetsov, Govaerts, Doedel & Dhooge,
+*SIAM J. Numer. Anal.* 43 (2005) 1407–1435) the curve is followed with the minimally augmented
+collocation system in X = (u, T, p₁, p₂),
+
+    u̇ = T f(u, p₁, p₂),  u(0) = u(1),  ∫₀¹⟨u, u̇_ref⟩dτ = 0,  g_PD(u, T, p₁, p₂) = 0,
+
+where g_PD is the last component of the bordered linearized BVP with the *anti-periodic*
+boundary condition (``BVP_PD``):
+
+    [ A₋  b ] [v]   [0]      A₋ v = v̇ − T f_u(u(τ)) v (collocation), v(1) = −v(0),       (B₋)
+    [ cᵀ  0 ] [g] = [1]
+
+A₋ is singular exactly when the monodromy matrix has a multiplier −1 (a solution of the
+variational equation with v(1) = −v(0)). The border c is the previous null vector v (quadrature
+weighted), b the previous left null vector φ (Mᵀ[φ; h] = e_last). The anti-periodic condition is
+built into the collocation blocks: the last interval's end node is the first node with a minus
+sign, so (B₋) is factorized by the same :class:`.collocation.CondensedLU` (with a dummy unknown
+in the T place, pinned by its own row). Its gradient is g_z = −φᵀ(A₋)_z v (b, c fixed), the
+derivative along v of the exact transposed products F_zᵀφ (:func:`.bordered.transpose_product`),
+by a central difference — the LPC case's formula (G) of :mod:`.bordered`, with v sign-flipped on
+the last interval.
+
+Codimension-two points on the curve (AUTO/MatCont labels), located by Brent's method:
+
+======  ============================================================================
+R2      1:2 resonance: a second multiplier reaches −1 (E_{n−1}(M + I) = Π_{others}(μ + 1) = 0)
+LPPD    fold–flip: a non-trivial multiplier reaches +1 (E_{n−1}(M − I) / ∏ over the trivial one)
+LPNS    — not on PD curves; see NS curves
+LP      an extremum of p₁ or p₂ along the curve (``info["extremum_of"]`` names it)
+UZ      the curve's point at requested values of p₂ (``values2``)
+======  ============================================================================
+
+GPD (the PD normal-form coefficient vanishing) is not detected yet.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import numpy as np
+
+from ..branch import SpecialPoint
+from ..continuation.core import Event, NonFinite, continuation, join_runs
+from ..continuation.settings import Progress, Settings, Status, settings_from, window_of
+from .bordered import solve_transposed, transpose_product
+from .cycle_curves import CycleCurve, LPCCurveProblem, _curve, _first_point, _multipliers, _orbit_of, _product
+
+__all__ = ["continue_pd", "PDCurveProblem", "AntiPeriodicBordered"]
+
+
+def principal_minor_sum(A, k) -> float:
+    """E_k(A): the sum of the principal minors of order k (a polynomial in A's entries)."""
+    from itertools import combinations
+
+    n = A.shape[0]
+    if not 0 < k <= n:
+        return math.nan
+    return float(sum(np.linalg.det(A[np.ix_(c, c)]) for c in combinations(range(n), k)))
+
+
+def antiperiodic_blocks(blocks):
+    """The collocation blocks with the anti-periodic condition v(1) = −v(0): the last interval's
+    end node (which the assembly maps onto node 0) enters with a minus sign."""
+    out = blocks.copy()
+    out[-1, :, -1] *= -1.0
+    return out
+
+
+class AntiPeriodicBordered:
+    """The bordered system (B₋) at one orbit: ``g``, ``xi`` = (v, 0, g), ``phi`` (left solution).
+
+    Factorized as a :class:`.collocation.CondensedLU` with unknowns (v, τ, g): columns
+    [A₋ | 0 | b], rows (collocation, cᵀv, τ = 0). ``border`` = (c_U (N, n) already multiplied by
+    the quadrature weights, ignored c_T).
+    """
+
+    def __init__(self, sys, blocks, b, border):
+        from .collocation import CondensedLU
+
+        self.sys = sys
+        cU = border[0]
+        zero_T = np.zeros_like(b)
+        self.lu = CondensedLU(sys, antiperiodic_blocks(blocks), zero_T, b, cU, (np.zeros_like(cU), 1.0, 0.0))
+        self.nU = cU.size
+        e = np.zeros(sys.size)
+        e[self.nU] = 1.0  # the border row cᵀv = 1
+        self.xi = self.lu.solve(e)
+        self._phi = None
+
+    @property
+    def g(self) -> float:
+        return float(self.xi[-1])
+
+    @property
+    def phi(self):
+        """[φ (collocation part), h, 0] solving (B₋)ᵀ[φ; h] = e_last (b's column)."""
+        if self._phi is None:
+            e = np.zeros(self.sys.size)
+            e[-1] = 1.0
+            self._phi = solve_transposed(self.lu, e)
+        return self._phi
+
+    def null_vector(self):
+        """(v (N, n), 0, g)."""
+        U, _, g = self.sys.unpack(self.xi)
+        return U, 0.0, g
+
+
+class _PDNewtonSolver:
+    """Solves the Jacobian K of the PD system (rows: collocation, phase, g, arclength; columns
+    U, T, p₁, p₂) through the condensed LU of the cycle Jacobian with p₁ pinned,
+
+        M = [ F_U  F_T  F_{p₁} ]   (unknowns U, T, p₁; nonsingular at a cycle that is no fold:
+            [ Ph    0     0    ]    the PD's orbit; it degenerates only at an LPPD point)
+            [ 0     0     1    ],
+
+    embedded in L = [[M, B], [C, D]] with unknowns (U, T, p₁; p₂, λ): the collocation rows get
+    F_{p₂}p₂, M's last row reads p₁ − λ = 0, the two extra rows are ∇g and the arclength row.
+    With Z = M⁻¹B and the 2×2 Schur complement S = D − CZ: y = M⁻¹(b_F, b_Ph, 0),
+    (p₂, λ) = S⁻¹((b_g, b_arc) − Cy), x = y − Z(p₂, λ)."""
+
+    def __init__(self, mlu, Fq, gz, row):
+        m = mlu.sys.size  # (U, T, p₁)
+        self.mlu, self.m = mlu, m
+        B = np.zeros((m, 2))
+        B[: Fq.size, 0] = Fq
+        B[-1, 1] = -1.0
+        self.Z = np.column_stack([mlu.solve(B[:, k]) for k in range(2)])
+        self.C = np.vstack([gz[:m], row[:m]])
+        D = np.array([[gz[m], 0.0], [row[m], 0.0]])
+        S = D - self.C @ self.Z
+        if not np.all(np.isfinite(S)) or abs(np.linalg.det(S)) < 1e-300:
+            raise NonFinite("singular Jacobian of the PD system")
+        self.Sinv = np.linalg.inv(S)
+
+    def solve(self, b):
+        m = self.m
+        r1 = np.concatenate([b[: m - 1], [0.0]])  # collocation, phase; p₁ − λ = 0
+        y = self.mlu.solve(r1)
+        ql = self.Sinv @ (np.array([b[m - 1], b[m]]) - self.C @ y)
+        return np.concatenate([y - self.Z @ ql, ql[:1]])
+
+
+class PDCurveProblem(LPCCurveProblem):
+    """The PD curve as a continuation problem (see the module docstring); the loop, the step, the
+    corrector and the mesh adaptation are those of the LPC curve."""
+
+    kinds = ("R2", "LPPD", "LP")
+
+    def bordered(self, U, T, p, q, mesh, G, border, blocks=None):
+        blocks = self._blocks(U, T, p, q, mesh) if blocks is None else blocks
+        W = self.sys.node_weights(mesh)
+        try:
+            return AntiPeriodicBordered(self.sys, blocks[0], border[2], (W[:, None] * border[0], 0.0)), blocks
+        except (RuntimeError, np.linalg.LinAlgError) as exc:
+            raise NonFinite(f"singular anti-periodic bordered system ({exc})") from None
+
+    def _grad_g(self, U, T, p, q, mesh, bord):
+        """∇g = −∂_z(φᵀ A₋(z) v) for z = (U, T, p₁, p₂), by central differences of F_zᵀφ along v
+        (v on intervals 0…NTST−2, and with v(0) ↦ −v(0) on the last one)."""
+        sys = self.sys
+        v = bord.null_vector()[0]
+        vbar = v.copy()
+        vbar[0] = -vbar[0]
+        phi_c = bord.phi[: self.nU]
+        scale = 1.0 + float(np.max(np.abs(U)))
+        eps = 1e-6 * scale / max(float(np.max(np.abs(v))), 1e-300)
+        grads = []
+        for sgn in (1.0, -1.0):
+            bl, dT, dp = self._blocks(U + sgn * eps * v, T, p, q, mesh)
+            dq = sys.dp2(U + sgn * eps * v, T, p, mesh)
+            bl2, dT2, dp2 = self._blocks(U + sgn * eps * vbar, T, p, q, mesh)
+            dq2 = sys.dp2(U + sgn * eps * vbar, T, p, mesh)
+            bl, dT, dp, dq = bl.copy(), dT.copy(), dp.copy(), dq.copy()
+            bl[-1], dT[-1], dp[-1], dq[-1] = bl2[-1], dT2[-1], dp2[-1], dq2[-1]
+            gU, gT, (gp, gq) = transpose_product(sys, bl, dT, [dp, dq], phi_c)
+            grads.append(np.concatenate([gU.ravel(), [gT, gp, gq]]))
+        return -(grads[0] - grads[1]) / (2.0 * eps)
+
+    def jacobian(self, X, mesh, G, border, row):
+        from .collocation import CondensedLU
+
+        U, T, p, q = self.unpack(X)
+        sys = self.sys
+        blocks = self._blocks(U, T, p, q, mesh)
+        dq = sys.dp2(U, T, p, mesh)
+        bord, _ = self.bordered(U, T, p, q, mesh, G, border, blocks)
+        gz = self._grad_g(U, T, p, q, mesh, bord)
+        try:
+            mlu = CondensedLU(sys, blocks[0], blocks[1], blocks[2], G, (np.zeros_like(U), 0.0, 1.0))
+            solver = _PDNewtonSolver(mlu, dq.ravel(), gz, row)
+        except (RuntimeError, np.linalg.LinAlgError) as exc:
+            raise NonFinite(f"singular Jacobian of the PD system ({exc})") from None
+        solver.transfer = mlu.transfer
+        return solver, bord, blocks
+
+    # ---------------------------------------------------------- measurements
+    def measure(self, pt) -> dict:
+        """Multipliers (the periodic transfer matrices), extrema, the R2 and LPPD tests."""
+        if pt.record is None:
+            sys = self.sys
+            sys.p2 = pt.q
+            transfer = pt.lu.transfer if hasattr(pt.lu, "transfer") else -pt.bord.lu.transfer
+            M = _product(transfer)
+            mu, k = _multipliers(transfer, M, np.asarray(sys.model_at(pt.p).rhs(pt.U[0]), dtype=float))
+            triv = mu[k]
+            rest = np.delete(mu, k)
+            rest = rest[np.argsort(-np.abs(rest), kind="stable")]
+            smin, smax = sys.extrema(pt.U, pt.mesh)
+            n = M.shape[0]
+            big = not np.all(np.isfinite(M)) or np.linalg.norm(M) > 1e8
+            if big:
+                flip = np.delete(rest, int(np.argmin(np.abs(rest + 1.0)))) if rest.size else rest
+                r2 = float(np.real(np.prod(flip + 1.0)) * 2.0)
+                lppd = float(np.real(np.prod(rest - 1.0)))
+            else:
+                r2 = principal_minor_sum(M + np.eye(n), n - 1)
+                lppd = principal_minor_sum(M - np.eye(n), n - 1)
+            scale = float(np.prod(np.abs(rest) + 1.0)) if rest.size else 1.0
+            pt.record = dict(p=pt.p, q=pt.q, T=pt.T, U=pt.U.copy(), mesh=pt.mesh.copy(), smin=smin, smax=smax,
+                             mu=np.concatenate([[triv], rest]), terr=float(abs(triv - 1.0)), g=pt.bord.g,
+                             r2=r2 / scale, lppd=lppd / scale,
+                             flip_error=float(np.min(np.abs(rest + 1.0))) if rest.size else math.nan)
+        return pt.record
+
+    def tests(self, pt):
+        r = self.measure(pt)
+        out = {f"UZ{i}": float(pt.q - v) for i, v in enumerate(self.values2)}
+        if "LP1" in self.detect:
+            out["LP1"], out["LP2"] = float(pt.t[-2]), float(pt.t[-1])
+        if "R2" in self.detect:
+            out["R2"] = r["r2"]
+        if "LPPD" in self.detect:
+            out["LPPD"] = r["lppd"]
+        return out
+
+    def describe(self, kind, a, b, q, converged):
+        r = self.measure(q)
+        bracket = (min(a.p, b.p, q.p), max(a.p, b.p, q.p))
+        info = {"period": r["T"], "multipliers": r["mu"], "trivial_error": r["terr"]}
+        if kind in ("LP1", "LP2"):
+            info["extremum_of"] = self.param if kind == "LP1" else self.param2
+            kind = "LP"
+        return Event("UZ" if kind.startswith("UZ") else kind, q, bracket, bool(converged), info)
+
+    def initial(self, settings):
+        self._travelled, self._count = 0.0, 0
+        return super().initial(settings)
+
+    def stop(self, a, b):
+        """The curve closed (it often does: HH's PD curve in (I_ext, gK) is an isola): the step
+        a → b passes the start in (p₁, p₂) — the start lies within 2 % of the chord's length from
+        it, and the period interpolated there is the start's to 1 % (the curve may cross itself in
+        the plane at another period) — after at least five steps. A PD curve
+        has no GH end."""
+        f = self.first
+        self._count += 1
+        pa, pb, p0 = (np.array([x.p, x.q]) for x in (a, b, f))
+        chord = pb - pa
+        length = float(np.linalg.norm(chord))
+        self._travelled += length
+        if self._count < 5 or length == 0.0 or self._travelled < 2.0 * length:
+            return None
+        s = float(np.clip((p0 - pa) @ chord / length**2, 0.0, 1.0))
+        gap = float(np.linalg.norm(pa + s * chord - p0))
+        T = a.T + s * (b.T - a.T)
+        if gap < 0.02 * length and abs(T - f.T) < 0.01 * f.T:
+            return Status.CLOSED, Status.CLOSED.message, True
+        return None
+
+    def small(self) -> bool:
+        return False
+
+
+def continue_pd(model, pd_point: SpecialPoint, param2: str, *, param: str = "I_ext", branch=None, window=None,
+                window2=None, ntst: int = 50, ncol: int = 4, settings: Settings | None = None,
+                detect=("R2", "LPPD", "LP"), values2=(), adapt: int = 1, max_angle: float = 0.25,
+                progress: Progress = None, **options) -> CycleCurve:
+    """Follow a period doubling of cycles (PD) in the plane (``param``, ``param2``).
+
+    Parameters as :func:`.cycle_curves.continue_lpc`: ``pd_point`` is a SpecialPoint of kind "PD"
+    from :func:`analysis.continue_cycles` in ``param``; ``branch`` the CycleBranch it came from
+    (without it the orbit is recovered by integrating one period from ``pd_point.state``);
+    ``window``/``window2`` bound the two parameters; ``detect`` ⊂ ("R2", "LPPD", "LP");
+    ``values2``: values of ``param2`` where a "UZ" point is put on the curve.
+
+    Returns a :class:`CycleCurve` of kind "PD" (``multipliers``: the trivial one first; one of the
+    others is −1 on every point). ``status``: DONE (window boundary), CLOSED, MAX_POINTS, or
+    negative (failure; the computed part is returned, ``message`` says why).
+    """
+    from ..continuation.equilibria import check_model
+
+    check_model(model, param)
+    check_model(model, param2)
+    if param == param2:
+        raise ValueError(f"param2 must differ from param, got {param2!r} twice")
+    if not isinstance(pd_point, SpecialPoint) or pd_point.kind != "PD":
+        what = f"a SpecialPoint of kind {pd_point.kind!r}" if isinstance(pd_point, SpecialPoint) else repr(pd_point)
+        raise ValueError(f"pd_point must be a period doubling (a SpecialPoint of kind 'PD' from continue_cycles), "
+                         f"got {what}")
+    if isinstance(ntst, bool) or not isinstance(ntst, (int, np.integer)) or ntst < 10:
+        raise ValueError(f"ntst must be an integer >= 10, got {ntst!r}")
+    if isinstance(ncol, bool) or not isinstance(ncol, (int, np.integer)) or not 2 <= ncol <= 7:
+        raise ValueError(f"ncol must be an integer in 2..7, got {ncol!r}")
+    bad = [k for k in detect if k not in PDCurveProblem.kinds]
+    if bad:
+        raise ValueError(f"detect: unknown kind(s) {bad}; choose from {PDCurveProblem.kinds}")
+    try:
+        values2 = tuple(float(v) for v in np.atleast_1d(values2))
+    except (TypeError, ValueError):
+        raise ValueError(f"values2 must be numbers, got {values2!r}") from None
+    settings = settings_from(settings, {"max_points": 200, **options} if settings is None else options)
+    window = (-math.inf, math.inf) if window is None else window_of("window", window)
+    window2 = (-math.inf, math.inf) if window2 is None else window_of("window2", window2)
+    q0 = float(model.params[param2])
+    if not (window[0] <= pd_point.param <= window[1] and window2[0] <= q0 <= window2[1]):
+        raise ValueError(f"the starting point ({param}={pd_point.param}, {param2}={q0}) lies outside the windows "
+                         f"{window} × {window2}")
+    problem = PDCurveProblem(model, param, param2, int(ntst), int(ncol), tol=settings.tol or 1e-9, adapt=adapt,
+                             max_angle=max_angle, window=window, window2=window2, detect=tuple(detect),
+                             values2=values2)
+    U, mesh, T = _orbit_of(model, pd_point, param, branch, problem.sys)
+    try:
+        problem.first = _first_point(problem, U, mesh, T, float(pd_point.param), q0)
+    except NonFinite as exc:
+        raise ValueError(f"could not correct the PD point at {param}={pd_point.param:.8g} onto the period-doubling "
+                         f"system ({exc}); is it a converged PD of this model?") from None
+    f = problem.first
+    scale = math.sqrt(float(np.sum(problem.sys.node_weights(f.mesh)[:, None] * f.U**2)) + f.T**2 + f.p**2 + f.q**2)
+    ds_max = settings.ds_max or 0.3 * scale
+    settings = settings.filled(ds=ds_max / 10.0, ds_min=1e-6, ds_max=ds_max, tol=1e-9, direction=0)
+    runs = []
+    problem.ghs, problem.failures = [], {}
+    for sgn in ((1, -1) if settings.direction == 0 else (settings.direction,)):
+        problem.sign, problem.gh, problem.failure = sgn, None, ""
+        r = continuation(problem, settings, progress)
+        runs.append((sgn, r))
+        problem.failures[sgn] = problem.failure
+        if r.status == Status.CLOSED:  # the other direction would trace the same loop
+            break
+    run = join_runs(runs[1][1], runs[0][1]) if len(runs) == 2 else runs[0][1]
+    return replace(_curve(problem, run, runs), kind="PD")
