@@ -29,8 +29,7 @@ Codimension-two points on the curve (AUTO/MatCont labels), located by Brent's me
 ======  ============================================================================
 R2      1:2 resonance: a second multiplier reaches −1 (E_{n−1}(M + I) = Π_{others}(μ + 1) = 0)
 LPPD    fold–flip: a non-trivial multiplier reaches +1 (E_{n−1}(M − I) / ∏ over the trivial one)
-LPNS    — not on PD curves; see NS curves
-LP      an extremum of p₁ or p₂ along the curve (``info["extremum_of"]`` names it)
+LP_p1   an extremum of p₁ (LP_p2: of p₂) along the curve (``info["extremum_of"]`` names it)
 UZ      the curve's point at requested values of p₂ (``values2``)
 ======  ============================================================================
 
@@ -45,6 +44,7 @@ import numpy as np
 
 from ..branch import SpecialPoint
 from ..continuation.core import Event, NonFinite, continuation, join_runs
+from ..continuation.codim2 import EXTREMUM_KINDS
 from ..continuation.settings import Progress, Settings, Status, settings_from, window_of
 from .bordered import solve_transposed, transpose_product
 from .cycle_curves import CycleCurve, LPCCurveProblem, _curve, _first_point, _multipliers, _orbit_of, _product
@@ -149,7 +149,7 @@ class PDCurveProblem(LPCCurveProblem):
     """The PD curve as a continuation problem (see the module docstring); the loop, the step, the
     corrector and the mesh adaptation are those of the LPC curve."""
 
-    kinds = ("R2", "LPPD", "LP")
+    kinds = ("R2", "LPPD") + EXTREMUM_KINDS
 
     def bordered(self, U, T, p, q, mesh, G, border, blocks=None):
         blocks = self._blocks(U, T, p, q, mesh) if blocks is None else blocks
@@ -230,8 +230,7 @@ class PDCurveProblem(LPCCurveProblem):
     def tests(self, pt):
         r = self.measure(pt)
         out = {f"UZ{i}": float(pt.q - v) for i, v in enumerate(self.values2)}
-        if "LP1" in self.detect:
-            out["LP1"], out["LP2"] = float(pt.t[-2]), float(pt.t[-1])
+        out.update(self.extremum_tests(pt))  # extrema of either parameter along the curve: dp/ds = 0
         if "R2" in self.detect:
             out["R2"] = r["r2"]
         if "LPPD" in self.detect:
@@ -242,9 +241,8 @@ class PDCurveProblem(LPCCurveProblem):
         r = self.measure(q)
         bracket = (min(a.p, b.p, q.p), max(a.p, b.p, q.p))
         info = {"period": r["T"], "multipliers": r["mu"], "trivial_error": r["terr"]}
-        if kind in ("LP1", "LP2"):
-            info["extremum_of"] = self.param if kind == "LP1" else self.param2
-            kind = "LP"
+        if kind in EXTREMUM_KINDS:
+            info.update(self.extremum_info(kind, a, q))
         return Event("UZ" if kind.startswith("UZ") else kind, q, bracket, bool(converged), info)
 
     def initial(self, settings):
@@ -278,14 +276,14 @@ class PDCurveProblem(LPCCurveProblem):
 
 def continue_pd(model, pd_point: SpecialPoint, param2: str, *, param: str = "I_ext", branch=None, window=None,
                 window2=None, ntst: int = 50, ncol: int = 4, settings: Settings | None = None,
-                detect=("R2", "LPPD", "LP"), values2=(), adapt: int = 1, max_angle: float = 0.25,
+                detect=("R2", "LPPD") + EXTREMUM_KINDS, values2=(), adapt: int = 1, max_angle: float = 0.25,
                 progress: Progress = None, **options) -> CycleCurve:
     """Follow a period doubling of cycles (PD) in the plane (``param``, ``param2``).
 
     Parameters as :func:`.cycle_curves.continue_lpc`: ``pd_point`` is a SpecialPoint of kind "PD"
     from :func:`analysis.continue_cycles` in ``param``; ``branch`` the CycleBranch it came from
     (without it the orbit is recovered by integrating one period from ``pd_point.state``);
-    ``window``/``window2`` bound the two parameters; ``detect`` ⊂ ("R2", "LPPD", "LP");
+    ``window``/``window2`` bound the two parameters; ``detect`` ⊂ ("R2", "LPPD", "LP_p1", "LP_p2");
     ``values2``: values of ``param2`` where a "UZ" point is put on the curve.
 
     Returns a :class:`CycleCurve` of kind "PD" (``multipliers``: the trivial one first; one of the

@@ -135,13 +135,13 @@ def test_every_point_has_a_multiplier_at_minus_one(curve):
 
 def test_codim2_points_and_extrema(curve):
     """R2 points: two multipliers of the curve's orbit at −1 (collocation multipliers); the extrema of
-    gK and I_ext along the (closed) curve are LP points, each at least as extreme as every point of it."""
+    gK and I_ext along the (closed) curve are LP_p2 / LP_p1 points, each at least as extreme as every point of it."""
     r2 = [p for p in curve.special_points if p.kind == "R2"]
     assert r2 and all(p.converged for p in r2)
     for p in r2:
         mu = np.asarray(curve.multipliers[p.index])
         assert np.sort(np.abs(mu + 1.0))[1] < 1e-3, mu
-    lp = [p for p in curve.special_points if p.kind == "LP"]
+    lp = [p for p in curve.special_points if p.kind in ("LP_p1", "LP_p2")]
     assert {p.info["extremum_of"] for p in lp} == {"I_ext", "gK"}
     for p in lp:
         values = curve.param2 if p.info["extremum_of"] == "gK" else curve.param
