@@ -1,5 +1,6 @@
 """Shared test helpers: running the installed ``hhdyn`` command; the hand-written Morris–Lecar
-reference (``tests/ml_reference.py``) as the ``ml_reference`` fixture."""
+reference (``tests/ml_reference.py``) as the ``ml_reference`` fixture; the hand-written HH and its
+integrated monodromy (``tests/hh_reference.py``) as ``hh_reference``."""
 import importlib.util
 import os
 import shutil
@@ -30,8 +31,10 @@ def run_cli(tmp_path):
     return run
 
 
-def _load_ml_reference():
-    spec = importlib.util.spec_from_file_location("hhdyn_tests_ml_reference", Path(__file__).with_name("ml_reference.py"))
+def _load_helper(filename):
+    """A helper module of the tests (``tests/<filename>``), loaded by path (the tests import in
+    importlib mode: ``tests/`` is not on sys.path)."""
+    spec = importlib.util.spec_from_file_location(f"hhdyn_tests_{Path(filename).stem}", Path(__file__).with_name(filename))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -40,7 +43,13 @@ def _load_ml_reference():
 @pytest.fixture(scope="session")
 def ml_reference():
     """The module ``tests/ml_reference.py``: ``HandML(which, **overrides)``, ``SETS``, ``COMMON``."""
-    return _load_ml_reference()
+    return _load_helper("ml_reference.py")
+
+
+@pytest.fixture(scope="session")
+def hh_reference():
+    """The module ``tests/hh_reference.py``: ``hh_rhs``, ``monodromies``, ``fold_multiplier``, ``flip_multiplier``."""
+    return _load_helper("hh_reference.py")
 
 
 @pytest.hookimpl(hookwrapper=True)

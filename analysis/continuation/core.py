@@ -64,7 +64,8 @@ from scipy.optimize import brentq
 from .settings import Settings, Status
 
 __all__ = ["continuation", "Problem", "DenseProblem", "Point", "Event", "Run", "StepPolicy", "NonFinite",
-           "moore_penrose", "tangent_of", "newton_on_hyperplane", "chord_newton", "locate_zero", "join_runs"]
+           "moore_penrose", "tangent_of", "newton_on_hyperplane", "chord_newton", "row_updated_solve", "locate_zero",
+           "join_runs"]
 
 _NUMERIC_ERRORS = (FloatingPointError, ValueError, ZeroDivisionError, OverflowError, np.linalg.LinAlgError)
 
@@ -251,6 +252,23 @@ def chord_newton(residual, solve, X, *, refactor, tol, max_iter, scale=None):
 
 
 # ---------------------------------------------------------------------------- locating
+def row_updated_solve(solve, z, old_row, new_row, *, min_denominator: float = 1e-8):
+    """A solver for A' = A + e_last (new_row − old_row)ᵀ from a solver of A (Sherman–Morrison):
+    with z = A⁻¹e_last, A'⁻¹b = y − z (cᵀy)/(1 + cᵀz), y = A⁻¹b, c = new_row − old_row. Used when a
+    corrector keeps a factorization and only the arclength row changes. None when |1 + cᵀz| is
+    below ``min_denominator`` (A' is then near singular: refactor instead)."""
+    c = new_row - old_row
+    denom = 1.0 + c @ z
+    if abs(denom) <= min_denominator:
+        return None
+
+    def updated(b):
+        y = solve(b)
+        return y - z * ((c @ y) / denom)
+
+    return updated
+
+
 def locate_zero(g, point_at, a, b, s_b, *, xtol, gtol=0.0, g_a=None, g_b=None):
     """Zero of ψ(u(s)) for s between 0 (point a) and s_b (point b), by Brent's method.
 

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["Bordered", "transpose_product", "solve_transposed"]
+__all__ = ["Bordered", "BorderedSolution", "transpose_product", "solve_transposed"]
 
 
 def transpose_product(sys, blocks, dT, dps, phi_c):
@@ -76,7 +76,28 @@ def solve_transposed(clu, c):
     return np.concatenate([phi.ravel(), psi[-2:]])
 
 
-class Bordered:
+class BorderedSolution:
+    """What a bordered system (B) or (B₋) gives once factorized as ``lu``: ξ = lu⁻¹ e_ξ (its last
+    component is the test function ``g``) and, on demand, φ = lu⁻ᵀ e_φ (the left solution)."""
+
+    def __init__(self, sys, lu, e_xi, e_phi):
+        self.sys, self.lu = sys, lu
+        self.xi = lu.solve(e_xi)
+        self._e_phi = e_phi
+        self._phi = None
+
+    @property
+    def g(self) -> float:
+        return float(self.xi[-1])
+
+    @property
+    def phi(self):
+        if self._phi is None:
+            self._phi = solve_transposed(self.lu, self._e_phi)
+        return self._phi
+
+
+class Bordered(BorderedSolution):
     """The bordered system (B) at one orbit: factorized once, solved forward and transposed.
 
     ``blocks, dT, dp`` are the collocation Jacobian at the orbit (see
@@ -87,25 +108,11 @@ class Bordered:
     def __init__(self, sys, blocks, dT, dp, G, border):
         from .collocation import CondensedLU
 
-        self.sys = sys
         cU, cT = border
-        self.lu = CondensedLU(sys, blocks, dT, dp, G, (cU, cT, 0.0))
         e = np.zeros(sys.size)
         e[-1] = 1.0
-        self.xi = self.lu.solve(e)
-        self._e = e
-        self._phi = None
-
-    @property
-    def g(self) -> float:
-        return float(self.xi[-1])
-
-    @property
-    def phi(self):
-        """The solution of Mᵀφ = e_last (left null vector of A where g = 0)."""
-        if self._phi is None:
-            self._phi = solve_transposed(self.lu, self._e)
-        return self._phi
+        # phi: the solution of Mᵀφ = e_last (left null vector of A where g = 0)
+        super().__init__(sys, CondensedLU(sys, blocks, dT, dp, G, (cU, cT, 0.0)), e, e)
 
     def null_vector(self):
         """(v_U (N, n), v_T, g) = the solution ξ of (B)."""

@@ -36,6 +36,8 @@ from math import factorial
 import numpy as np
 import scipy.sparse as sp
 
+from .floquet import product
+
 __all__ = ["CollocationSystem", "uniform_mesh"]
 
 
@@ -466,7 +468,5 @@ class CondensedLU:
         return self._logdet
 
     def monodromy(self):
-        M = np.eye(self.sys.n)
-        for Mj in self.transfer:
-            M = Mj @ M
-        return M
+        """M = M_{NTST−1} ⋯ M_0 of the transfer matrices (explicit product)."""
+        return product(self.transfer)

@@ -44,12 +44,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..branch import CodimTwoCurve, SpecialPoint
-from ..continuation.core import Event, NonFinite, Problem, StepPolicy, chord_newton, continuation, join_runs, locate_zero
+from ..continuation.core import (Event, NonFinite, Problem, StepPolicy, chord_newton, continuation, join_runs,
+                                 locate_zero, row_updated_solve)
 from ..continuation.codim2 import EXTREMUM_KINDS, ParameterExtrema
 from ..continuation.settings import Progress, Settings, Status, settings_from, window_of
 from .bordered import Bordered, transpose_product
 from .collocation import CollocationSystem, uniform_mesh
-from .floquet import monodromy_multipliers
+from .floquet import monodromy_multipliers, product
 
 __all__ = ["continue_lpc", "CycleCurve", "LPCCurveProblem"]
 
@@ -245,14 +246,7 @@ class LPCCurveProblem(ParameterExtrema, Problem):
         """Chord Newton on the system with arclength row arc[1]; from ``lu`` (built with
         ``old_row``) by a rank-one update when given. Returns (X, iterations)."""
         new_row = arc[1]
-        solve = None
-        if lu is not None:
-            c = new_row - old_row
-            denom = 1.0 + c @ z
-            if abs(denom) > 1e-8:
-                def solve(b):
-                    y = lu.solve(b)
-                    return y - z * ((c @ y) / denom)
+        solve = row_updated_solve(lu.solve, z, old_row, new_row) if lu is not None else None
 
         def refactor(Xr):
             return self.jacobian(Xr, mesh, G, border, new_row)[0].solve
@@ -300,8 +294,8 @@ class LPCCurveProblem(ParameterExtrema, Problem):
         if pt.record is None:
             sys = self.sys
             sys.p2 = pt.q
-            M = _product(pt.bord.lu.transfer)
-            mu, k = _multipliers(pt.bord.lu.transfer, M, np.asarray(sys.model_at(pt.p).rhs(pt.U[0]), dtype=float))
+            M = product(pt.bord.lu.transfer)
+            mu, k = curve_multipliers(pt.bord.lu.transfer, M, np.asarray(sys.model_at(pt.p).rhs(pt.U[0]), dtype=float))
             triv = mu[k]
             rest = np.delete(mu, k)
             rest = rest[np.argsort(-np.abs(rest), kind="stable")]
@@ -527,14 +521,6 @@ class _NewtonSolver:
         return np.concatenate([x[: m - 1], pql[:2]])
 
 
-def _product(transfer):
-    """The monodromy matrix M = M_{NTST−1} ⋯ M_0 (explicit product)."""
-    M = np.eye(transfer.shape[1])
-    for Mj in transfer:
-        M = Mj @ M
-    return M
-
-
 def _r1_test(M) -> float:
     """The R1 (1:1 resonance) test: E_{n−2}(M − I), the sum of the principal minors of order n − 2.
 
@@ -552,7 +538,7 @@ def _r1_test(M) -> float:
     return float(sum(np.linalg.det(A[np.ix_(c, c)]) for c in combinations(range(n), n - 2)))
 
 
-def _multipliers(transfer, M, f0):
+def curve_multipliers(transfer, M, f0):
     """(μ, index of the trivial one): eigenvalues of the explicit product M of the transfer
     matrices — accurate in absolute terms (~1e-16·‖M‖), all the ±1 tests need — unless ‖M‖ >
     1e8, then :func:`.floquet.monodromy_multipliers` (periodic Schur)."""
@@ -574,14 +560,14 @@ def _others(mu):
 
 
 # ---------------------------------------------------------------------------- the start
-def _orbit_of(model, point, param, branch, sys):
-    """(U, mesh, T) of the LPC orbit: from ``branch`` (its profile at ``point.index``) or, without
+def orbit_of(model, point, param, branch, sys):
+    """(U, mesh, T) of the orbit at ``point`` (an LPC or PD of a cycle branch): from ``branch`` (its profile at ``point.index``) or, without
     it, by integrating one period from ``point.state`` (DOP853) and sampling on an adapted mesh."""
     T = float(point.info.get("period", math.nan))
     if branch is not None:
         i = int(point.index)
         if not (0 <= i < len(branch.param)) or abs(branch.param[i] - point.param) > 1e-9 * (1 + abs(point.param)):
-            raise ValueError(f"the LPC point ({param}={point.param}) is not point {i} of the branch given; pass the "
+            raise ValueError(f"the {point.kind} point ({param}={point.param}) is not point {i} of the branch given; pass the "
                              "branch the point came from")
         mesh = np.asarray(branch.meshes[i], dtype=float)
         U = np.asarray(branch.profiles[i], dtype=float)
@@ -589,7 +575,7 @@ def _orbit_of(model, point, param, branch, sys):
             U, mesh = _resample(sys, lambda tau: _branch_eval(branch, i, tau))
         return U, mesh, float(branch.period[i])
     if not np.isfinite(T) or T <= 0:
-        raise ValueError(f"the LPC point has no finite period in info['period'] ({T!r}); pass branch=...")
+        raise ValueError(f"the {point.kind} point has no finite period in info['period'] ({T!r}); pass branch=...")
     from hhdyn.simulation import simulate
 
     traj = simulate(model.with_params(**{param: float(point.param)}), T, y0=np.asarray(point.state, float),
@@ -644,7 +630,7 @@ def _resample(sys, ev, rounds=4):
     return ev(sys.node_times(mesh)), mesh
 
 
-def _first_point(problem: LPCCurveProblem, U, mesh, T, p, q):
+def first_curve_point(problem: LPCCurveProblem, U, mesh, T, p, q):
     """Correct the orbit onto the LPC system at fixed p₂ = q (Newton, last row e_{p₂})."""
     sys = problem.sys
     G = sys.phase_gradient(U)
@@ -693,7 +679,7 @@ def _start_failure(point: SpecialPoint, param: str, exc) -> str:
 
 
 # ---------------------------------------------------------------------------- assembly
-def _curve(problem: LPCCurveProblem, run, runs) -> CycleCurve:
+def assemble_curve(problem: LPCCurveProblem, run, runs) -> CycleCurve:
     rows, specials = [], []
     for item, is_event in run.ordered():
         r = problem.measure(item.point if is_event else item)
@@ -730,6 +716,42 @@ def _curve(problem: LPCCurveProblem, run, runs) -> CycleCurve:
         meshes=np.array([r["mesh"] for r in rows]), profiles=np.array([r["U"] for r in rows]), ncol=problem.sys.m)
 
 
+def curve_inputs(model, point, name, kind, meaning, param, param2, window, window2, ntst, ncol, detect, kinds,
+                 values2, settings, options):
+    """Check the arguments of a two-parameter curve of cycle bifurcations started at ``point`` (a
+    SpecialPoint of ``kind``, passed as argument ``name``), each bad one a ValueError naming it →
+    (settings, window, window2, value of param2 at the start, values2)."""
+    from ..continuation.equilibria import check_model
+
+    check_model(model, param)
+    check_model(model, param2)
+    if param == param2:
+        raise ValueError(f"param2 must differ from param, got {param2!r} twice")
+    if not isinstance(point, SpecialPoint) or point.kind != kind:
+        what = f"a SpecialPoint of kind {point.kind!r}" if isinstance(point, SpecialPoint) else repr(point)
+        raise ValueError(f"{name} must be {meaning} (a SpecialPoint of kind {kind!r} from continue_cycles), "
+                         f"got {what}")
+    if isinstance(ntst, bool) or not isinstance(ntst, (int, np.integer)) or ntst < 10:
+        raise ValueError(f"ntst must be an integer >= 10, got {ntst!r}")
+    if isinstance(ncol, bool) or not isinstance(ncol, (int, np.integer)) or not 2 <= ncol <= 7:
+        raise ValueError(f"ncol must be an integer in 2..7, got {ncol!r}")
+    bad = [k for k in detect if k not in kinds]
+    if bad:
+        raise ValueError(f"detect: unknown kind(s) {bad}; choose from {kinds}")
+    try:
+        values2 = tuple(float(v) for v in np.atleast_1d(values2))
+    except (TypeError, ValueError):
+        raise ValueError(f"values2 must be numbers, got {values2!r}") from None
+    settings = settings_from(settings, {"max_points": 200, **options} if settings is None else options)
+    window = (-math.inf, math.inf) if window is None else window_of("window", window)
+    window2 = (-math.inf, math.inf) if window2 is None else window_of("window2", window2)
+    q0 = float(model.params[param2])
+    if not (window[0] <= point.param <= window[1] and window2[0] <= q0 <= window2[1]):
+        raise ValueError(f"the starting point ({param}={point.param}, {param2}={q0}) lies outside the windows "
+                         f"{window} × {window2}")
+    return settings, window, window2, q0, values2
+
+
 def continue_lpc(model, lpc_point: SpecialPoint, param2: str, *, param: str = "I_ext", branch=None, window=None,
                  window2=None, ntst: int = 50, ncol: int = 4, settings: Settings | None = None,
                  detect=("CPC", "R1", "LPPD", "LPNS", "LP_p1", "LP_p2"), values2=(), adapt: int = 1, max_angle: float = 0.25,
@@ -760,49 +782,24 @@ def continue_lpc(model, lpc_point: SpecialPoint, param2: str, *, param: str = "I
     at a GH point — the message says which), CLOSED, MAX_POINTS, or negative (failure; the
     computed part is returned).
     """
-    from ..continuation.equilibria import check_model
-
-    check_model(model, param)
-    check_model(model, param2)
-    if param == param2:
-        raise ValueError(f"param2 must differ from param, got {param2!r} twice")
-    if not isinstance(lpc_point, SpecialPoint) or lpc_point.kind != "LPC":
-        what = f"a SpecialPoint of kind {lpc_point.kind!r}" if isinstance(lpc_point, SpecialPoint) else repr(lpc_point)
-        raise ValueError(f"lpc_point must be a fold of cycles (a SpecialPoint of kind 'LPC' from continue_cycles), "
-                         f"got {what}")
-    if isinstance(ntst, bool) or not isinstance(ntst, (int, np.integer)) or ntst < 10:
-        raise ValueError(f"ntst must be an integer >= 10, got {ntst!r}")
-    if isinstance(ncol, bool) or not isinstance(ncol, (int, np.integer)) or not 2 <= ncol <= 7:
-        raise ValueError(f"ncol must be an integer in 2..7, got {ncol!r}")
-    bad = [k for k in detect if k not in LPCCurveProblem.kinds]
-    if bad:
-        raise ValueError(f"detect: unknown kind(s) {bad}; choose from {LPCCurveProblem.kinds}")
-    try:
-        values2 = tuple(float(v) for v in np.atleast_1d(values2))
-    except (TypeError, ValueError):
-        raise ValueError(f"values2 must be numbers, got {values2!r}") from None
-    settings = settings_from(settings, {"max_points": 200, **options} if settings is None else options)
-    window = (-math.inf, math.inf) if window is None else window_of("window", window)
-    window2 = (-math.inf, math.inf) if window2 is None else window_of("window2", window2)
-    q0 = float(model.params[param2])
-    if not (window[0] <= lpc_point.param <= window[1] and window2[0] <= q0 <= window2[1]):
-        raise ValueError(f"the starting point ({param}={lpc_point.param}, {param2}={q0}) lies outside the windows "
-                         f"{window} × {window2}")
+    settings, window, window2, q0, values2 = curve_inputs(
+        model, lpc_point, "lpc_point", "LPC", "a fold of cycles", param, param2, window, window2, ntst, ncol, detect,
+        LPCCurveProblem.kinds, values2, settings, options)
     problem = LPCCurveProblem(model, param, param2, int(ntst), int(ncol), tol=settings.tol or 1e-9, adapt=adapt,
                               max_angle=max_angle, window=window, window2=window2, detect=tuple(detect),
                               values2=values2)
     if branch is not None and not lpc_point.converged:
         lpc_point = _nearest_row(lpc_point, branch)
-    U, mesh, T = _orbit_of(model, lpc_point, param, branch, problem.sys)
+    U, mesh, T = orbit_of(model, lpc_point, param, branch, problem.sys)
     try:
-        first = _first_point(problem, U, mesh, T, float(lpc_point.param), q0)
+        first = first_curve_point(problem, U, mesh, T, float(lpc_point.param), q0)
         for _ in range(2 if adapt else 0):
             # the start orbit's mesh was adapted to the branch's orbit, not to the fold's (for a marked,
             # unlocated LPC: the row next to it): re-adapt to the located orbit and locate again
             new_mesh = problem.sys.adapted_mesh(first.U, first.mesh)
             if np.max(np.abs(new_mesh - first.mesh)) <= 1e-3 / problem.sys.ntst:
                 break
-            first = _first_point(problem, problem.sys.remesh(first.U, first.mesh, new_mesh), new_mesh, first.T,
+            first = first_curve_point(problem, problem.sys.remesh(first.U, first.mesh, new_mesh), new_mesh, first.T,
                                  first.p, q0)
         problem.first = first
     except NonFinite as exc:
@@ -824,4 +821,4 @@ def continue_lpc(model, lpc_point: SpecialPoint, param2: str, *, param: str = "I
             problem.ghs.append(problem.gh)
         problem.failures[sgn] = problem.failure
     run = join_runs(runs[1][1], runs[0][1]) if len(runs) == 2 else runs[0][1]
-    return _curve(problem, run, runs)
+    return assemble_curve(problem, run, runs)

@@ -45,9 +45,11 @@ import numpy as np
 from ..branch import SpecialPoint
 from ..continuation.core import Event, NonFinite, continuation, join_runs
 from ..continuation.codim2 import EXTREMUM_KINDS
-from ..continuation.settings import Progress, Settings, Status, settings_from, window_of
-from .bordered import solve_transposed, transpose_product
-from .cycle_curves import CycleCurve, LPCCurveProblem, _curve, _first_point, _multipliers, _orbit_of, _product
+from ..continuation.settings import Progress, Settings, Status
+from .bordered import BorderedSolution, transpose_product
+from .cycle_curves import (CycleCurve, LPCCurveProblem, assemble_curve, curve_inputs, curve_multipliers, first_curve_point,
+                           orbit_of)
+from .floquet import product
 
 __all__ = ["continue_pd", "PDCurveProblem", "AntiPeriodicBordered"]
 
@@ -70,7 +72,7 @@ def antiperiodic_blocks(blocks):
     return out
 
 
-class AntiPeriodicBordered:
+class AntiPeriodicBordered(BorderedSolution):
     """The bordered system (B₋) at one orbit: ``g``, ``xi`` = (v, 0, g), ``phi`` (left solution).
 
     Factorized as a :class:`.collocation.CondensedLU` with unknowns (v, τ, g): columns
@@ -81,28 +83,15 @@ class AntiPeriodicBordered:
     def __init__(self, sys, blocks, b, border):
         from .collocation import CondensedLU
 
-        self.sys = sys
         cU = border[0]
         zero_T = np.zeros_like(b)
-        self.lu = CondensedLU(sys, antiperiodic_blocks(blocks), zero_T, b, cU, (np.zeros_like(cU), 1.0, 0.0))
         self.nU = cU.size
-        e = np.zeros(sys.size)
-        e[self.nU] = 1.0  # the border row cᵀv = 1
-        self.xi = self.lu.solve(e)
-        self._phi = None
-
-    @property
-    def g(self) -> float:
-        return float(self.xi[-1])
-
-    @property
-    def phi(self):
-        """[φ (collocation part), h, 0] solving (B₋)ᵀ[φ; h] = e_last (b's column)."""
-        if self._phi is None:
-            e = np.zeros(self.sys.size)
-            e[-1] = 1.0
-            self._phi = solve_transposed(self.lu, e)
-        return self._phi
+        e_xi = np.zeros(sys.size)
+        e_xi[self.nU] = 1.0  # the border row cᵀv = 1
+        e_phi = np.zeros(sys.size)
+        e_phi[-1] = 1.0      # phi = [φ (collocation part), h, 0] solving (B₋)ᵀ[φ; h] = e_last (b's column)
+        super().__init__(sys, CondensedLU(sys, antiperiodic_blocks(blocks), zero_T, b, cU, (np.zeros_like(cU), 1.0, 0.0)),
+                         e_xi, e_phi)
 
     def null_vector(self):
         """(v (N, n), 0, g)."""
@@ -205,8 +194,8 @@ class PDCurveProblem(LPCCurveProblem):
             sys = self.sys
             sys.p2 = pt.q
             transfer = pt.lu.transfer if hasattr(pt.lu, "transfer") else -pt.bord.lu.transfer
-            M = _product(transfer)
-            mu, k = _multipliers(transfer, M, np.asarray(sys.model_at(pt.p).rhs(pt.U[0]), dtype=float))
+            M = product(transfer)
+            mu, k = curve_multipliers(transfer, M, np.asarray(sys.model_at(pt.p).rhs(pt.U[0]), dtype=float))
             triv = mu[k]
             rest = np.delete(mu, k)
             rest = rest[np.argsort(-np.abs(rest), kind="stable")]
@@ -290,40 +279,15 @@ def continue_pd(model, pd_point: SpecialPoint, param2: str, *, param: str = "I_e
     others is −1 on every point). ``status``: DONE (window boundary), CLOSED, MAX_POINTS, or
     negative (failure; the computed part is returned, ``message`` says why).
     """
-    from ..continuation.equilibria import check_model
-
-    check_model(model, param)
-    check_model(model, param2)
-    if param == param2:
-        raise ValueError(f"param2 must differ from param, got {param2!r} twice")
-    if not isinstance(pd_point, SpecialPoint) or pd_point.kind != "PD":
-        what = f"a SpecialPoint of kind {pd_point.kind!r}" if isinstance(pd_point, SpecialPoint) else repr(pd_point)
-        raise ValueError(f"pd_point must be a period doubling (a SpecialPoint of kind 'PD' from continue_cycles), "
-                         f"got {what}")
-    if isinstance(ntst, bool) or not isinstance(ntst, (int, np.integer)) or ntst < 10:
-        raise ValueError(f"ntst must be an integer >= 10, got {ntst!r}")
-    if isinstance(ncol, bool) or not isinstance(ncol, (int, np.integer)) or not 2 <= ncol <= 7:
-        raise ValueError(f"ncol must be an integer in 2..7, got {ncol!r}")
-    bad = [k for k in detect if k not in PDCurveProblem.kinds]
-    if bad:
-        raise ValueError(f"detect: unknown kind(s) {bad}; choose from {PDCurveProblem.kinds}")
-    try:
-        values2 = tuple(float(v) for v in np.atleast_1d(values2))
-    except (TypeError, ValueError):
-        raise ValueError(f"values2 must be numbers, got {values2!r}") from None
-    settings = settings_from(settings, {"max_points": 200, **options} if settings is None else options)
-    window = (-math.inf, math.inf) if window is None else window_of("window", window)
-    window2 = (-math.inf, math.inf) if window2 is None else window_of("window2", window2)
-    q0 = float(model.params[param2])
-    if not (window[0] <= pd_point.param <= window[1] and window2[0] <= q0 <= window2[1]):
-        raise ValueError(f"the starting point ({param}={pd_point.param}, {param2}={q0}) lies outside the windows "
-                         f"{window} × {window2}")
+    settings, window, window2, q0, values2 = curve_inputs(
+        model, pd_point, "pd_point", "PD", "a period doubling", param, param2, window, window2, ntst, ncol, detect,
+        PDCurveProblem.kinds, values2, settings, options)
     problem = PDCurveProblem(model, param, param2, int(ntst), int(ncol), tol=settings.tol or 1e-9, adapt=adapt,
                              max_angle=max_angle, window=window, window2=window2, detect=tuple(detect),
                              values2=values2)
-    U, mesh, T = _orbit_of(model, pd_point, param, branch, problem.sys)
+    U, mesh, T = orbit_of(model, pd_point, param, branch, problem.sys)
     try:
-        problem.first = _first_point(problem, U, mesh, T, float(pd_point.param), q0)
+        problem.first = first_curve_point(problem, U, mesh, T, float(pd_point.param), q0)
     except NonFinite as exc:
         raise ValueError(f"could not correct the PD point at {param}={pd_point.param:.8g} onto the period-doubling "
                          f"system ({exc}); is it a converged PD of this model?") from None
@@ -341,4 +305,4 @@ def continue_pd(model, pd_point: SpecialPoint, param2: str, *, param: str = "I_e
         if r.status == Status.CLOSED:  # the other direction would trace the same loop
             break
     run = join_runs(runs[1][1], runs[0][1]) if len(runs) == 2 else runs[0][1]
-    return replace(_curve(problem, run, runs), kind="PD")
+    return replace(assemble_curve(problem, run, runs), kind="PD")

@@ -47,7 +47,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..branch import SpecialPoint
-from ..continuation.core import Event, NonFinite, Problem, StepPolicy, chord_newton, locate_zero
+from ..continuation.core import Event, NonFinite, Problem, StepPolicy, chord_newton, locate_zero, row_updated_solve
 from ..continuation.settings import Status
 from .collocation import CollocationSystem, CondensedLU, uniform_mesh
 from .floquet import transfer_matrices
@@ -198,15 +198,9 @@ class CycleProblem(Problem):
         if base.curv is not None and ds != 0:
             X = X + (0.5 * ds * ds) * sys.pack(*base.curv)
         new_row = np.concatenate([(W[:, None] * base.tU).ravel(), [base.tT, base.tp]])
-        solve = None
-        lu, z, old_row = base.lu, base.z, base.row
-        if lu is not None and not full_newton:
-            c = new_row - old_row
-            denom = 1.0 + c @ z
-            if abs(denom) > 1e-8:
-                def solve(b):
-                    y = lu.solve(b)
-                    return y - z * ((c @ y) / denom)
+        lu = base.lu
+        solve = (row_updated_solve(lu.solve, base.z, base.row, new_row)
+                 if lu is not None and not full_newton else None)
 
         def residual(X):
             U, T, p = sys.unpack(X)

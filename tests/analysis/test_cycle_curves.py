@@ -2,14 +2,13 @@
 
 References, each independent of the curve's defining system:
 * the one-parameter LPCs of HH at gK = 36, T = 6.3 °C (6.26032, 7.84235, 7.91779 µA/cm², the issue's values);
-* Floquet multipliers from the monodromy matrix integrated with scipy's DOP853 (rtol 1e-11) on an
-  HH written out here (complex-step variational equations), from each orbit's first point;
+* Floquet multipliers from the monodromy matrix integrated with scipy's DOP853 on an HH written out
+  in ``tests/hh_reference.py`` (complex-step variational equations; fixture ``hh_reference``);
 * re-location of the fold by the one-parameter cycle continuation at ten values of the second parameter;
 * the GH points of the Hopf curve (``continue_hopf``: l1 = 0 on the Hopf defining system).
 """
 from __future__ import annotations
 
-import math
 
 import numpy as np
 import pytest
@@ -83,92 +82,11 @@ def t_upper(hh, lpcs, cycles):
                         values2=(6.3,), ntst=NTST, ncol=NCOL)
 
 
-# ---------------------------------------------------------------------------- independent HH
-def _vtrap(x):
-    return x / (1.0 - np.exp(-x))
-
-
-def hh_rhs(y, I, gK, T):
-    """HH (Hodgkin & Huxley 1952, modern sign convention, rest ≈ −65 mV), rates × 3^((T − 6.3)/10);
-    y (4, ...) real or complex, parameters broadcast."""
-    V, m, h, n = y
-    phi = 3.0 ** ((T - 6.3) / 10.0)
-    am = _vtrap((V + 40.0) / 10.0)
-    bm = 4.0 * np.exp(-(V + 65.0) / 18.0)
-    ah = 0.07 * np.exp(-(V + 65.0) / 20.0)
-    bh = 1.0 / (1.0 + np.exp(-(V + 35.0) / 10.0))
-    an = 0.1 * _vtrap((V + 55.0) / 10.0)
-    bn = 0.125 * np.exp(-(V + 65.0) / 80.0)
-    dV = I - 120.0 * m**3 * h * (V - 50.0) - gK * n**4 * (V + 77.0) - 0.3 * (V + 54.387)
-    return np.stack([dV, phi * (am * (1 - m) - bm * m), phi * (ah * (1 - h) - bh * h), phi * (an * (1 - n) - bn * n)])
-
-
-def monodromies(curve, I, gK, temp, rtol=1e-12, only=None):
-    """Monodromy matrices of every orbit of ``curve`` from the variational equations integrated
-    with DOP853 piece by piece: on each mesh interval [τ_j, τ_{j+1}] from the orbit's value there,
-    dy/ds = h_j T f(y), dΦ/ds = h_j T f_y Φ (f_y Φ by complex steps), M = Π Φ_j. (One integration
-    over the whole period would leave an unstable orbit — |μ| up to 3e5 on these curves — by 3e5 ×
-    its error.) The pieces of one orbit are integrated together; scipy's error norm is the RMS over
-    the components, hence rtol 1e-12 — and 1e-13 for the orbits where that leaves the answer in
-    doubt (with 1e-12 the second multiplier of one orbit measured 2e-5 from 1, with 1e-13 4e-10:
-    the integration, not the orbit, was off). ``only``: the indices to integrate (default all).
-    Returns (Ms, largest mismatch between a piece's end and the orbit's next mesh value)."""
-    from scipy.integrate import solve_ivp
-
-    ntst = curve.meshes.shape[1] - 1
-    m = curve.profiles.shape[1] // ntst
-    h = 1e-30
-    Ms, mismatch = [], 0.0
-    for i in (range(len(curve.param)) if only is None else only):
-        y0 = curve.profiles[i, ::m, :].T                 # (4, ntst): the orbit at the mesh points
-        y_end = np.roll(y0, -1, axis=1)
-        dur = np.diff(curve.meshes[i]) * curve.period[i]  # h_j T
-        Ii, gi, ti = float(I[i]), float(gK[i]), float(temp[i])
-
-        def rhs(_, z):
-            z = z.reshape(20, ntst)
-            y, Phi = z[:4], z[4:].reshape(4, 4, ntst)
-            f = hh_rhs(y, Ii, gi, ti)
-            JPhi = np.imag(hh_rhs(y[:, None, :] + 1j * h * Phi, Ii, gi, ti)) / h
-            return np.concatenate([dur * f, (dur * JPhi).reshape(16, ntst)]).ravel()
-
-        z0 = np.concatenate([y0, np.repeat(np.eye(4).reshape(16, 1), ntst, axis=1)]).ravel()
-        sol = solve_ivp(rhs, (0.0, 1.0), z0, method="DOP853", rtol=rtol, atol=1e-13)
-        assert sol.success, sol.message
-        z = sol.y[:, -1].reshape(20, ntst)
-        mismatch = max(mismatch, float(np.max(np.abs(z[:4] - y_end))))
-        M = np.eye(4)
-        for P in z[4:].reshape(4, 4, ntst).transpose(2, 0, 1):
-            M = P @ M
-        Ms.append(M)
-    return Ms, mismatch
-
-
-def principal_minors(A, k):
-    """E_k(A): the sum of the principal minors of order k."""
-    from itertools import combinations
-
-    return sum(np.linalg.det(A[np.ix_(c, c)]) for c in combinations(range(A.shape[0]), k))
-
-
-def fold_multiplier(M):
-    """The non-trivial multiplier at the fold, from the characteristic polynomial of A = M − I.
-
-    det(λI − A) = λⁿ − E₁λⁿ⁻¹ + … + (−1)ⁿ⁻¹E_{n−1}λ + (−1)ⁿE_n with E_k the sums of principal
-    minors of order k. The trivial root λ = 0 is exact (E_n = 0); the root next to it is
-    λ_fold = E_{n−1}/E_{n−2} to first order (E_{n−1} = λ_fold·Π_others, E_{n−2} ≈ Π_others).
-    Unlike the eigenvalues — a near-Jordan pair at +1 of a far-from-normal M splits by √(error·κ) —
-    these coefficients are polynomials in M's entries, as well conditioned as M itself."""
-    n = M.shape[0]
-    A = M - np.eye(n)
-    return 1.0 + principal_minors(A, n - 1) / principal_minors(A, n - 2)
-
-
-def test_independent_hh_matches_the_model(hh):
+def test_independent_hh_matches_the_model(hh, hh_reference):
     rng = np.random.default_rng(4)
     y = np.vstack([rng.uniform(-80, 40, 50), rng.uniform(0, 1, (3, 50))])
     for I, gK, T in ((0.0, 36.0, 6.3), (7.5, 25.0, 6.3), (60.0, 53.0, 20.0)):
-        mine = hh_rhs(y, I, gK, T)
+        mine = hh_reference.hh_rhs(y, I, gK, T)
         ref = hh.rhs(y, {"I_ext": I, "gK": gK, "T": T})
         assert np.allclose(mine, ref, rtol=1e-12, atol=1e-12)
 
@@ -199,7 +117,7 @@ def test_lpc_curves_pass_through_the_one_parameter_lpcs(which, gk_lower, gk_uppe
 
 
 @pytest.mark.parametrize("which", ["gK", "T"])
-def test_every_point_has_a_second_multiplier_at_one(which, gk_lower, gk_upper, t_lower, t_upper):
+def test_every_point_has_a_second_multiplier_at_one(which, gk_lower, gk_upper, t_lower, t_upper, hh_reference):
     """Integrated monodromy (independent HH, DOP853) at every point of both curves: the pair at +1.
 
     Excepted: points where a third multiplier is within 0.1 of 1 — the neighbourhood of a 1:1
@@ -209,14 +127,14 @@ def test_every_point_has_a_second_multiplier_at_one(which, gk_lower, gk_upper, t
     there the integrated monodromy itself is off by ~|μ|·rtol; the estimate measured up to 7e-5 from 1
     at a few such points (rtol 1e-12), while the fold values themselves agree between meshes
     50×4, 80×4, 160×4 and 80×6 to ~1e-11.
-    The second multiplier is estimated from the characteristic polynomial (:func:`fold_multiplier`),
+    The second multiplier is estimated from the characteristic polynomial (``fold_multiplier`` of ``tests/hh_reference.py``),
     not from eigenvalues."""
     checked = 0
     for curve in ((gk_lower, gk_upper) if which == "gK" else (t_lower, t_upper)):
         K = len(curve.param)
         gK = curve.param2 if which == "gK" else np.full(K, 36.0)
         T = curve.param2 if which == "T" else np.full(K, 6.3)
-        Ms, mismatch = monodromies(curve, curve.param, gK, T)
+        Ms, mismatch = hh_reference.monodromies(curve, curve.param, gK, T)
         assert mismatch < 1e-4  # the orbits are periodic orbits of HH
         r1 = [p.index for p in curve.special_points if p.kind == "R1"]
         worst, where = 0.0, None
@@ -227,9 +145,10 @@ def test_every_point_has_a_second_multiplier_at_one(which, gk_lower, gk_upper, t
                 continue
             if np.max(np.abs(mu)) > 1e3:
                 continue  # see the docstring: ill-conditioned check, reported, not asserted
-            err = abs(fold_multiplier(M) - 1.0)
+            err = abs(hh_reference.fold_multiplier(M) - 1.0)
             if err > 1e-6:  # measure again with a tighter integration
-                err = abs(fold_multiplier(monodromies(curve, curve.param, gK, T, rtol=1e-13, only=[i])[0][0]) - 1.0)
+                err = abs(hh_reference.fold_multiplier(hh_reference.monodromies(curve, curve.param, gK, T, rtol=1e-13,
+                                                                                 only=[i])[0][0]) - 1.0)
             if err > worst:
                 worst, where = err, (i, curve.param[i], curve.param2[i], mu)
             checked += 1

@@ -4,14 +4,11 @@ References, each independent of the curve's defining system (the anti-periodic b
 * the one-parameter PDs of HH at gK = 36, T = 6.3 °C on the cycle branch from the first Hopf point,
   7.8453373989 and 7.9177776757 µA/cm² (AUTO-07p, see tests/analysis/test_auto_peer.py);
 * Floquet multipliers from the monodromy matrix integrated with scipy's DOP853 on an HH written out
-  in tests/analysis/test_cycle_curves.py (its ``monodromies`` helper), from each orbit's mesh values;
+  in ``tests/hh_reference.py`` (fixture ``hh_reference``), from each orbit's mesh values;
 * re-location of the PD by the one-parameter cycle continuation at other values of gK
   (continue_equilibria → first Hopf point → continue_cycles → its PD points).
 """
 from __future__ import annotations
-
-import importlib.util
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -22,10 +19,6 @@ from analysis.continuation import continue_equilibria
 from analysis.cycles import continue_cycles
 from analysis.cycles.pd_curves import continue_pd
 
-_spec = importlib.util.spec_from_file_location("_lpc_curve_tests", Path(__file__).with_name("test_cycle_curves.py"))
-_lpc = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_lpc)
-monodromies, principal_minors = _lpc.monodromies, _lpc.principal_minors  # the independent HH monodromy
 
 PD_36 = (7.8453373989, 7.9177776757)  # µA/cm², AUTO-07p, HH at gK = 36 mS/cm², T = 6.3 °C
 OTHER_GK = (30.0, 40.0, 45.0)
@@ -94,15 +87,7 @@ def test_points_agree_with_one_parameter_relocation(hh, curve):
     assert len(errors) >= 3 and max(errors) < 1e-5, errors
 
 
-def flip_multiplier(M):
-    """The multiplier next to −1 from the characteristic polynomial of A = M + I: μ = −1 + E_n/E_{n−1}
-    (E_n = det A = λ·Π_others, E_{n−1} ≈ Π_others): polynomial in M's entries, well conditioned."""
-    n = M.shape[0]
-    A = M + np.eye(n)
-    return -1.0 + np.linalg.det(A) / principal_minors(A, n - 1)
-
-
-def test_every_point_has_a_multiplier_at_minus_one(curve):
+def test_every_point_has_a_multiplier_at_minus_one(curve, hh_reference):
     """Integrated monodromy (independent HH, DOP853) at every fourth point: a multiplier at −1 to 1e-5.
 
     Excepted: points where a second multiplier is within 0.1 of −1 (the 1:2 resonances R2, where two
@@ -111,7 +96,7 @@ def test_every_point_has_a_multiplier_at_minus_one(curve):
     the integrated monodromy itself is off by ~|μ|·rtol."""
     K = len(curve.param)
     sample = list(range(0, K, 4))   # every fourth point, evenly along the curve (the integration is slow)
-    Ms, mismatch = monodromies(curve, curve.param, curve.param2, np.full(K, 6.3), only=sample)
+    Ms, mismatch = hh_reference.monodromies(curve, curve.param, curve.param2, np.full(K, 6.3), only=sample)
     assert mismatch < 1e-4
     r2 = [p.index for p in curve.special_points if p.kind == "R2"]
     worst, where, checked = 0.0, None, 0
@@ -122,9 +107,9 @@ def test_every_point_has_a_multiplier_at_minus_one(curve):
             continue
         if np.max(np.abs(mu)) > 1e3:
             continue
-        err = abs(flip_multiplier(M) + 1.0)
+        err = abs(hh_reference.flip_multiplier(M) + 1.0)
         if err > 1e-6:
-            err = abs(flip_multiplier(monodromies(curve, curve.param, curve.param2, np.full(K, 6.3), rtol=1e-13,
+            err = abs(hh_reference.flip_multiplier(hh_reference.monodromies(curve, curve.param, curve.param2, np.full(K, 6.3), rtol=1e-13,
                                                   only=[i])[0][0]) + 1.0)
         if err > worst:
             worst, where = err, (i, curve.param[i], curve.param2[i], mu)

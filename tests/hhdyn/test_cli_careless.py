@@ -285,3 +285,36 @@ def test_gallery_names_a_long_figure_while_it_computes(tmp_path, monkeypatch):
     assert "computing slow" in lines[0] and "wrote" in lines[-1]
     beats = lines[1:-1]
     assert len(beats) >= 2 and all("still computing slow" in b for b in beats), lines
+
+
+def test_gallery_in_worker_processes_writes_the_same_pictures(tmp_path):
+    """jobs=2 computes figures in two worker processes (issue 18: a first gallery ≤ 40 s on 2
+    cores); the PNGs, the index and the order of the returned paths are those of jobs=1."""
+    from hhdyn.app import gallery
+
+    names = ["passive_membrane", "iv_curves", "voltage_clamp"]
+    serial, parallel = tmp_path / "serial", tmp_path / "parallel"
+    lines = []
+    assert gallery.render(serial, names) == [serial / f"{n}.png" for n in names]
+    assert gallery.render(parallel, names, progress=lines.append, jobs=2) == [parallel / f"{n}.png" for n in names]
+    for n in names:
+        assert (serial / f"{n}.png").read_bytes() == (parallel / f"{n}.png").read_bytes()
+    for n in names:  # each figure is announced by its worker and reported written by the parent
+        assert any(f"computing {n}" in line for line in lines) and any(f"wrote {parallel / n}.png" in line
+                                                                        for line in lines), lines
+
+
+@pytest.mark.parametrize("jobs", [0, -1, 1.5])
+def test_gallery_refuses_a_bad_number_of_jobs(jobs, tmp_path):
+    from hhdyn.app import gallery
+
+    with pytest.raises(ValueError, match="jobs"):
+        gallery.render(tmp_path / "out", ["passive_membrane"], jobs=jobs)
+    assert not (tmp_path / "out").exists()
+
+
+def test_gallery_cli_refuses_zero_jobs(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(["gallery", "--jobs", "0", "--only", "passive_membrane"], capsys)
+    assert code == 2 and err.count("\n") == 1 and "--jobs" in err and out == ""
+    assert list(tmp_path.iterdir()) == []

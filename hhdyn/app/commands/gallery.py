@@ -11,6 +11,9 @@ def add_arguments(parser) -> None:
     parser.add_argument("--out", default="figures", metavar="DIR", help="output folder (default: figures)")
     parser.add_argument("--only", nargs="+", default=None, metavar="NAME", help="render only these figures")
     parser.add_argument("--list", action="store_true", help="list the registered figures and exit")
+    parser.add_argument("--jobs", type=int, default=None, metavar="N",
+                        help="worker processes computing figures in parallel (default: the CPUs available, "
+                             "at most 4; 1 computes them one after another)")
 
 
 def run(args) -> int:
@@ -20,6 +23,9 @@ def run(args) -> int:
 
     from hhdyn.io import check_writable
 
+    jobs = default_jobs() if args.jobs is None else args.jobs
+    if jobs < 1:
+        raise ValueError(f"--jobs must be ≥ 1, got {args.jobs}")
     figures = registry()
     unknown = [n for n in args.only or () if n not in figures]
     if unknown:
@@ -45,6 +51,14 @@ def run(args) -> int:
             out.mkdir(parents=True, exist_ok=True)
         except OSError as err:
             raise ValueError(f"--out {args.out!r} cannot be created ({err.strerror}); choose a writable folder") from None
-    written = render(out, args.only, progress=lambda line: print(line, file=sys.stderr, flush=True))
+    written = render(out, args.only, jobs=jobs, progress=lambda line: print(line, file=sys.stderr, flush=True))
     print(f"wrote {len(written)} figures to {out}/")
     return 0
+
+
+def default_jobs() -> int:
+    """The CPUs this process may use (``os.sched_getaffinity`` where it exists), at most 4."""
+    import os
+
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(cpus, 4))
