@@ -133,9 +133,10 @@ def _store(out: Path, name: str, png: bytes, label: str, seconds: float, progres
 
 
 # ---------------------------------------------------------------------------- parallel rendering
-# On a fresh machine most of a first gallery is computation (≈ 46 s of 87 s on 2 idle cores, the
-# rest the periodic-Schur Floquet kernels running as plain Python until they are compiled), so
-# the figures are computed in worker processes, and one worker starts by compiling those kernels
+# A first gallery, one figure after another on 2 idle cores, took 87 s: 46 s of computation that
+# every later gallery repeats, and 41 s more because the periodic-Schur Floquet kernels run as plain
+# Python until they are compiled (5 s went to compiling the others). So the figures are computed
+# in worker processes, and one worker starts by compiling those kernels
 # into numba's disk cache (≈ 8 s) — the others switch to them as soon as the cache is written
 # (:func:`analysis.cycles.periodic_schur.kernels_compiled`). Workers send their progress lines
 # through a queue; the parent writes the files and the index, so writing stays in one process.
@@ -170,6 +171,9 @@ def _worker_compile_floquet() -> None:
 
 
 def _render_parallel(items, out: Path, progress, jobs: int, write_all: bool) -> list[Path]:
+    """:func:`render` with ``jobs`` worker processes computing the PNGs (forked where the platform
+    can, else spawned); returns the paths in the order of ``items``. On an error or Ctrl-C the
+    workers are stopped and the exception propagates; the files written so far are complete."""
     import multiprocessing
     import threading
     from concurrent.futures import ProcessPoolExecutor, as_completed
