@@ -32,7 +32,7 @@ Note: ``analysis.sweep`` is the function; import the module's other names from i
 """
 from __future__ import annotations
 
-import importlib
+from hhdyn._lazy import lazy_exports
 
 # ``analysis.sweep`` is the function, not the module: load it now so that a later
 # ``import analysis.sweep`` cannot rebind the package attribute to the module (it is light).
@@ -68,7 +68,6 @@ _SOURCES = {
     "pydstool_export": ("to_pydstool", "write_pydstool_script"),
     "sweep": ("SweepResult", "sweep"),
 }
-_MODULE_OF = {name: module for module, names in _SOURCES.items() for name in names}
 
 __all__ = [
     # equilibria, nullclines, phase planes, I–V curves
@@ -106,23 +105,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str):
-    """Load a public name's submodule on first use (PEP 562); also ``analysis.<submodule>``."""
-    module = _MODULE_OF.get(name)
-    if module is not None:
-        value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    elif not name.startswith("__"):
-        try:
-            value = importlib.import_module(f"{__name__}.{name}")
-        except ModuleNotFoundError as err:
-            if err.name != f"{__name__}.{name}":
-                raise
-            raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
-    else:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(__name__, _SOURCES, globals(), __all__)

@@ -113,3 +113,41 @@ def test_announcer_rejects_bad_input():
         set_announcer("stderr")
     with pytest.raises(ValueError, match="heartbeat"):
         set_announcer(print, heartbeat=0)
+
+
+def test_every_hhdyn_name_resolves_to_its_source():
+    import importlib
+
+    import hhdyn
+
+    names = [(module, name) for module, names in hhdyn._SOURCES.items() for name in names]
+    assert sorted([name for _, name in names] + ["stimuli"]) == sorted(hhdyn.__all__)
+    for module, name in names:
+        assert name in dir(hhdyn)
+        assert getattr(hhdyn, name) is getattr(importlib.import_module(f"hhdyn.{module}"), name), name
+    assert hhdyn.stimuli is importlib.import_module("hhdyn.stimuli")
+
+
+def test_hhdyn_equations_stays_the_function_after_importing_the_module():
+    # hhdyn.xpp imports hhdyn.equations; the package attribute must stay the function
+    code = ("import hhdyn.xpp, hhdyn.equations, hhdyn\n"
+            "assert callable(hhdyn.equations) and hhdyn.equations.__name__ == 'equations', hhdyn.equations\n"
+            "assert hhdyn.read_ode is hhdyn.xpp.read_ode")
+    assert loaded_after(code) == []
+
+
+def test_hhdyn_help_does_not_load_the_model_layer():
+    # the cheap path of issue 18: argparse help needs none of the models or scipy.optimize
+    probe = ("import sys\nfrom hhdyn.app.cli import main\nsys.argv = ['hhdyn', '--help']\n"
+             "try:\n    main()\nexcept SystemExit:\n    pass\n"
+             "print('@@', sorted(m for m in ('scipy.optimize', 'hhdyn.model', 'hhdyn.squid') if m in sys.modules))")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
+    assert "@@ []" in out.stdout, out.stdout[-500:] + out.stderr[-2000:]
+
+
+def test_a_name_with_two_sources_is_refused():
+    from hhdyn._lazy import lazy_exports
+
+    with pytest.raises(ValueError, match="'f' has two sources"):
+        lazy_exports("pkg", {"a": ("f",), "b": ("f",)}, {}, ["f"])
