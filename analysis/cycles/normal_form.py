@@ -52,7 +52,7 @@ import numpy as np
 
 from .collocation import CollocationSystem
 
-__all__ = ["cycle_normal_form", "with_criticality", "variational_matrix", "values_at_collocation"]
+__all__ = ["cycle_normal_form", "with_criticality", "pd_coefficient", "variational_matrix", "values_at_collocation"]
 
 
 # ---------------------------------------------------------------------------- discrete operators
@@ -175,7 +175,8 @@ class _Orbit:
         return math.sqrt(float(np.sum(self.sys.node_weights(self.mesh)[:, None] * V * V)))
 
 
-def _pd(orb: _Orbit) -> dict:
+def _pd_parts(orb: _Orbit) -> tuple:
+    """(c, a, V, v*, J₀, v at the collocation points) of the PD normal form at a flip orbit."""
     sys = orb.sys
     La = variational_matrix(sys, orb.blocks, -1.0)
     v, w_v = _null(La)
@@ -192,6 +193,12 @@ def _pd(orb: _Orbit) -> dict:
     h2c = values_at_collocation(sys, H2).reshape(-1, orb.n).T
     w_v = w_v / orb.pair(w_v, vc)                              # ∫⟨v*, v⟩dt = 1
     c = orb.pair(w_v, _mv(D2J, vc) + 3.0 * _mv(DJ, h2c) - 6.0 * a * _mv(J0, vc)) / 6.0
+    return c, a, V, w_v, J0, vc
+
+
+def _pd(orb: _Orbit) -> dict:
+    sys = orb.sys
+    c, a, V, w_v, J0, vc = _pd_parts(orb)
     # transversality: d log|μ|/dp = T ∫⟨v*, (T_p/T) A v + (d/dp)[f_x(x₀(p), p)] v⟩dt
     dU, dT = orb.orbit_derivative()
     xp = values_at_collocation(sys, dU).reshape(-1, orb.n).T
@@ -202,6 +209,13 @@ def _pd(orb: _Orbit) -> dict:
     slope = orb.T * orb.pair(w_v, (dT / orb.T) * _mv(J0, vc) + _mv(dA, vc))
     return {"pd_coefficient": c, "pd_a": a, "multiplier_slope": slope, "pd_direction": -int(np.sign(c * slope)),
             "eigenfunction": V, "criticality": "subcritical" if c > 0 else "supercritical"}
+
+
+def pd_coefficient(model, param: str, U, T: float, p: float, mesh, ncol: int) -> float:
+    """c of the PD normal form dξ/dt = c ξ³ (per model time unit, ∫₀¹⟨v,v⟩dτ = 1) at the flip orbit
+    U (node values on ``mesh``, period T, ``param`` = p) of ``model``: the test function of GPD
+    points on PD curves (:mod:`.pd_curves`). Needs no derivative along a branch."""
+    return float(_pd_parts(_Orbit(model, param, U, T, p, mesh, ncol))[0])
 
 
 def _lpc(orb: _Orbit) -> dict:

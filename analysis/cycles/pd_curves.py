@@ -29,11 +29,17 @@ Codimension-two points on the curve (AUTO/MatCont labels), located by Brent's me
 ======  ============================================================================
 R2      1:2 resonance: a second multiplier reaches −1 (E_{n−1}(M + I) = Π_{others}(μ + 1) = 0)
 LPPD    fold–flip: a non-trivial multiplier reaches +1 (E_{n−1}(M − I) / ∏ over the trivial one)
+GPD     generalized (degenerate) flip: the PD normal-form coefficient c of dξ/dt = cξ³
+        (:func:`.normal_form.pd_coefficient`) vanishes, so the doubled cycles change from
+        born unstable (c > 0, subcritical) to born stable (c < 0); a sign change of c through
+        a pole (at R2 and LPPD, where the normalization of the eigenfunctions degenerates) is
+        no GPD and is not reported
 LP_p1   an extremum of p₁ (LP_p2: of p₂) along the curve (``info["extremum_of"]`` names it)
 UZ      the curve's point at requested values of p₂ (``values2``)
 ======  ============================================================================
 
-GPD (the PD normal-form coefficient vanishing) is not detected yet.
+The GPD test costs a few sparse LU factorizations of size nN per point (about as much as the
+curve's own step on HH); the located GPD carries c in ``info["pd_coefficient"]``.
 """
 from __future__ import annotations
 
@@ -50,6 +56,7 @@ from .bordered import BorderedSolution, transpose_product
 from .cycle_curves import (CycleCurve, LPCCurveProblem, assemble_curve, curve_inputs, curve_multipliers, first_curve_point,
                            orbit_of)
 from .floquet import product
+from .normal_form import pd_coefficient
 
 __all__ = ["continue_pd", "PDCurveProblem", "AntiPeriodicBordered"]
 
@@ -138,7 +145,7 @@ class PDCurveProblem(LPCCurveProblem):
     """The PD curve as a continuation problem (see the module docstring); the loop, the step, the
     corrector and the mesh adaptation are those of the LPC curve."""
 
-    kinds = ("R2", "LPPD") + EXTREMUM_KINDS
+    kinds = ("R2", "LPPD", "GPD") + EXTREMUM_KINDS
 
     def bordered(self, U, T, p, q, mesh, G, border, blocks=None):
         blocks = self._blocks(U, T, p, q, mesh) if blocks is None else blocks
@@ -224,12 +231,32 @@ class PDCurveProblem(LPCCurveProblem):
             out["R2"] = r["r2"]
         if "LPPD" in self.detect:
             out["LPPD"] = r["lppd"]
+        if "GPD" in self.detect:
+            if "gpd" not in r:
+                r["gpd"] = self.pd_coefficient(pt)
+            out["GPD"] = r["gpd"]
         return out
+
+    def pd_coefficient(self, pt) -> float:
+        """c of the PD normal form at the point's orbit (NaN where the flip eigenfunctions are
+        not simple, e.g. exactly at R2)."""
+        model = self.model.with_params(**{self.param2: float(pt.q)})
+        try:
+            with np.errstate(all="ignore"):
+                return pd_coefficient(model, self.param, pt.U, pt.T, pt.p, pt.mesh, self.sys.m)
+        except (RuntimeError, ValueError, np.linalg.LinAlgError, ZeroDivisionError):
+            return math.nan
 
     def describe(self, kind, a, b, q, converged):
         r = self.measure(q)
+        if kind == "GPD":
+            c = self.tests(q)["GPD"]
+            if not abs(c) <= max(abs(self.tests(a)["GPD"]), abs(self.tests(b)["GPD"])):
+                return None  # c changed sign through a pole (R2, LPPD), not through zero
         bracket = (min(a.p, b.p, q.p), max(a.p, b.p, q.p))
         info = {"period": r["T"], "multipliers": r["mu"], "trivial_error": r["terr"]}
+        if kind == "GPD":
+            info["pd_coefficient"] = c
         if kind in EXTREMUM_KINDS:
             info.update(self.extremum_info(kind, a, q))
         return Event("UZ" if kind.startswith("UZ") else kind, q, bracket, bool(converged), info)
@@ -265,14 +292,14 @@ class PDCurveProblem(LPCCurveProblem):
 
 def continue_pd(model, pd_point: SpecialPoint, param2: str, *, param: str = "I_ext", branch=None, window=None,
                 window2=None, ntst: int = 50, ncol: int = 4, settings: Settings | None = None,
-                detect=("R2", "LPPD") + EXTREMUM_KINDS, values2=(), adapt: int = 1, max_angle: float = 0.25,
+                detect=("R2", "LPPD", "GPD") + EXTREMUM_KINDS, values2=(), adapt: int = 1, max_angle: float = 0.25,
                 progress: Progress = None, **options) -> CycleCurve:
     """Follow a period doubling of cycles (PD) in the plane (``param``, ``param2``).
 
     Parameters as :func:`.cycle_curves.continue_lpc`: ``pd_point`` is a SpecialPoint of kind "PD"
     from :func:`analysis.continue_cycles` in ``param``; ``branch`` the CycleBranch it came from
     (without it the orbit is recovered by integrating one period from ``pd_point.state``);
-    ``window``/``window2`` bound the two parameters; ``detect`` ⊂ ("R2", "LPPD", "LP_p1", "LP_p2");
+    ``window``/``window2`` bound the two parameters; ``detect`` ⊂ ("R2", "LPPD", "GPD", "LP_p1", "LP_p2");
     ``values2``: values of ``param2`` where a "UZ" point is put on the curve.
 
     Returns a :class:`CycleCurve` of kind "PD" (``multipliers``: the trivial one first; one of the

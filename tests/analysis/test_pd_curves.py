@@ -134,6 +134,25 @@ def test_codim2_points_and_extrema(curve):
         assert v >= values.max() - 1e-12 or v <= values.min() + 1e-12, (p, values.min(), values.max())
 
 
+def test_pd_coefficient_changes_sign_only_through_the_poles_at_r2(hh, curve):
+    """HH's PD isola: the normal-form coefficient c is subcritical (> 0) at both PDs of gK = 36 and
+    changes sign only across the R2 points (where the flip eigenfunction's normalization
+    degenerates: c passes through ±∞, not 0). The sign changes of c between consecutive rows lie
+    exactly at the R2 rows — found from the multipliers, not from c — and no GPD is reported."""
+    from analysis.cycles.normal_form import pd_coefficient
+
+    assert not [p for p in curve.special_points if p.kind == "GPD"]
+    r2_rows = sorted(p.index for p in curve.special_points if p.kind == "R2")
+    assert len(r2_rows) == 2
+    rows = sorted({0, 1, len(curve.param) - 1} | {i + d for i in r2_rows for d in (-2, -1, 0, 1, 2)})
+    c = {i: pd_coefficient(hh.with_params(gK=float(curve.param2[i])), "I_ext", curve.profiles[i], curve.period[i],
+                           curve.param[i], curve.meshes[i], curve.ncol) for i in rows}
+    assert c[0] > 0 and c[len(curve.param) - 1] > 0
+    for i in r2_rows:
+        assert np.sign(c[i - 2]) == np.sign(c[i - 1]) != np.sign(c[i + 1]) == np.sign(c[i + 2]), (i, c)
+        assert abs(c[i]) > 100.0 * max(abs(c[i - 2]), abs(c[i + 2])), (i, c)  # at the located R2: a pole
+
+
 def test_bad_input_names_the_problem(hh, cycles):
     lpc = cycles.points("LPC")[0]
     with pytest.raises(ValueError, match="LPC"):
