@@ -636,9 +636,10 @@ def first_curve_point(problem: LPCCurveProblem, U, mesh, T, p, q):
     G = sys.phase_gradient(U)
     rng = np.random.default_rng(0)
     blocks = problem._blocks(U, T, p, q, mesh)
+    # first column: F_p₁, or a random one where p₁ does not act on the orbit (a parameter of a
+    # direction transverse to an invariant cycle, say)
     column = blocks[2] if np.linalg.norm(blocks[2]) > 0 else rng.standard_normal(blocks[2].shape)
-    border = (rng.standard_normal(U.shape), 1.0, column / np.linalg.norm(column))  # first column: F_p₁ (random
-    # where p₁ does not act on the orbit, e.g. a parameter of a direction transverse to an invariant cycle)
+    border = (rng.standard_normal(U.shape), 1.0, column / np.linalg.norm(column))
     W = sys.node_weights(mesh)
     for _ in range(2):  # any border not orthogonal to the null vector gives its direction
         bord, _ = problem.bordered(U, T, p, q, mesh, G, border)
