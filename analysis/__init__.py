@@ -47,6 +47,7 @@ _SOURCES = {
     "continuation.switching": ("switch_branch",),
     "cycles.normal_form": ("cycle_normal_form", "with_criticality"),
     "cycles.pd_curves": ("continue_pd",),
+    "cycles.ns_curves": ("continue_ns",),
     "cycles": ("CollocationSystem", "CycleBranch", "CycleCurve", "FiringOnset", "continue_cycles", "continue_homoclinic",
         "continue_lpc", "cycle_branches", "cycle_from_trajectory", "firing_onset", "floquet_multipliers", "monodromy", "plot_with_period"),
     "equilibria": ("FixedPoint", "FixedPoints", "Fold", "classify", "fixed_points", "is_conductance_based"),
@@ -83,7 +84,7 @@ __all__ = [
     "Settings", "Status",
     "HopfNormalForm", "first_lyapunov_coefficient", "multilinear_B", "multilinear_C", "hopf_eigenvectors",
     "continue_cycles", "CycleBranch", "cycle_branches", "plot_with_period", "firing_onset", "FiringOnset",
-    "continue_homoclinic",
+    "continue_homoclinic", "continue_lpc", "continue_pd", "continue_ns", "CycleCurve",
     "CollocationSystem", "floquet_multipliers", "monodromy", "cycle_from_trajectory",
     "switch_branch", "cycle_normal_form", "with_criticality",
     # excitability and comparison

@@ -544,11 +544,11 @@ def continuation(problem: Problem, settings: Settings, progress=None) -> Run:
         tests.append(tests_b)
         if progress is not None:
             progress(len(points), float(problem.parameters(b)[0]))
+        if stop is not None:  # a problem's own end (its message) also where it meets the window
+            status, message = stop[0], stop[1]
+            break
         if final:
             status = Status.DONE
-            break
-        if stop is not None:
-            status, message = stop[0], stop[1]
             break
         ds = policy.next(ds, getattr(b, "iterations", 0), cos, ds_min, ds_max)
     return Run(points, tests, events, Status(status), message)

@@ -18,8 +18,9 @@ from .diagram import FiringOnset, cycle_branches, firing_onset, plot_with_period
 from .floquet import floquet_multipliers, monodromy
 from .homoclinic import continue_homoclinic
 from .normal_form import cycle_normal_form, with_criticality
+from .ns_curves import continue_ns
 from .pd_curves import continue_pd
 
-__all__ = ["continue_cycles", "continue_lpc", "continue_pd", "continue_homoclinic", "CycleCurve", "CycleBranch", "cycle_branches",
+__all__ = ["continue_cycles", "continue_lpc", "continue_pd", "continue_ns", "continue_homoclinic", "CycleCurve", "CycleBranch", "cycle_branches",
            "plot_with_period", "firing_onset", "FiringOnset", "CollocationSystem", "floquet_multipliers", "monodromy",
            "cycle_from_trajectory", "cycle_normal_form", "with_criticality"]

@@ -47,7 +47,8 @@ def transpose_product(sys, blocks, dT, dps, phi_c):
 
 
 def solve_transposed(clu, c):
-    """φ = J⁻ᵀc for the matrix J factorized by a :class:`.collocation.CondensedLU` ``clu``.
+    """φ = J⁻ᵀc for the matrix J factorized by a :class:`.collocation.CondensedLU` ``clu`` (the
+    plain transpose, also for a complex J).
 
     The condensed solve is a composition of linear maps, x = J⁻¹b: y_j = A'_j⁻¹ b_j per interval,
     the condensed right-hand side r = (y_j,end; b_phase − Σ G_int·y_int; b_last − Σ A_int·y_int),
@@ -58,18 +59,19 @@ def solve_transposed(clu, c):
     """
     s = clu.sys
     n, m, ntst = s.n, s.m, s.ntst
-    c = np.asarray(c, dtype=float)
+    c = np.asarray(c)
+    dtype = np.result_type(c, clu.S, float)
     cU = c[: n * s.N].reshape(ntst, m, n)
     c0 = cU[:, 0, :]
     cint = cU[:, 1:, :].reshape(ntst, -1)
     Sint = clu.S[:, :-n, :]
     d = np.einsum("ja,jab->jb", cint, Sint)  # (ntst, n+2)
-    w = np.empty(n * ntst + 2)
+    w = np.empty(n * ntst + 2, dtype=dtype)
     w[: n * ntst] = (c0 - d[:, :n]).ravel()
     w[-2] = c[-2] - d[:, n].sum()
     w[-1] = c[-1] - d[:, n + 1].sum()
     psi = clu.lu.solve(w, trans="T")
-    e = np.empty((ntst, n * m))
+    e = np.empty((ntst, n * m), dtype=dtype)
     e[:, :-n] = cint - psi[-2] * clu.G_int - psi[-1] * clu.A_int
     e[:, -n:] = psi[: n * ntst].reshape(ntst, n)
     phi = np.einsum("jba,jb->ja", clu.Ainv, e)  # A'⁻ᵀ e per interval

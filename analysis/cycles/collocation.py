@@ -385,6 +385,8 @@ class CondensedLU:
     transfer matrices of the intervals, −(A_j'⁻¹A_j⁰)_end, multiply to the monodromy matrix.
 
     ``solve(b)`` solves the full system J x = b (same ordering as ``CollocationSystem.pack``).
+    The blocks and borders may be complex (the twisted system v(1) = e^{iθ}v(0) of a
+    Neimark–Sacker curve, :mod:`.ns_curves`); the solution is then complex.
     """
 
     def __init__(self, system: CollocationSystem, blocks, dT, dp, phase_grad, arc_row):
@@ -409,7 +411,7 @@ class CondensedLU:
         size = n * ntst + 2
         Send = S[:, -n:, :]  # (ntst, n, n+2)
         Sint = S[:, :-n, :]  # (ntst, n(m-1), n+2)
-        border = np.empty((2, size))
+        border = np.empty((2, size), dtype=np.result_type(S, G, Ga))
         for r, (gmesh, gint, cT, cp) in enumerate(((G[:, 0, :], self.G_int, 0.0, 0.0), (Ga[:, 0, :], self.A_int, gT, gp))):
             sub = np.einsum("ja,jab->jb", gint, Sint)  # (ntst, n+2)
             border[r, : n * ntst] = (gmesh - sub[:, :n]).ravel()
@@ -427,11 +429,12 @@ class CondensedLU:
     def solve(self, b):
         s = self.sys
         n, m, ntst = s.n, s.m, s.ntst
-        b = np.asarray(b, dtype=float)
+        b = np.asarray(b)
+        dtype = np.result_type(b, self.S, float)  # complex for a complex system (the NS curve's)
         bc = b[: n * s.N].reshape(ntst, n * m)
         y = np.einsum("jab,jb->ja", self.Ainv, bc)  # (ntst, nm)
         size = n * ntst + 2
-        rhs = np.empty(size)
+        rhs = np.empty(size, dtype=dtype)
         rhs[: n * ntst] = y[:, -n:].ravel()
         yint = y[:, :-n]
         rhs[-2] = b[-2] - np.sum(self.G_int * yint)
@@ -440,7 +443,7 @@ class CondensedLU:
         du = sol[: n * ntst].reshape(ntst, n)
         coef = np.concatenate([du, np.broadcast_to(sol[-2:], (ntst, 2))], axis=1)  # (ntst, n+2)
         x_loc = y - np.einsum("jab,jb->ja", self.S, coef)  # (ntst, nm): nodes k=1..m
-        out = np.empty(n * s.N + 2)
+        out = np.empty(n * s.N + 2, dtype=dtype)
         U = out[: n * s.N].reshape(ntst, m, n)
         U[:, 0, :] = du
         U[:, 1:, :] = x_loc[:, :-n].reshape(ntst, m - 1, n)

@@ -39,7 +39,7 @@ one and the fold's own +1 are left out of the LPPD/LPNS tests.)
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -80,12 +80,13 @@ class TwoParamSystem(CollocationSystem):
 
 @dataclass(frozen=True, eq=False)
 class CycleCurve(CodimTwoCurve):
-    """A curve of cycle bifurcations (kind "LPC") in two parameters.
+    """A curve of cycle bifurcations (kind "LPC", "PD" or "NS") in two parameters.
 
     Besides :class:`~analysis.branch.CodimTwoCurve`'s ``param``/``param2`` and ``states`` (here
     the orbit's point at τ = 0): ``period`` (ms), ``multipliers`` (N, n; the trivial one first,
     from the collocation), ``trivial_error``, ``meshes`` and ``profiles`` (the orbits, as in
-    :class:`.branch.CycleBranch`), ``state_min``/``state_max`` over each orbit.
+    :class:`.branch.CycleBranch`), ``state_min``/``state_max`` over each orbit; on an NS curve
+    ``theta``, the angle (rad) of the multiplier pair e^{±iθ} (CSV column ``theta_rad``).
     """
 
     period: np.ndarray = None
@@ -96,6 +97,7 @@ class CycleCurve(CodimTwoCurve):
     meshes: np.ndarray = None
     profiles: np.ndarray = None
     ncol: int = 4
+    theta: np.ndarray = None    # NS curves: the angle θ (rad) of the multiplier pair e^{±iθ}
 
     def _columns(self):
         cols = {self.param_name: self.param, self.param2_name: self.param2, "period": self.period}
@@ -103,6 +105,8 @@ class CycleCurve(CodimTwoCurve):
             cols[f"{s}_min"] = self.state_min[:, i]
             cols[f"{s}_max"] = self.state_max[:, i]
         cols["trivial_error"] = self.trivial_error
+        if self.theta is not None:
+            cols["theta_rad"] = self.theta
         for i in range(self.multipliers.shape[1]):
             cols[f"mu{i}_re"] = self.multipliers[:, i].real
             cols[f"mu{i}_im"] = self.multipliers[:, i].imag
@@ -136,6 +140,7 @@ class _CurvePoint:
     iterations: int = 0
     record: dict = None
     curv: np.ndarray = None     # d²X/ds² from the last two tangents (second-order predictor)
+    theta: float = math.nan     # NS curves only: the angle θ (rad) of the multipliers e^{±iθ}
 
 
 class LPCCurveProblem(ParameterExtrema, Problem):
@@ -173,6 +178,10 @@ class LPCCurveProblem(ParameterExtrema, Problem):
         n = self.sys.n
         return X[: self.nU].reshape(-1, n), float(X[self.nU]), float(X[self.nU + 1]), float(X[self.nU + 2])
 
+    def vector(self, pt):
+        """The point's unknowns X, packed."""
+        return self.pack(pt.U, pt.T, pt.p, pt.q)
+
     def weighted(self, mesh, v):
         """The row ⟨·, v⟩ of the norm (quadrature weights on the U part)."""
         W = self.sys.node_weights(mesh)
@@ -203,9 +212,8 @@ class LPCCurveProblem(ParameterExtrema, Problem):
         except (RuntimeError, np.linalg.LinAlgError) as exc:
             raise NonFinite(f"singular bordered system ({exc})") from None
 
-    def residual(self, X, mesh, G, border, arc):
-        """[collocation; phase; g; ⟨X − X_b, t_b⟩ − Δs] with arc = (X_b, weighted t_b, Δs)."""
-        U, T, p, q = self.unpack(X)
+    def orbit_residual(self, U, T, p, q, mesh, G):
+        """[collocation; phase] of the orbit at (p₁, p₂) = (p, q)."""
         sys = self.sys
         sys.p2 = q
         W = sys.node_weights(mesh)
@@ -216,6 +224,12 @@ class LPCCurveProblem(ParameterExtrema, Problem):
             raise NonFinite(str(exc)) from None
         if not np.all(np.isfinite(F)):
             raise NonFinite("non-finite residual")
+        return F
+
+    def residual(self, X, mesh, G, border, arc):
+        """[collocation; phase; g; ⟨X − X_b, t_b⟩ − Δs] with arc = (X_b, weighted t_b, Δs)."""
+        U, T, p, q = self.unpack(X)
+        F = self.orbit_residual(U, T, p, q, mesh, G)
         bord, _ = self.bordered(U, T, p, q, mesh, G, border)
         Xb, row, ds = arc
         return np.concatenate([F, [bord.g, float(row @ (X - Xb)) - ds]])
@@ -266,12 +280,7 @@ class LPCCurveProblem(ParameterExtrema, Problem):
         U, T, p, q = self.unpack(X)
         G = self.sys.phase_gradient(U)
         lu, bord, blocks = self.jacobian(X, mesh, G, border, row)
-        z = lu.solve(self.e_last)
-        if not np.all(np.isfinite(z)):
-            raise NonFinite("non-finite tangent")
-        t = self.unit(mesh, z)
-        if previous_t is not None and float(self.weighted(mesh, previous_t) @ t) < 0:
-            t = -t
+        z, t = self.tangent(lu, mesh, previous_t)
         vU, vT, _ = bord.null_vector()
         W = self.sys.node_weights(mesh)
         nv = math.sqrt(float(np.sum(W[:, None] * vU * vU) + vT * vT))
@@ -279,8 +288,18 @@ class LPCCurveProblem(ParameterExtrema, Problem):
         bcol = (psi / np.linalg.norm(psi)).reshape(border[2].shape)
         return _CurvePoint(U, T, p, q, mesh, t, lu, z, row, bord, blocks, (vU / nv, vT / nv, bcol), G, iterations)
 
+    def tangent(self, lu, mesh, previous_t):
+        """(z = K⁻¹e_last, the unit tangent oriented like ``previous_t``) from the Jacobian's solver."""
+        z = lu.solve(self.e_last)
+        if not np.all(np.isfinite(z)):
+            raise NonFinite("non-finite tangent")
+        t = self.unit(mesh, z)
+        if previous_t is not None and float(self.weighted(mesh, previous_t) @ t) < 0:
+            t = -t
+        return z, t
+
     def step(self, a: _CurvePoint, ds: float) -> _CurvePoint:
-        Xa = self.pack(a.U, a.T, a.p, a.q)
+        Xa = self.vector(a)
         row = self.weighted(a.mesh, a.t)
         X0 = Xa + ds * a.t
         if a.curv is not None:
@@ -335,9 +354,7 @@ class LPCCurveProblem(ParameterExtrema, Problem):
         self.max_amp = self.amplitude(first.U, first.mesh)[1]
         self.prev = None
         self.history = [(self.max_amp**2, first.p, first.q)]
-        t = first.t if self.sign > 0 else -first.t
-        pt = _CurvePoint(first.U, first.T, first.p, first.q, first.mesh, t, first.lu, first.z, first.row, first.bord,
-                        first.blocks, first.border, first.G)
+        pt = replace(first, t=first.t if self.sign > 0 else -first.t, iterations=0, record=None, curv=None)
         self.measure(pt)
         return pt
 
@@ -353,7 +370,7 @@ class LPCCurveProblem(ParameterExtrema, Problem):
         return float(self.weighted(a.mesh, a.t) @ b.t)
 
     def arclength(self, a, q):
-        return float(self.weighted(a.mesh, a.t) @ (self.pack(q.U, q.T, q.p, q.q) - self.pack(a.U, a.T, a.p, a.q)))
+        return float(self.weighted(a.mesh, a.t) @ (self.vector(q) - self.vector(a)))
 
     def parameters(self, point):
         return (float(point.p), float(point.q))
@@ -365,9 +382,9 @@ class LPCCurveProblem(ParameterExtrema, Problem):
             return None
 
     def parameter_velocity(self, pt) -> tuple:
-        """(dp₁/ds, dp₂/ds): the last two components of the point's unit tangent (every point the
+        """(dp₁/ds, dp₂/ds): the p₁ and p₂ components of the point's unit tangent (every point the
         corrector returns, located ones included, carries its own tangent: :meth:`finish`)."""
-        return float(pt.t[-2]), float(pt.t[-1])
+        return float(pt.t[self.nU + 1]), float(pt.t[self.nU + 2])
 
     def tests(self, pt):
         r = self.measure(pt)
@@ -647,12 +664,17 @@ def first_curve_point(problem: LPCCurveProblem, U, mesh, T, p, q):
         nv = math.sqrt(float(np.sum(W[:, None] * vU * vU) + vT * vT))
         psi = bord.phi[: problem.nU]
         border = (vU / nv, vT / nv, (psi / np.linalg.norm(psi)).reshape(blocks[2].shape))
+    return pinned_start(problem, problem.pack(U, T, p, q), mesh, G, border)
+
+
+def pinned_start(problem: LPCCurveProblem, X0, mesh, G, border):
+    """The curve's first point: Newton from X0 with p₂ held (last row e_{p₂}), its tangent
+    oriented so that p₂ grows."""
     row = np.zeros(problem.size)
-    row[-1] = 1.0
-    X0 = problem.pack(U, T, p, q)
+    row[problem.nU + 2] = 1.0
     X, _ = problem.newton(X0, mesh, G, border, (X0, row, 0.0))
     pt = problem.finish(X, mesh, border, row, None)
-    if pt.t[-1] < 0:
+    if pt.t[problem.nU + 2] < 0:
         pt.t = -pt.t
     return pt
 
@@ -691,6 +713,11 @@ def assemble_curve(problem: LPCCurveProblem, run, runs) -> CycleCurve:
             specials.append(SpecialPoint(item.kind, float(r["p"]), r["U"][0].copy(), info, len(rows), item.bracket,
                                          item.converged))
         rows.append(r)
+    for ev in getattr(problem, "ends", ()):  # an end that is a special point (the NS curve's R1/R2)
+        r = problem.measure(ev.point)
+        idx = next((k for k, row in enumerate(rows) if row is r), len(rows) - 1)
+        specials.append(SpecialPoint(ev.kind, float(r["p"]), r["U"][0].copy(), {problem.param2: float(r["q"]), **ev.info},
+                                     idx, ev.bracket, ev.converged))
     for gh in problem.ghs:
         pH, qH, a = gh
         ra = problem.measure(a)
@@ -716,7 +743,8 @@ def assemble_curve(problem: LPCCurveProblem, run, runs) -> CycleCurve:
         states=np.array([r["U"][0] for r in rows]), period=np.array([r["T"] for r in rows]),
         multipliers=np.array([r["mu"] for r in rows]), trivial_error=np.array([r["terr"] for r in rows]),
         state_min=np.array([r["smin"] for r in rows]), state_max=np.array([r["smax"] for r in rows]),
-        meshes=np.array([r["mesh"] for r in rows]), profiles=np.array([r["U"] for r in rows]), ncol=problem.sys.m)
+        meshes=np.array([r["mesh"] for r in rows]), profiles=np.array([r["U"] for r in rows]), ncol=problem.sys.m,
+        theta=np.array([r["theta"] for r in rows]) if rows and "theta" in rows[0] else None)
 
 
 def curve_inputs(model, point, name, kind, meaning, param, param2, window, window2, ntst, ncol, detect, kinds,

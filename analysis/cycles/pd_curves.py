@@ -73,11 +73,12 @@ def principal_minor_sum(A, k) -> float:
     return float(sum(np.linalg.det(A[np.ix_(c, c)]) for c in combinations(range(n), k)))
 
 
-def antiperiodic_blocks(blocks):
-    """The collocation blocks with the anti-periodic condition v(1) = −v(0): the last interval's
-    end node (which the assembly maps onto node 0) enters with a minus sign."""
-    out = blocks.copy()
-    out[-1, :, -1] *= -1.0
+def twisted_blocks(blocks, factor):
+    """The collocation blocks with the twisted condition v(1) = factor·v(0) (−1: anti-periodic, for
+    PD; e^{iθ} for NS): the last interval's end node (which the assembly maps onto node 0) enters
+    multiplied by ``factor``."""
+    out = blocks.astype(np.result_type(blocks, factor))
+    out[-1, :, -1] *= factor
     return out
 
 
@@ -99,7 +100,7 @@ class AntiPeriodicBordered(BorderedSolution):
         e_xi[self.nU] = 1.0  # the border row cᵀv = 1
         e_phi = np.zeros(sys.size)
         e_phi[-1] = 1.0      # phi = [φ (collocation part), h, 0] solving (B₋)ᵀ[φ; h] = e_last (b's column)
-        super().__init__(sys, CondensedLU(sys, antiperiodic_blocks(blocks), zero_T, b, cU, (np.zeros_like(cU), 1.0, 0.0)),
+        super().__init__(sys, CondensedLU(sys, twisted_blocks(blocks, -1.0), zero_T, b, cU, (np.zeros_like(cU), 1.0, 0.0)),
                          e_xi, e_phi)
 
     def null_vector(self):
@@ -108,39 +109,43 @@ class AntiPeriodicBordered(BorderedSolution):
         return U, 0.0, g
 
 
-class _PDNewtonSolver:
-    """Solves the Jacobian K of the PD system (rows: collocation, phase, g, arclength; columns
-    U, T, p₁, p₂) through the condensed LU of the cycle Jacobian with p₁ pinned,
+class PinnedSchurSolver:
+    """Solves the Jacobian K of a minimally augmented cycle system (rows: collocation, phase, k + 1
+    extra rows — the test functions and the arclength row; columns U, T, p₁ and k further unknowns
+    — p₂, and θ on an NS curve) through the condensed LU of the cycle Jacobian with p₁ pinned,
 
-        M = [ F_U  F_T  F_{p₁} ]   (unknowns U, T, p₁; nonsingular at a cycle that is no fold:
-            [ Ph    0     0    ]    the PD's orbit; it degenerates only at an LPPD point)
+        M = [ F_U  F_T  F_{p₁} ]   (unknowns U, T, p₁; nonsingular at a cycle with no further
+            [ Ph    0     0    ]    multiplier at +1: it degenerates only at LPPD/LPNS points)
             [ 0     0     1    ],
 
-    embedded in L = [[M, B], [C, D]] with unknowns (U, T, p₁; p₂, λ): the collocation rows get
-    F_{p₂}p₂, M's last row reads p₁ − λ = 0, the two extra rows are ∇g and the arclength row.
-    With Z = M⁻¹B and the 2×2 Schur complement S = D − CZ: y = M⁻¹(b_F, b_Ph, 0),
-    (p₂, λ) = S⁻¹((b_g, b_arc) − Cy), x = y − Z(p₂, λ)."""
+    embedded in L = [[M, B], [C, D]] with unknowns (U, T, p₁; the k others, λ): the collocation
+    rows get the columns ``cols`` (F_{p₂}; zero for θ), M's last row reads p₁ − λ = 0, and the
+    extra rows are ``rows``. With Z = M⁻¹B and the (k+1)×(k+1) Schur complement S = D − CZ:
+    y = M⁻¹(b_F, b_Ph, 0), (others, λ) = S⁻¹(b_extra − Cy), x = y − Z(others, λ)."""
 
-    def __init__(self, mlu, Fq, gz, row):
+    def __init__(self, mlu, cols, rows, what):
         m = mlu.sys.size  # (U, T, p₁)
-        self.mlu, self.m = mlu, m
-        B = np.zeros((m, 2))
-        B[: Fq.size, 0] = Fq
-        B[-1, 1] = -1.0
-        self.Z = np.column_stack([mlu.solve(B[:, k]) for k in range(2)])
-        self.C = np.vstack([gz[:m], row[:m]])
-        D = np.array([[gz[m], 0.0], [row[m], 0.0]])
+        k = len(cols)
+        self.mlu, self.m, self.k = mlu, m, k
+        B = np.zeros((m, k + 1))
+        for j, col in enumerate(cols):
+            B[: col.size, j] = col
+        B[-1, k] = -1.0
+        self.Z = np.column_stack([mlu.solve(B[:, j]) for j in range(k + 1)])
+        rows = np.asarray(rows)
+        self.C = rows[:, :m]
+        D = np.column_stack([rows[:, m:m + k], np.zeros(len(rows))])
         S = D - self.C @ self.Z
         if not np.all(np.isfinite(S)) or abs(np.linalg.det(S)) < 1e-300:
-            raise NonFinite("singular Jacobian of the PD system")
+            raise NonFinite(f"singular Jacobian of the {what} system")
         self.Sinv = np.linalg.inv(S)
 
     def solve(self, b):
         m = self.m
         r1 = np.concatenate([b[: m - 1], [0.0]])  # collocation, phase; p₁ − λ = 0
         y = self.mlu.solve(r1)
-        ql = self.Sinv @ (np.array([b[m - 1], b[m]]) - self.C @ y)
-        return np.concatenate([y - self.Z @ ql, ql[:1]])
+        ql = self.Sinv @ (np.asarray(b[m - 1:]) - self.C @ y)
+        return np.concatenate([y - self.Z @ ql, ql[: self.k]])
 
 
 class PDCurveProblem(LPCCurveProblem):
@@ -157,16 +162,16 @@ class PDCurveProblem(LPCCurveProblem):
         except (RuntimeError, np.linalg.LinAlgError) as exc:
             raise NonFinite(f"singular anti-periodic bordered system ({exc})") from None
 
-    def _grad_g(self, U, T, p, q, mesh, bord):
-        """∇g = −∂_z(φᵀ A₋(z) v) for z = (U, T, p₁, p₂), by central differences of F_zᵀφ along v
-        (v on intervals 0…NTST−2, and with v(0) ↦ −v(0) on the last one)."""
+    def twisted_derivative(self, U, T, p, q, mesh, v, v_end, phis):
+        """D_v(F_zᵀφ) for z = (U, T, p₁, p₂) and each real φ of ``phis``: the derivative of φᵀA_z
+        along a real v (N, n), where A is the collocation Jacobian with a twisted condition
+        v(1) = v_end in place of v(1) = v(0) — v on intervals 0…NTST−2, and with v(0) ↦ v_end on
+        the last one (PD: v_end = −v(0)) —, by central differences of the exact transposed products."""
         sys = self.sys
-        v = bord.null_vector()[0]
         vbar = v.copy()
-        vbar[0] = -vbar[0]
-        phi_c = bord.phi[: self.nU]
+        vbar[0] = v_end
         scale = 1.0 + float(np.max(np.abs(U)))
-        eps = 1e-6 * scale / max(float(np.max(np.abs(v))), 1e-300)
+        eps = 1e-6 * scale / max(float(np.max(np.abs(v))), float(np.max(np.abs(vbar))), 1e-300)
         grads = []
         for sgn in (1.0, -1.0):
             bl, dT, dp = self._blocks(U + sgn * eps * v, T, p, q, mesh)
@@ -175,9 +180,17 @@ class PDCurveProblem(LPCCurveProblem):
             dq2 = sys.dp2(U + sgn * eps * vbar, T, p, mesh)
             bl, dT, dp, dq = bl.copy(), dT.copy(), dp.copy(), dq.copy()
             bl[-1], dT[-1], dp[-1], dq[-1] = bl2[-1], dT2[-1], dp2[-1], dq2[-1]
-            gU, gT, (gp, gq) = transpose_product(sys, bl, dT, [dp, dq], phi_c)
-            grads.append(np.concatenate([gU.ravel(), [gT, gp, gq]]))
-        return -(grads[0] - grads[1]) / (2.0 * eps)
+            row = []
+            for phi_c in phis:
+                gU, gT, (gp, gq) = transpose_product(sys, bl, dT, [dp, dq], phi_c)
+                row.append(np.concatenate([gU.ravel(), [gT, gp, gq]]))
+            grads.append(row)
+        return [(plus - minus) / (2.0 * eps) for plus, minus in zip(*grads)]
+
+    def _grad_g(self, U, T, p, q, mesh, bord):
+        """∇g = −∂_z(φᵀ A₋(z) v) for z = (U, T, p₁, p₂) (:meth:`twisted_derivative`, v(1) = −v(0))."""
+        v = bord.null_vector()[0]
+        return -self.twisted_derivative(U, T, p, q, mesh, v, -v[0], [bord.phi[: self.nU]])[0]
 
     def jacobian(self, X, mesh, G, border, row):
         from .collocation import CondensedLU
@@ -190,7 +203,7 @@ class PDCurveProblem(LPCCurveProblem):
         gz = self._grad_g(U, T, p, q, mesh, bord)
         try:
             mlu = CondensedLU(sys, blocks[0], blocks[1], blocks[2], G, (np.zeros_like(U), 0.0, 1.0))
-            solver = _PDNewtonSolver(mlu, dq.ravel(), gz, row)
+            solver = PinnedSchurSolver(mlu, [dq.ravel()], [gz, row], "PD")
         except (RuntimeError, np.linalg.LinAlgError) as exc:
             raise NonFinite(f"singular Jacobian of the PD system ({exc})") from None
         solver.transfer = mlu.transfer
@@ -308,20 +321,38 @@ def continue_pd(model, pd_point: SpecialPoint, param2: str, *, param: str = "I_e
     others is −1 on every point). ``status``: DONE (window boundary), CLOSED, MAX_POINTS, or
     negative (failure; the computed part is returned, ``message`` says why).
     """
+    return curve_from_point(PDCurveProblem, first_curve_point, model, pd_point, ("pd_point", "PD", "a period doubling"),
+                            param, param2, branch, window, window2, ntst, ncol, settings, detect, values2, adapt,
+                            max_angle, progress, options)
+
+
+def curve_from_point(problem_class, first_point, model, point, naming, param, param2, branch, window, window2, ntst,
+                     ncol, settings, detect, values2, adapt, max_angle, progress, options) -> CycleCurve:
+    """The body of :func:`continue_pd` and :func:`.ns_curves.continue_ns`: check the arguments,
+    correct the orbit at ``point`` onto the curve's system (``first_point``), follow the curve.
+    ``naming`` = (argument name, kind, what the kind means)."""
+    name, kind, meaning = naming
     settings, window, window2, q0, values2 = curve_inputs(
-        model, pd_point, "pd_point", "PD", "a period doubling", param, param2, window, window2, ntst, ncol, detect,
-        PDCurveProblem.kinds, values2, settings, options)
-    problem = PDCurveProblem(model, param, param2, int(ntst), int(ncol), tol=settings.tol or 1e-9, adapt=adapt,
-                             max_angle=max_angle, window=window, window2=window2, detect=tuple(detect),
-                             values2=values2)
-    U, mesh, T = orbit_of(model, pd_point, param, branch, problem.sys)
+        model, point, name, kind, meaning, param, param2, window, window2, ntst, ncol, detect, problem_class.kinds,
+        values2, settings, options)
+    problem = problem_class(model, param, param2, int(ntst), int(ncol), tol=settings.tol or 1e-9, adapt=adapt,
+                            max_angle=max_angle, window=window, window2=window2, detect=tuple(detect),
+                            values2=values2)
+    U, mesh, T = orbit_of(model, point, param, branch, problem.sys)
     try:
-        problem.first = first_curve_point(problem, U, mesh, T, float(pd_point.param), q0)
+        problem.first = first_point(problem, U, mesh, T, float(point.param), q0)
     except NonFinite as exc:
-        raise ValueError(f"could not correct the PD point at {param}={pd_point.param:.8g} onto the period-doubling "
-                         f"system ({exc}); is it a converged PD of this model?") from None
+        raise ValueError(f"could not correct the {kind} point at {param}={point.param:.8g} onto the system of "
+                         f"{meaning} curve ({exc}); is it a converged {kind} of this model?") from None
+    return follow_both_ways(problem, settings, progress, kind)
+
+
+def follow_both_ways(problem: LPCCurveProblem, settings: Settings, progress: Progress, kind: str) -> CycleCurve:
+    """Continue a curve of cycle bifurcations of ``kind`` from ``problem.first`` in both directions
+    (or ``settings.direction``; one only if the first closes the loop) and assemble it."""
     f = problem.first
-    scale = math.sqrt(float(np.sum(problem.sys.node_weights(f.mesh)[:, None] * f.U**2)) + f.T**2 + f.p**2 + f.q**2)
+    X = problem.vector(f)
+    scale = math.sqrt(float(problem.weighted(f.mesh, X) @ X))
     ds_max = settings.ds_max or 0.3 * scale
     settings = settings.filled(ds=ds_max / 10.0, ds_min=1e-6, ds_max=ds_max, tol=1e-9, direction=0)
     runs = []
@@ -334,4 +365,4 @@ def continue_pd(model, pd_point: SpecialPoint, param2: str, *, param: str = "I_e
         if r.status == Status.CLOSED:  # the other direction would trace the same loop
             break
     run = join_runs(runs[1][1], runs[0][1]) if len(runs) == 2 else runs[0][1]
-    return replace(assemble_curve(problem, run, runs), kind="PD")
+    return replace(assemble_curve(problem, run, runs), kind=kind)
