@@ -60,43 +60,14 @@ from ..branch import SpecialPoint
 from ..continuation.core import Event, NonFinite
 from ..continuation.codim2 import EXTREMUM_KINDS
 from ..continuation.settings import Progress, Settings, Status
-from .bordered import BorderedSolution
 from .cycle_curves import CycleCurve, _CurvePoint, curve_multipliers, pinned_start
 from .floquet import product
-from .pd_curves import PDCurveProblem, PinnedSchurSolver, curve_from_point, twisted_blocks
+from .pd_curves import PDCurveProblem, PinnedSchurSolver, TwistedBordered, curve_from_point
 
-__all__ = ["continue_ns", "NSCurveProblem", "TwistedBordered"]
+__all__ = ["continue_ns", "NSCurveProblem"]
 
 #: the angles θ (rad) of the strong resonances inside the curve (R1 at 0 and R2 at π end it)
 RESONANCES = {"R3": 2.0 * math.pi / 3.0, "R4": 0.5 * math.pi}
-
-
-class TwistedBordered(BorderedSolution):
-    """The bordered system (B_θ) at one orbit: ``g`` (complex), ``xi`` = (v, 0, g), ``phi``.
-
-    Factorized as a complex :class:`.collocation.CondensedLU` with unknowns (v, τ, g): columns
-    [A_θ | 0 | b], rows (collocation, cᵀv, τ = 0); ``b`` (NTST, NCOL, n) and ``c`` (N, n, already
-    multiplied by the quadrature weights) complex.
-    """
-
-    def __init__(self, sys, blocks, theta, b, c):
-        from .collocation import CondensedLU
-
-        self.nU = c.size
-        e_xi = np.zeros(sys.size)
-        e_xi[self.nU] = 1.0  # the border row cᵀv = 1
-        e_phi = np.zeros(sys.size)
-        e_phi[-1] = 1.0
-        super().__init__(sys, CondensedLU(sys, twisted_blocks(blocks, np.exp(1j * theta)), np.zeros_like(b), b, c,
-                                          (np.zeros_like(c), 1.0, 0.0)), e_xi, e_phi)
-
-    @property
-    def g(self) -> complex:
-        return complex(self.xi[-1])
-
-    def null_vector(self):
-        """(v (N, n) complex, 0, g)."""
-        return self.xi[: self.nU].reshape(-1, self.sys.n), 0.0, self.g
 
 
 class NSCurveProblem(PDCurveProblem):
@@ -131,7 +102,7 @@ class NSCurveProblem(PDCurveProblem):
         blocks = self._blocks(U, T, p, q, mesh) if blocks is None else blocks
         W = self.sys.node_weights(mesh)
         try:
-            return TwistedBordered(self.sys, blocks[0], theta, border[2], np.conj(W[:, None] * border[0])), blocks
+            return TwistedBordered(self.sys, blocks[0], np.exp(1j * theta), border[2], np.conj(W[:, None] * border[0])), blocks
         except (RuntimeError, np.linalg.LinAlgError) as exc:
             raise NonFinite(f"singular twisted bordered system ({exc})") from None
 
@@ -191,17 +162,12 @@ class NSCurveProblem(PDCurveProblem):
     def measure(self, pt) -> dict:
         """Multipliers (the periodic transfer matrices), extrema, the LPNS and PDNS tests."""
         if pt.record is None:
-            sys = self.sys
-            sys.p2 = pt.q
-            transfer = pt.lu.transfer
-            mu, k = curve_multipliers(transfer, product(transfer), np.asarray(sys.model_at(pt.p).rhs(pt.U[0]), float))
-            rest = np.delete(mu, k)
-            rest = rest[np.argsort(-np.abs(rest), kind="stable")]
+            _, triv, rest = self.multipliers(pt)
             others = _without_pair(rest, pt.theta)
-            smin, smax = sys.extrema(pt.U, pt.mesh)
+            smin, smax = self.sys.extrema(pt.U, pt.mesh)
             pair = np.exp(1j * pt.theta)
             pt.record = dict(p=pt.p, q=pt.q, T=pt.T, U=pt.U.copy(), mesh=pt.mesh.copy(), smin=smin, smax=smax,
-                             mu=np.concatenate([[mu[k]], rest]), terr=float(abs(mu[k] - 1.0)), theta=pt.theta,
+                             mu=np.concatenate([[triv], rest]), terr=float(abs(triv - 1.0)), theta=pt.theta,
                              g=pt.bord.g, pair_error=float(np.min(np.abs(rest - pair))) if rest.size else math.nan,
                              lpns=_product_test(others, -1.0), pdns=_product_test(others, 1.0))
         return pt.record

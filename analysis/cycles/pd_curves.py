@@ -60,7 +60,7 @@ from .cycle_curves import (CycleCurve, LPCCurveProblem, assemble_curve, curve_in
 from .floquet import product
 from .normal_form import pd_coefficient
 
-__all__ = ["continue_pd", "PDCurveProblem", "AntiPeriodicBordered"]
+__all__ = ["continue_pd", "PDCurveProblem", "TwistedBordered"]
 
 
 def principal_minor_sum(A, k) -> float:
@@ -82,31 +82,35 @@ def twisted_blocks(blocks, factor):
     return out
 
 
-class AntiPeriodicBordered(BorderedSolution):
-    """The bordered system (B₋) at one orbit: ``g``, ``xi`` = (v, 0, g), ``phi`` (left solution).
+class TwistedBordered(BorderedSolution):
+    """The bordered system with the twisted condition v(1) = factor·v(0) at one orbit — (B₋) of
+    the PD curve (factor −1) and (B_θ) of the NS curve (:mod:`.ns_curves`, factor e^{iθ}, complex):
+    ``g`` (float, or complex for a complex system), ``xi`` = (v, 0, g), ``phi`` (left solution).
 
     Factorized as a :class:`.collocation.CondensedLU` with unknowns (v, τ, g): columns
-    [A₋ | 0 | b], rows (collocation, cᵀv, τ = 0). ``border`` = (c_U (N, n) already multiplied by
-    the quadrature weights, ignored c_T).
+    [A | 0 | b], rows (collocation, cᵀv, τ = 0); ``b`` (NTST, NCOL, n), ``c`` (N, n) already
+    multiplied by the quadrature weights.
     """
 
-    def __init__(self, sys, blocks, b, border):
+    def __init__(self, sys, blocks, factor, b, c):
         from .collocation import CondensedLU
 
-        cU = border[0]
-        zero_T = np.zeros_like(b)
-        self.nU = cU.size
+        self.nU = c.size
         e_xi = np.zeros(sys.size)
         e_xi[self.nU] = 1.0  # the border row cᵀv = 1
         e_phi = np.zeros(sys.size)
-        e_phi[-1] = 1.0      # phi = [φ (collocation part), h, 0] solving (B₋)ᵀ[φ; h] = e_last (b's column)
-        super().__init__(sys, CondensedLU(sys, twisted_blocks(blocks, -1.0), zero_T, b, cU, (np.zeros_like(cU), 1.0, 0.0)),
-                         e_xi, e_phi)
+        e_phi[-1] = 1.0      # phi = [φ (collocation part), h, 0] solving Mᵀ[φ; h] = e_last (b's column)
+        super().__init__(sys, CondensedLU(sys, twisted_blocks(blocks, factor), np.zeros_like(b), b, c,
+                                          (np.zeros_like(c), 1.0, 0.0)), e_xi, e_phi)
+
+    @property
+    def g(self):
+        g = self.xi[-1]
+        return complex(g) if np.iscomplexobj(g) else float(g)
 
     def null_vector(self):
         """(v (N, n), 0, g)."""
-        U, _, g = self.sys.unpack(self.xi)
-        return U, 0.0, g
+        return self.xi[: self.nU].reshape(-1, self.sys.n), 0.0, self.g
 
 
 class PinnedSchurSolver:
@@ -158,7 +162,7 @@ class PDCurveProblem(LPCCurveProblem):
         blocks = self._blocks(U, T, p, q, mesh) if blocks is None else blocks
         W = self.sys.node_weights(mesh)
         try:
-            return AntiPeriodicBordered(self.sys, blocks[0], border[2], (W[:, None] * border[0], 0.0)), blocks
+            return TwistedBordered(self.sys, blocks[0], -1.0, border[2], W[:, None] * border[0]), blocks
         except (RuntimeError, np.linalg.LinAlgError) as exc:
             raise NonFinite(f"singular anti-periodic bordered system ({exc})") from None
 
@@ -210,17 +214,20 @@ class PDCurveProblem(LPCCurveProblem):
         return solver, bord, blocks
 
     # ---------------------------------------------------------- measurements
+    def multipliers(self, pt):
+        """(M, the trivial multiplier, the others by decreasing modulus) at the point's orbit, from
+        the transfer matrices of its pinned cycle Jacobian (the Newton solver's, ``pt.lu.transfer``)."""
+        self.sys.p2 = pt.q
+        M = product(pt.lu.transfer)
+        mu, k = curve_multipliers(pt.lu.transfer, M, np.asarray(self.sys.model_at(pt.p).rhs(pt.U[0]), dtype=float))
+        rest = np.delete(mu, k)
+        return M, mu[k], rest[np.argsort(-np.abs(rest), kind="stable")]
+
     def measure(self, pt) -> dict:
         """Multipliers (the periodic transfer matrices), extrema, the R2 and LPPD tests."""
         if pt.record is None:
             sys = self.sys
-            sys.p2 = pt.q
-            transfer = pt.lu.transfer if hasattr(pt.lu, "transfer") else -pt.bord.lu.transfer
-            M = product(transfer)
-            mu, k = curve_multipliers(transfer, M, np.asarray(sys.model_at(pt.p).rhs(pt.U[0]), dtype=float))
-            triv = mu[k]
-            rest = np.delete(mu, k)
-            rest = rest[np.argsort(-np.abs(rest), kind="stable")]
+            M, triv, rest = self.multipliers(pt)
             smin, smax = sys.extrema(pt.U, pt.mesh)
             n = M.shape[0]
             big = not np.all(np.isfinite(M)) or np.linalg.norm(M) > 1e8
