@@ -169,6 +169,7 @@ class LPCCurveProblem(ParameterExtrema, Problem):
         self.first = None
         self.sign = 1
         self.gh = None
+        self._last = None  # (X, mesh, G, border, Bordered, blocks) of the last residual
 
     # ---------------------------------------------------------- packing and norms
     def pack(self, U, T, p, q):
@@ -212,6 +213,16 @@ class LPCCurveProblem(ParameterExtrema, Problem):
         except (RuntimeError, np.linalg.LinAlgError) as exc:
             raise NonFinite(f"singular bordered system ({exc})") from None
 
+    def bordered_at(self, X, mesh, G, border):
+        """(Bordered, blocks) at the packed X: those of the last :meth:`residual` when it was at
+        this X (a Newton refactorizes where it last evaluated the residual), else computed."""
+        last = self._last
+        if last is not None and last[1] is mesh and last[2] is G and last[3] is border and np.array_equal(last[0], X):
+            self.sys.p2 = float(X[self.nU + 2])
+            return last[4], last[5]
+        U, T, p, q = self.unpack(X)
+        return self.bordered(U, T, p, q, mesh, G, border)
+
     def orbit_residual(self, U, T, p, q, mesh, G):
         """[collocation; phase] of the orbit at (p₁, p₂) = (p, q)."""
         sys = self.sys
@@ -230,7 +241,8 @@ class LPCCurveProblem(ParameterExtrema, Problem):
         """[collocation; phase; g; ⟨X − X_b, t_b⟩ − Δs] with arc = (X_b, weighted t_b, Δs)."""
         U, T, p, q = self.unpack(X)
         F = self.orbit_residual(U, T, p, q, mesh, G)
-        bord, _ = self.bordered(U, T, p, q, mesh, G, border)
+        bord, blocks = self.bordered(U, T, p, q, mesh, G, border)
+        self._last = (X.copy(), mesh, G, border, bord, blocks)  # the Newton refactorizes at the X it last evaluated
         Xb, row, ds = arc
         return np.concatenate([F, [bord.g, float(row @ (X - Xb)) - ds]])
 
@@ -238,9 +250,8 @@ class LPCCurveProblem(ParameterExtrema, Problem):
         """(solver of the Jacobian with last row ``row`` (:class:`_NewtonSolver`), Bordered, blocks) at X."""
         U, T, p, q = self.unpack(X)
         sys = self.sys
-        blocks = self._blocks(U, T, p, q, mesh)
+        bord, blocks = self.bordered_at(X, mesh, G, border)
         dq = sys.dp2(U, T, p, mesh)
-        bord, _ = self.bordered(U, T, p, q, mesh, G, border, blocks)
         xi = bord.xi.copy()  # (v, v_T, g); M's last column is the constant b, so M_z ξ = ∂_z(F_z (v, v_T, 0))
         xi[-1] = 0.0
         phi_c = bord.phi[: self.nU]
@@ -432,7 +443,44 @@ class LPCCurveProblem(ParameterExtrema, Problem):
             info.update(self.extremum_info(kind, a, q))
         return Event("UZ" if kind.startswith("UZ") else kind, q, bracket, bool(converged), info)
 
+    def at_value(self, a, b, i, value):
+        """The point of the step a → b where parameter i (0: p₁, 1: p₂) equals ``value``, or None.
+
+        Both parameters are unknowns of the curve, so the point is found directly: one Newton on
+        the curve's system with the arclength row replaced by the unit row e_{pᵢ} (pᵢ = value),
+        from the secant between a and b — instead of Brent's method on the arclength, which
+        corrects a whole point per trial. That system is regular only where dpᵢ/ds ≠ 0, so this is
+        None when the tangents at a and b disagree in the sign of dpᵢ/ds (an extremum of pᵢ inside
+        the step) or when the Newton fails, and for i = 2 (θ on an NS curve: its ends θ = 0, π are
+        singular points of the twisted system); the caller then falls back to Brent."""
+        k = self.nU + 1 + i
+        if i > 1 or not a.t[k] * b.t[k] > 0:
+            return None
+        Xa, Xb = self.vector(a), self.vector(b)
+        frac = (value - Xa[k]) / (Xb[k] - Xa[k]) if Xb[k] != Xa[k] else 0.0
+        if a.mesh is b.mesh:
+            X0 = Xa + frac * (Xb - Xa)
+        else:  # b was remeshed: predict along a's tangent
+            X0 = Xa + (frac * self.arclength(a, b)) * a.t
+        row = np.zeros(self.size)
+        row[k] = 1.0
+        try:
+            X, it = self.newton(X0, a.mesh, a.G, a.border, (np.zeros(self.size), row, value), a.lu, a.z, a.row)
+            return self.finish(X, a.mesh, a.border, row, a.t, it)
+        except NonFinite:
+            return None
+
+    def locate(self, kind, a, b, g_a=None, g_b=None):
+        if kind.startswith("UZ"):  # p₂ = value: linear in the unknowns
+            q = self.at_value(a, b, 1, self.values2[int(kind[2:])])
+            if q is not None:
+                return self.describe(kind, a, b, q, True)
+        return super().locate(kind, a, b, g_a, g_b)
+
     def boundary(self, a, b, i, value):
+        q = self.at_value(a, b, i, value)
+        if q is not None:
+            return q
         s_b = self.arclength(a, b)
         q, _ = locate_zero(lambda pt: self.parameters(pt)[i] - value, lambda s, warm: self.point_at(a, b, s, warm),
                            a, b, s_b, xtol=1e-12 * abs(s_b), gtol=1e-11 * max(1.0, abs(value)))

@@ -201,9 +201,8 @@ class PDCurveProblem(LPCCurveProblem):
 
         U, T, p, q = self.unpack(X)
         sys = self.sys
-        blocks = self._blocks(U, T, p, q, mesh)
+        bord, blocks = self.bordered_at(X, mesh, G, border)
         dq = sys.dp2(U, T, p, mesh)
-        bord, _ = self.bordered(U, T, p, q, mesh, G, border, blocks)
         gz = self._grad_g(U, T, p, q, mesh, bord)
         try:
             mlu = CondensedLU(sys, blocks[0], blocks[1], blocks[2], G, (np.zeros_like(U), 0.0, 1.0))
