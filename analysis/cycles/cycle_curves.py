@@ -456,19 +456,22 @@ class LPCCurveProblem(ParameterExtrema, Problem):
         k = self.nU + 1 + i
         if i > 1 or not a.t[k] * b.t[k] > 0:
             return None
-        Xa, Xb = self.vector(a), self.vector(b)
+        Xa, Xb = self.vector(a), self.vector(b)  # b is on a's mesh: remeshing happens on accepting b
         frac = (value - Xa[k]) / (Xb[k] - Xa[k]) if Xb[k] != Xa[k] else 0.0
-        if a.mesh is b.mesh:
-            X0 = Xa + frac * (Xb - Xa)
-        else:  # b was remeshed: predict along a's tangent
-            X0 = Xa + (frac * self.arclength(a, b)) * a.t
-        row = np.zeros(self.size)
-        row[k] = 1.0
         try:
-            X, it = self.newton(X0, a.mesh, a.G, a.border, (np.zeros(self.size), row, value), a.lu, a.z, a.row)
-            return self.finish(X, a.mesh, a.border, row, a.t, it)
+            return self.pinned(Xa + frac * (Xb - Xa), a.mesh, a.G, a.border, k, value, a)
         except NonFinite:
             return None
+
+    def pinned(self, X0, mesh, G, border, k, value, base=None) -> _CurvePoint:
+        """The point with X_k = ``value``: Newton from X0 with the arclength row replaced by the
+        unit row e_k; from ``base``'s LU (rank-one row update) and with the tangent oriented like
+        ``base``'s when given. Raises NonFinite when the Newton fails."""
+        row = np.zeros(self.size)
+        row[k] = 1.0
+        lu, z, old_row, t = (base.lu, base.z, base.row, base.t) if base is not None else (None, None, None, None)
+        X, it = self.newton(X0, mesh, G, border, (np.zeros(self.size), row, value), lu, z, old_row)
+        return self.finish(X, mesh, border, row, t, it)
 
     def locate(self, kind, a, b, g_a=None, g_b=None):
         if kind.startswith("UZ"):  # p₂ = value: linear in the unknowns
@@ -718,10 +721,8 @@ def first_curve_point(problem: LPCCurveProblem, U, mesh, T, p, q):
 def pinned_start(problem: LPCCurveProblem, X0, mesh, G, border):
     """The curve's first point: Newton from X0 with p₂ held (last row e_{p₂}), its tangent
     oriented so that p₂ grows."""
-    row = np.zeros(problem.size)
-    row[problem.nU + 2] = 1.0
-    X, _ = problem.newton(X0, mesh, G, border, (X0, row, 0.0))
-    pt = problem.finish(X, mesh, border, row, None)
+    k = problem.nU + 2
+    pt = problem.pinned(X0, mesh, G, border, k, float(X0[k]))
     if pt.t[problem.nU + 2] < 0:
         pt.t = -pt.t
     return pt
