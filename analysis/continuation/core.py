@@ -67,6 +67,9 @@ __all__ = ["continuation", "Problem", "DenseProblem", "Point", "Event", "Run", "
            "moore_penrose", "tangent_of", "newton_on_hyperplane", "chord_newton", "row_updated_solve", "locate_zero",
            "join_runs"]
 
+#: see ``Problem.poles``: near a pole |ψ| grows without bound, near a simple zero it stays of the
+#: order of its values at the ends of the step
+POLE_FACTOR = 10.0
 _NUMERIC_ERRORS = (FloatingPointError, ValueError, ZeroDivisionError, OverflowError, np.linalg.LinAlgError)
 
 
@@ -269,12 +272,14 @@ def row_updated_solve(solve, z, old_row, new_row, *, min_denominator: float = 1e
     return updated
 
 
-def locate_zero(g, point_at, a, b, s_b, *, xtol, gtol=0.0, g_a=None, g_b=None):
+def locate_zero(g, point_at, a, b, s_b, *, xtol, gtol=0.0, g_a=None, g_b=None, pole_factor=math.inf):
     """Zero of ψ(u(s)) for s between 0 (point a) and s_b (point b), by Brent's method.
 
     ``point_at(s, warm)`` corrects onto the curve at arclength s (``warm``: the nearest point
     already corrected, or None); ``g(point)`` is the test function. Stops early once
-    |ψ| ≤ ``gtol``. Returns (point, converged); when the bracket is lost, the nearer end.
+    |ψ| ≤ ``gtol``. Returns (point, converged); when the bracket is lost, the nearer end. A trial
+    point with |ψ| > ``pole_factor``·max(|ψ(a)|, |ψ(b)|) means that ψ changes sign through a pole,
+    not a zero (Brent would bisect onto it): the search stops and returns (None, False).
     """
     cache = {}
 
@@ -295,6 +300,9 @@ def locate_zero(g, point_at, a, b, s_b, *, xtol, gtol=0.0, g_a=None, g_b=None):
     class _Close(Exception):
         pass
 
+    class _Pole(Exception):
+        pass
+
     def f(s):
         if s == 0.0:
             return g_a
@@ -303,10 +311,13 @@ def locate_zero(g, point_at, a, b, s_b, *, xtol, gtol=0.0, g_a=None, g_b=None):
         val = g(point(s))
         if abs(val) <= gtol:
             raise _Close(s)
+        if abs(val) > pole_bound:
+            raise _Pole
         return val
 
     g_a = g(a) if g_a is None else g_a
     g_b = g(b) if g_b is None else g_b
+    pole_bound = pole_factor * max(abs(g_a), abs(g_b))
     if g_a == 0.0:
         return a, True
     if g_b == 0.0:
@@ -323,6 +334,8 @@ def locate_zero(g, point_at, a, b, s_b, *, xtol, gtol=0.0, g_a=None, g_b=None):
         return point(root), True
     except _Close as close:
         return cache[close.args[0]], True
+    except _Pole:
+        return None, False
     except (_LocateFailed, RuntimeError, NonFinite) + _NUMERIC_ERRORS:
         return (a if abs(g_a) <= abs(g_b) else b), False
 
@@ -337,6 +350,10 @@ class Problem:
     #: numpy floating-point error handling while events are located (``np.errstate`` keywords);
     #: "raise" turns overflow or invalid values into LOCATION_FAILED instead of NaN results
     errstate = {"all": "raise"}
+    #: test functions that are ratios and so change sign through poles as well as zeros (GPD's
+    #: normal-form coefficient at R2, …): locating one gives no event as soon as a trial point has
+    #: |ψ| above ``POLE_FACTOR`` × the larger of its values at the step's ends
+    poles: tuple = ()
 
     def initial(self, settings: Settings):  # pragma: no cover - contract
         raise NotImplementedError
@@ -378,8 +395,9 @@ class Problem:
         s_b = self.arclength(a, b)
         xtol, gtol = self.locate_tolerances(kind, a, b, s_b)
         q, ok = locate_zero(lambda p: self.test(kind, p), lambda s, warm: self.point_at(a, b, s, warm),
-                            a, b, s_b, xtol=xtol, gtol=gtol, g_a=g_a, g_b=g_b)
-        return self.describe(kind, a, b, q, ok)
+                            a, b, s_b, xtol=xtol, gtol=gtol, g_a=g_a, g_b=g_b,
+                            pole_factor=POLE_FACTOR if kind in self.poles else math.inf)
+        return None if q is None else self.describe(kind, a, b, q, ok)
 
     def boundary(self, a, b, i, value):
         """The point between a and b where parameter i equals ``value`` (or b if that fails)."""

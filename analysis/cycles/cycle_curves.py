@@ -149,6 +149,7 @@ class LPCCurveProblem(ParameterExtrema, Problem):
 
     errstate = {}
     kinds = ("CPC", "R1", "LPPD", "LPNS") + EXTREMUM_KINDS
+    poles = ("CPC",)  # φ is normalized by F_{p₁}ᵀφ = 1, which vanishes somewhere (see describe)
 
     def __init__(self, model, param, param2, ntst, ncol, *, tol, max_newton=14, max_angle=0.25, adapt=1,
                  window=(-math.inf, math.inf), window2=(-math.inf, math.inf), detect=kinds, values2=()):

@@ -81,12 +81,14 @@ def values_at_collocation(sys: CollocationSystem, V, sign: float = 1.0) -> np.nd
 
 
 def _bordered(L, b, c):
-    """Sparse LU of [[L, b], [cᵀ, 0]]."""
+    """Sparse LU of [[L, b], [cᵀ, 0]]. Column order by minimum degree on the pattern of M + Mᵀ:
+    with the dense border (and the wrap of the last interval) SuperLU's default COLAMD order fills
+    ~7× more (HH, NTST = 80, NCOL = 6: 0.89M against 0.12M factor entries; 20 ms against 3 ms)."""
     import scipy.sparse as sp
     import scipy.sparse.linalg as spla
 
     M = sp.bmat([[L, sp.csc_matrix(b[:, None])], [sp.csc_matrix(c[None, :]), None]], format="csc")
-    return spla.splu(M)
+    return spla.splu(M, permc_spec="MMD_AT_PLUS_A")
 
 
 def _null(L):

@@ -157,6 +157,7 @@ class PDCurveProblem(LPCCurveProblem):
     corrector and the mesh adaptation are those of the LPC curve."""
 
     kinds = ("R2", "LPPD", "GPD") + EXTREMUM_KINDS
+    poles = ("GPD",)  # c's eigenfunction normalizations degenerate at R2 and LPPD (see describe)
 
     def bordered(self, U, T, p, q, mesh, G, border, blocks=None):
         blocks = self._blocks(U, T, p, q, mesh) if blocks is None else blocks

@@ -392,6 +392,29 @@ def test_a_new_problem_needs_only_residual_jacobian_and_tests():
         assert abs(abs(u[1]) - 1.0) < 1e-12 and abs(u[0]) < 1e-6
 
 
+def test_locating_stops_at_a_pole_but_not_at_a_zero():
+    """ψ = 1/(s − 0.3) changes sign on [0, 1] through a pole: with a pole factor the search gives
+    up (None) after a few trials instead of bisecting onto s = 0.3; ψ = (s − 0.3)·e^s is located
+    to xtol with the same guard, and without the guard the pole is 'located' (what Brent does)."""
+    from analysis.continuation.core import POLE_FACTOR, locate_zero
+
+    trials = []
+
+    def point_at(s, warm):
+        trials.append(s)
+        return s
+
+    for psi, expect_root in ((lambda s: 1.0 / (s - 0.3), False), (lambda s: (s - 0.3) * math.exp(s), True)):
+        trials.clear()
+        q, ok = locate_zero(psi, point_at, 0.0, 1.0, 1.0, xtol=1e-13, pole_factor=POLE_FACTOR)
+        if expect_root:
+            assert ok and abs(q - 0.3) < 1e-12
+        else:
+            assert (q, ok) == (None, False) and len(trials) <= 6, trials
+    q, ok = locate_zero(lambda s: 1.0 / (s - 0.3), point_at, 0.0, 1.0, 1.0, xtol=1e-13)
+    assert abs(q - 0.3) < 1e-9
+
+
 def test_settings_and_status_vocabulary():
     from analysis.continuation import Settings, Status
 
