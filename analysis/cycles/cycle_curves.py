@@ -170,7 +170,6 @@ class LPCCurveProblem(ParameterExtrema, Problem):
         self.first = None
         self.sign = 1
         self.gh = None
-        self._last = None  # (X, mesh, G, border, Bordered, blocks) of the last residual
 
     # ---------------------------------------------------------- packing and norms
     def pack(self, U, T, p, q):
@@ -214,16 +213,6 @@ class LPCCurveProblem(ParameterExtrema, Problem):
         except (RuntimeError, np.linalg.LinAlgError) as exc:
             raise NonFinite(f"singular bordered system ({exc})") from None
 
-    def bordered_at(self, X, mesh, G, border):
-        """(Bordered, blocks) at the packed X: those of the last :meth:`residual` when it was at
-        this X (a Newton refactorizes where it last evaluated the residual), else computed."""
-        last = self._last
-        if last is not None and last[1] is mesh and last[2] is G and last[3] is border and np.array_equal(last[0], X):
-            self.sys.p2 = float(X[self.nU + 2])
-            return last[4], last[5]
-        U, T, p, q = self.unpack(X)
-        return self.bordered(U, T, p, q, mesh, G, border)
-
     def orbit_residual(self, U, T, p, q, mesh, G):
         """[collocation; phase] of the orbit at (p₁, p₂) = (p, q)."""
         sys = self.sys
@@ -239,19 +228,21 @@ class LPCCurveProblem(ParameterExtrema, Problem):
         return F
 
     def residual(self, X, mesh, G, border, arc):
-        """[collocation; phase; g; ⟨X − X_b, t_b⟩ − Δs] with arc = (X_b, weighted t_b, Δs)."""
+        """([collocation; phase; g; ⟨X − X_b, t_b⟩ − Δs], (Bordered, blocks) at X) with
+        arc = (X_b, weighted t_b, Δs): the bordered system that gave g, for :meth:`jacobian` at X."""
         U, T, p, q = self.unpack(X)
         F = self.orbit_residual(U, T, p, q, mesh, G)
         bord, blocks = self.bordered(U, T, p, q, mesh, G, border)
-        self._last = (X.copy(), mesh, G, border, bord, blocks)  # the Newton refactorizes at the X it last evaluated
         Xb, row, ds = arc
-        return np.concatenate([F, [bord.g, float(row @ (X - Xb)) - ds]])
+        return np.concatenate([F, [bord.g, float(row @ (X - Xb)) - ds]]), (bord, blocks)
 
-    def jacobian(self, X, mesh, G, border, row):
-        """(solver of the Jacobian with last row ``row`` (:class:`_NewtonSolver`), Bordered, blocks) at X."""
+    def jacobian(self, X, mesh, G, border, row, at=None):
+        """(solver of the Jacobian with last row ``row`` (:class:`_NewtonSolver`), Bordered, blocks) at X;
+        ``at``: the (Bordered, blocks) of :meth:`residual` at this X, else computed."""
         U, T, p, q = self.unpack(X)
         sys = self.sys
-        bord, blocks = self.bordered_at(X, mesh, G, border)
+        sys.p2 = q
+        bord, blocks = self.bordered(U, T, p, q, mesh, G, border) if at is None else at
         dq = sys.dp2(U, T, p, mesh)
         xi = bord.xi.copy()  # (v, v_T, g); M's last column is the constant b, so M_z ξ = ∂_z(F_z (v, v_T, 0))
         xi[-1] = 0.0
@@ -273,13 +264,18 @@ class LPCCurveProblem(ParameterExtrema, Problem):
         ``old_row``) by a rank-one update when given. Returns (X, iterations)."""
         new_row = arc[1]
         solve = row_updated_solve(lu.solve, z, old_row, new_row) if lu is not None else None
+        last = [None, None]  # X and (Bordered, blocks) of the last residual: the Newton refactorizes there
+
+        def residual(Y):
+            F, last[1] = self.residual(Y, mesh, G, border, arc)
+            last[0] = Y
+            return F
 
         def refactor(Xr):
-            return self.jacobian(Xr, mesh, G, border, new_row)[0].solve
+            return self.jacobian(Xr, mesh, G, border, new_row, last[1] if Xr is last[0] else None)[0].solve
 
         try:
-            X, it = chord_newton(lambda Y: self.residual(Y, mesh, G, border, arc), solve, X, refactor=refactor,
-                                 tol=self.tol, max_iter=self.max_newton)
+            X, it = chord_newton(residual, solve, X, refactor=refactor, tol=self.tol, max_iter=self.max_newton)
         except RuntimeError as exc:
             raise NonFinite(str(exc)) from None
         if self.unpack(X)[1] <= 0:

@@ -107,12 +107,13 @@ class NSCurveProblem(PDCurveProblem):
             raise NonFinite(f"singular twisted bordered system ({exc})") from None
 
     def residual(self, X, mesh, G, border, arc):
-        """[collocation; phase; Re g; Im g; ⟨X − X_b, t_b⟩ − Δs] with arc = (X_b, weighted t_b, Δs)."""
+        """([collocation; phase; Re g; Im g; ⟨X − X_b, t_b⟩ − Δs], (twisted Bordered, blocks) at X)
+        with arc = (X_b, weighted t_b, Δs)."""
         U, T, p, q, theta = self.unpack(X)
         F = self.orbit_residual(U, T, p, q, mesh, G)
-        g = self.twisted(U, T, p, q, theta, mesh, border)[0].g
+        bord, blocks = self.twisted(U, T, p, q, theta, mesh, border)
         Xb, row, ds = arc
-        return np.concatenate([F, [g.real, g.imag, float(row @ (X - Xb)) - ds]])
+        return np.concatenate([F, [bord.g.real, bord.g.imag, float(row @ (X - Xb)) - ds]]), (bord, blocks)
 
     def _grad_g(self, U, T, p, q, theta, mesh, blocks, bord):
         """∇g (complex) over (U, T, p₁, p₂, θ): see the module docstring."""
@@ -126,14 +127,14 @@ class NSCurveProblem(PDCurveProblem):
         g_theta = -1j * np.exp(1j * theta) * np.einsum("ia,iab,b->", phi_last, blocks[0][-1, :, -1], v[0])
         return np.concatenate([gz, [g_theta]])
 
-    def jacobian(self, X, mesh, G, border, row):
+    def jacobian(self, X, mesh, G, border, row, at=None):
         from .collocation import CondensedLU
 
         U, T, p, q, theta = self.unpack(X)
         sys = self.sys
-        blocks = self._blocks(U, T, p, q, mesh)
+        sys.p2 = q
+        bord, blocks = self.twisted(U, T, p, q, theta, mesh, border) if at is None else at
         dq = sys.dp2(U, T, p, mesh)
-        bord, _ = self.twisted(U, T, p, q, theta, mesh, border, blocks)
         gz = self._grad_g(U, T, p, q, theta, mesh, blocks, bord)
         try:
             mlu = CondensedLU(sys, blocks[0], blocks[1], blocks[2], G, (np.zeros_like(U), 0.0, 1.0))

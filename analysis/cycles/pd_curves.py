@@ -197,12 +197,13 @@ class PDCurveProblem(LPCCurveProblem):
         v = bord.null_vector()[0]
         return -self.twisted_derivative(U, T, p, q, mesh, v, -v[0], [bord.phi[: self.nU]])[0]
 
-    def jacobian(self, X, mesh, G, border, row):
+    def jacobian(self, X, mesh, G, border, row, at=None):
         from .collocation import CondensedLU
 
         U, T, p, q = self.unpack(X)
         sys = self.sys
-        bord, blocks = self.bordered_at(X, mesh, G, border)
+        sys.p2 = q
+        bord, blocks = self.bordered(U, T, p, q, mesh, G, border) if at is None else at
         dq = sys.dp2(U, T, p, mesh)
         gz = self._grad_g(U, T, p, q, mesh, bord)
         try:
