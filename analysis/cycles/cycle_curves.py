@@ -45,7 +45,7 @@ import numpy as np
 
 from ..branch import CodimTwoCurve, SpecialPoint
 from ..continuation.core import (Event, NonFinite, Problem, StepPolicy, chord_newton, continuation, join_runs,
-                                 locate_zero, row_updated_solve)
+                                 locate_zero)
 from ..continuation.codim2 import EXTREMUM_KINDS, ParameterExtrema
 from ..continuation.settings import Progress, Settings, Status, settings_from, window_of
 from .bordered import Bordered, transpose_product
@@ -121,7 +121,7 @@ class CycleCurve(CodimTwoCurve):
 
 @dataclass
 class _CurvePoint:
-    """A point of the curve: the orbit, its tangent, the chord LU and the fold's bordered system."""
+    """A point of the curve: the orbit, its tangent, the Jacobian's solver and the fold's bordered system."""
 
     U: np.ndarray
     T: float
@@ -129,9 +129,7 @@ class _CurvePoint:
     q: float
     mesh: np.ndarray
     t: np.ndarray = None        # unit tangent, packed (U, T, p, q)
-    lu: object = None           # splu of the Jacobian (last row = ``row``)
-    z: np.ndarray = None        # lu.solve(e_last)
-    row: np.ndarray = None
+    lu: object = None           # solver of the Jacobian at the point (last row: the arclength row)
     bord: Bordered = None       # the bordered system (B) at this point (border = ``border``)
     blocks: tuple = None        # (blocks, dT, dp) of the collocation Jacobian
     border: tuple = None        # (v_U (N, n), v_T, b): unit null vector (border row) and the bordering
@@ -259,11 +257,13 @@ class LPCCurveProblem(ParameterExtrema, Problem):
         return _NewtonSolver(bord.lu, blocks[2].ravel(), dq.ravel(), gz, row), bord, blocks
 
     # ---------------------------------------------------------- corrector
-    def newton(self, X, mesh, G, border, arc, lu=None, z=None, old_row=None):
-        """Chord Newton on the system with arclength row arc[1]; from ``lu`` (built with
-        ``old_row``) by a rank-one update when given. Returns (X, iterations)."""
+    def newton(self, X, mesh, G, border, arc):
+        """Chord Newton on the system with arclength row arc[1], factorized first at X — the first
+        guess (the predictor, or the Hermite interpolant of :meth:`hermite`), not at the previous
+        point (whose LU, with its arclength row updated, converges more slowly): with both, HH's LPC
+        curve over gK ∈ [20, 50] takes 100 residuals — each one a factorization of the bordered
+        system for g — instead of 149, and 11 steps instead of 14. Returns (X, iterations)."""
         new_row = arc[1]
-        solve = row_updated_solve(lu.solve, z, old_row, new_row) if lu is not None else None
         last = [None, None]  # X and (Bordered, blocks) of the last residual: the Newton refactorizes there
 
         def residual(Y):
@@ -275,7 +275,7 @@ class LPCCurveProblem(ParameterExtrema, Problem):
             return self.jacobian(Xr, mesh, G, border, new_row, last[1] if Xr is last[0] else None)[0].solve
 
         try:
-            X, it = chord_newton(residual, solve, X, refactor=refactor, tol=self.tol, max_iter=self.max_newton)
+            X, it = chord_newton(residual, None, X, refactor=refactor, tol=self.tol, max_iter=self.max_newton)
         except RuntimeError as exc:
             raise NonFinite(str(exc)) from None
         if self.unpack(X)[1] <= 0:
@@ -288,23 +288,23 @@ class LPCCurveProblem(ParameterExtrema, Problem):
         U, T, p, q = self.unpack(X)
         G = self.sys.phase_gradient(U)
         lu, bord, blocks = self.jacobian(X, mesh, G, border, row)
-        z, t = self.tangent(lu, mesh, previous_t)
+        t = self.tangent(lu, mesh, previous_t)
         vU, vT, _ = bord.null_vector()
         W = self.sys.node_weights(mesh)
         nv = math.sqrt(float(np.sum(W[:, None] * vU * vU) + vT * vT))
         psi = bord.phi[: self.nU]  # ≈ the left null vector of A: the bordering column of the next points
         bcol = (psi / np.linalg.norm(psi)).reshape(border[2].shape)
-        return _CurvePoint(U, T, p, q, mesh, t, lu, z, row, bord, blocks, (vU / nv, vT / nv, bcol), G, iterations)
+        return _CurvePoint(U, T, p, q, mesh, t, lu, bord, blocks, (vU / nv, vT / nv, bcol), G, iterations)
 
     def tangent(self, lu, mesh, previous_t):
-        """(z = K⁻¹e_last, the unit tangent oriented like ``previous_t``) from the Jacobian's solver."""
+        """The unit tangent K⁻¹e_last/‖·‖, oriented like ``previous_t``, from the Jacobian's solver."""
         z = lu.solve(self.e_last)
         if not np.all(np.isfinite(z)):
             raise NonFinite("non-finite tangent")
         t = self.unit(mesh, z)
         if previous_t is not None and float(self.weighted(mesh, previous_t) @ t) < 0:
             t = -t
-        return z, t
+        return t
 
     def step(self, a: _CurvePoint, ds: float) -> _CurvePoint:
         Xa = self.vector(a)
@@ -312,7 +312,7 @@ class LPCCurveProblem(ParameterExtrema, Problem):
         X0 = Xa + ds * a.t
         if a.curv is not None:
             X0 = X0 + (0.5 * ds * ds) * a.curv
-        X, it = self.newton(X0, a.mesh, a.G, a.border, (Xa, row, ds), a.lu, a.z, a.row)
+        X, it = self.newton(X0, a.mesh, a.G, a.border, (Xa, row, ds))
         return self.finish(X, a.mesh, a.border, row, a.t, it)
 
     # ---------------------------------------------------------- measurements
@@ -445,7 +445,7 @@ class LPCCurveProblem(ParameterExtrema, Problem):
 
         Both parameters are unknowns of the curve, so the point is found directly: one Newton on
         the curve's system with the arclength row replaced by the unit row e_{pᵢ} (pᵢ = value),
-        from the secant between a and b — instead of Brent's method on the arclength, which
+        from the cubic Hermite interpolant between a and b (:meth:`hermite`) — instead of Brent's method on the arclength, which
         corrects a whole point per trial. That system is regular only where dpᵢ/ds ≠ 0, so this is
         None when the tangents at a and b disagree in the sign of dpᵢ/ds (an extremum of pᵢ inside
         the step) or when the Newton fails, and for i = 2 (θ on an NS curve: its ends θ = 0, π are
@@ -453,22 +453,47 @@ class LPCCurveProblem(ParameterExtrema, Problem):
         k = self.nU + 1 + i
         if i > 1 or not a.t[k] * b.t[k] > 0:
             return None
-        Xa, Xb = self.vector(a), self.vector(b)  # b is on a's mesh: remeshing happens on accepting b
-        frac = (value - Xa[k]) / (Xb[k] - Xa[k]) if Xb[k] != Xa[k] else 0.0
-        try:
-            return self.pinned(Xa + frac * (Xb - Xa), a.mesh, a.G, a.border, k, value, a)
+        try:  # b is on a's mesh: remeshing happens on accepting b
+            return self.pinned(self.hermite(a, b, k, value), a.mesh, a.G, a.border, k, value, a.t)
         except NonFinite:
             return None
 
-    def pinned(self, X0, mesh, G, border, k, value, base=None) -> _CurvePoint:
+    def hermite(self, a, b, k, value):
+        """The first guess at X_k = ``value`` between a and b: the cubic Hermite interpolant
+        X(σ) = h₀₀Xa + h₁₀ h ta + h₀₁Xb + h₁₁ h tb (σ ∈ [0, 1], h the chord length in the curve's
+        norm, t the unit tangents) at the σ where its k-th component is ``value`` (Newton on the
+        cubic from the secant's σ) — error O(h⁴) against the secant's O(h²)."""
+        Xa, Xb = self.vector(a), self.vector(b)
+        d = Xb - Xa
+        h = math.sqrt(max(float(self.weighted(a.mesh, d) @ d), 0.0))
+        ta, tb = h * a.t, h * b.t
+
+        def at(sig):
+            s2, s3 = sig * sig, sig * sig * sig
+            return ((2 * s3 - 3 * s2 + 1), (s3 - 2 * s2 + sig), (-2 * s3 + 3 * s2), (s3 - s2))
+
+        def slope(sig):
+            s2 = sig * sig
+            return ((6 * s2 - 6 * sig), (3 * s2 - 4 * sig + 1), (-6 * s2 + 6 * sig), (3 * s2 - 2 * sig))
+
+        comp = np.array([Xa[k], ta[k], Xb[k], tb[k]])
+        sig = (value - Xa[k]) / d[k] if d[k] != 0 else 0.0
+        for _ in range(8):
+            f, df = float(np.dot(at(sig), comp)) - value, float(np.dot(slope(sig), comp))
+            if df == 0.0 or not abs(f) > 1e-15 * (1.0 + abs(value)):
+                break
+            sig = min(max(sig - f / df, 0.0), 1.0)
+        c = at(sig)
+        return c[0] * Xa + c[1] * ta + c[2] * Xb + c[3] * tb
+
+    def pinned(self, X0, mesh, G, border, k, value, previous_t=None) -> _CurvePoint:
         """The point with X_k = ``value``: Newton from X0 with the arclength row replaced by the
-        unit row e_k; from ``base``'s LU (rank-one row update) and with the tangent oriented like
-        ``base``'s when given. Raises NonFinite when the Newton fails."""
+        unit row e_k; its tangent oriented like ``previous_t`` when given. Raises NonFinite when the
+        Newton fails."""
         row = np.zeros(self.size)
         row[k] = 1.0
-        lu, z, old_row, t = (base.lu, base.z, base.row, base.t) if base is not None else (None, None, None, None)
-        X, it = self.newton(X0, mesh, G, border, (np.zeros(self.size), row, value), lu, z, old_row)
-        return self.finish(X, mesh, border, row, t, it)
+        X, it = self.newton(X0, mesh, G, border, (np.zeros(self.size), row, value))
+        return self.finish(X, mesh, border, row, previous_t, it)
 
     def locate(self, kind, a, b, g_a=None, g_b=None):
         if kind.startswith("UZ"):  # p₂ = value: linear in the unknowns

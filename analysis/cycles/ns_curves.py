@@ -84,6 +84,21 @@ class NSCurveProblem(PDCurveProblem):
         self.e_last = np.zeros(self.size)
         self.e_last[-1] = 1.0
 
+    #: approaching θ = 0 (R1) or θ = π (R2), singular points of the twisted system, a step covers at
+    #: most END_FRACTION of the distance to the end predicted by dθ/ds while that distance is above
+    #: END_GAP (rad), then at most twice it: the end is crossed by a short step, from a point near
+    #: it, so that locating it never asks a corrector started far away for a point next to the
+    #: singular end (beyond R1 the curve retraces itself with −θ: a long step lands on the mirror image)
+    END_FRACTION, END_GAP = 0.75, 0.02
+
+    def correct(self, point, ds, settings):
+        rate = abs(float(point.t[self.nU + 3]))
+        gap = point.theta if point.t[self.nU + 3] < 0 else math.pi - point.theta
+        reach = self.END_FRACTION * gap if gap > self.END_GAP else 2.0 * gap
+        if ds * rate > reach:
+            ds = reach / rate
+        return super().correct(point, ds, settings)
+
     # ---------------------------------------------------------- packing
     def pack(self, U, T, p, q, theta):
         return np.concatenate([U.ravel(), [T, p, q, theta]])
@@ -151,12 +166,12 @@ class NSCurveProblem(PDCurveProblem):
         U, T, p, q, theta = self.unpack(X)
         G = self.sys.phase_gradient(U)
         lu, bord, blocks = self.jacobian(X, mesh, G, border, row)
-        z, t = self.tangent(lu, mesh, previous_t)
+        t = self.tangent(lu, mesh, previous_t)
         v = bord.null_vector()[0]
         nv = math.sqrt(float(np.sum(self.sys.node_weights(mesh)[:, None] * np.abs(v) ** 2)))
         psi = np.conj(bord.phi[: self.nU])
         bcol = (psi / np.linalg.norm(psi)).reshape(border[2].shape)
-        return _CurvePoint(U, T, p, q, mesh, t, lu, z, row, bord, blocks, (v / nv, 0.0, bcol), G, iterations,
+        return _CurvePoint(U, T, p, q, mesh, t, lu, bord, blocks, (v / nv, 0.0, bcol), G, iterations,
                            theta=theta)
 
     # ---------------------------------------------------------- measurements
@@ -168,7 +183,8 @@ class NSCurveProblem(PDCurveProblem):
             smin, smax = self.sys.extrema(pt.U, pt.mesh)
             pair = np.exp(1j * pt.theta)
             pt.record = dict(p=pt.p, q=pt.q, T=pt.T, U=pt.U.copy(), mesh=pt.mesh.copy(), smin=smin, smax=smax,
-                             mu=np.concatenate([[triv], rest]), terr=float(abs(triv - 1.0)), theta=pt.theta,
+                             mu=np.concatenate([[triv], rest]), terr=float(abs(triv - 1.0)),
+                             theta=abs(pt.theta),  # the pair's angle: ±θ name the same pair (an end may be −1e-13)
                              g=pt.bord.g, pair_error=float(np.min(np.abs(rest - pair))) if rest.size else math.nan,
                              lpns=_product_test(others, -1.0), pdns=_product_test(others, 1.0))
         return pt.record
