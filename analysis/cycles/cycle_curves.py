@@ -306,12 +306,15 @@ class LPCCurveProblem(ParameterExtrema, Problem):
             t = -t
         return t
 
-    def step(self, a: _CurvePoint, ds: float) -> _CurvePoint:
+    def step(self, a: _CurvePoint, ds: float, X0=None) -> _CurvePoint:
+        """The point at arclength ds from a, corrected from ``X0`` or else from the (second-order)
+        tangent predictor."""
         Xa = self.vector(a)
         row = self.weighted(a.mesh, a.t)
-        X0 = Xa + ds * a.t
-        if a.curv is not None:
-            X0 = X0 + (0.5 * ds * ds) * a.curv
+        if X0 is None:
+            X0 = Xa + ds * a.t
+            if a.curv is not None:
+                X0 = X0 + (0.5 * ds * ds) * a.curv
         X, it = self.newton(X0, a.mesh, a.G, a.border, (Xa, row, ds))
         return self.finish(X, a.mesh, a.border, row, a.t, it)
 
@@ -384,8 +387,10 @@ class LPCCurveProblem(ParameterExtrema, Problem):
         return (float(point.p), float(point.q))
 
     def point_at(self, a, b, s, warm):
+        """The point at arclength s from a inside the step a → b (Brent's trial points), corrected
+        from the Hermite interpolant of the step at σ = s/s_b."""
         try:
-            return self.step(a, s)
+            return self.step(a, s, _hermite_basis(s / self.arclength(a, b)) @ self.hermite(a, b))
         except NonFinite:
             return None
 
@@ -445,7 +450,7 @@ class LPCCurveProblem(ParameterExtrema, Problem):
 
         Both parameters are unknowns of the curve, so the point is found directly: one Newton on
         the curve's system with the arclength row replaced by the unit row e_{pᵢ} (pᵢ = value),
-        from the cubic Hermite interpolant between a and b (:meth:`hermite`) — instead of Brent's method on the arclength, which
+        from the cubic Hermite interpolant between a and b (:meth:`hermite_where`) — instead of Brent's method on the arclength, which
         corrects a whole point per trial. That system is regular only where dpᵢ/ds ≠ 0, so this is
         None when the tangents at a and b disagree in the sign of dpᵢ/ds (an extremum of pᵢ inside
         the step) or when the Newton fails, and for i = 2 (θ on an NS curve: its ends θ = 0, π are
@@ -454,37 +459,33 @@ class LPCCurveProblem(ParameterExtrema, Problem):
         if i > 1 or not a.t[k] * b.t[k] > 0:
             return None
         try:  # b is on a's mesh: remeshing happens on accepting b
-            return self.pinned(self.hermite(a, b, k, value), a.mesh, a.G, a.border, k, value, a.t)
+            return self.pinned(self.hermite_where(a, b, k, value), a.mesh, a.G, a.border, k, value, a.t)
         except NonFinite:
             return None
 
-    def hermite(self, a, b, k, value):
-        """The first guess at X_k = ``value`` between a and b: the cubic Hermite interpolant
-        X(σ) = h₀₀Xa + h₁₀ h ta + h₀₁Xb + h₁₁ h tb (σ ∈ [0, 1], h the chord length in the curve's
-        norm, t the unit tangents) at the σ where its k-th component is ``value`` (Newton on the
-        cubic from the secant's σ) — error O(h⁴) against the secant's O(h²)."""
+    def hermite(self, a, b):
+        """The step a → b as the cubic Hermite interpolant X(σ) = H(σ)·C, σ ∈ [0, 1]: the rows
+        C = (Xa, h ta, Xb, h tb) (h the chord length in the curve's norm, t the unit tangents) for
+        :func:`_hermite_basis`. A first guess of error O(h⁴), against the secant's O(h²), for the
+        points corrected inside the step."""
         Xa, Xb = self.vector(a), self.vector(b)
         d = Xb - Xa
         h = math.sqrt(max(float(self.weighted(a.mesh, d) @ d), 0.0))
-        ta, tb = h * a.t, h * b.t
+        return np.array([Xa, h * a.t, Xb, h * b.t])
 
-        def at(sig):
-            s2, s3 = sig * sig, sig * sig * sig
-            return ((2 * s3 - 3 * s2 + 1), (s3 - 2 * s2 + sig), (-2 * s3 + 3 * s2), (s3 - s2))
-
-        def slope(sig):
-            s2 = sig * sig
-            return ((6 * s2 - 6 * sig), (3 * s2 - 4 * sig + 1), (-6 * s2 + 6 * sig), (3 * s2 - 2 * sig))
-
-        comp = np.array([Xa[k], ta[k], Xb[k], tb[k]])
-        sig = (value - Xa[k]) / d[k] if d[k] != 0 else 0.0
+    def hermite_where(self, a, b, k, value):
+        """X(σ) of :meth:`hermite` at the σ where its component k equals ``value`` (Newton on the
+        cubic from the secant's σ)."""
+        C = self.hermite(a, b)
+        comp = C[:, k]
+        d = comp[2] - comp[0]
+        sig = (value - comp[0]) / d if d != 0 else 0.0
         for _ in range(8):
-            f, df = float(np.dot(at(sig), comp)) - value, float(np.dot(slope(sig), comp))
+            f, df = float(_hermite_basis(sig) @ comp) - value, float(_hermite_basis(sig, 1) @ comp)
             if df == 0.0 or not abs(f) > 1e-15 * (1.0 + abs(value)):
                 break
             sig = min(max(sig - f / df, 0.0), 1.0)
-        c = at(sig)
-        return c[0] * Xa + c[1] * ta + c[2] * Xb + c[3] * tb
+        return _hermite_basis(sig) @ C
 
     def pinned(self, X0, mesh, G, border, k, value, previous_t=None) -> _CurvePoint:
         """The point with X_k = ``value``: Newton from X0 with the arclength row replaced by the
@@ -772,6 +773,15 @@ def _start_failure(point: SpecialPoint, param: str, exc) -> str:
                 f"second parameter, where continue_cycles reports trivial_error < 1e-6 at the LPC")
     return (f"could not correct the LPC point at {where} onto the fold-of-cycles system ({exc}); is it a "
             f"converged LPC of this model? (try a finer mesh: ntst=..., or pass branch=... the point came from)")
+
+
+def _hermite_basis(sig: float, derivative: int = 0) -> np.ndarray:
+    """The cubic Hermite basis (h₀₀, h₁₀, h₀₁, h₁₁)(σ), or its derivative in σ."""
+    s2 = sig * sig
+    if derivative:
+        return np.array([6 * s2 - 6 * sig, 3 * s2 - 4 * sig + 1, -6 * s2 + 6 * sig, 3 * s2 - 2 * sig])
+    s3 = s2 * sig
+    return np.array([2 * s3 - 3 * s2 + 1, s3 - 2 * s2 + sig, -2 * s3 + 3 * s2, s3 - s2])
 
 
 # ---------------------------------------------------------------------------- assembly

@@ -95,9 +95,20 @@ class NSCurveProblem(PDCurveProblem):
         rate = abs(float(point.t[self.nU + 3]))
         gap = point.theta if point.t[self.nU + 3] < 0 else math.pi - point.theta
         reach = self.END_FRACTION * gap if gap > self.END_GAP else 2.0 * gap
-        if ds * rate > reach:
+        if gap > 0.0 and ds * rate > reach:
             ds = reach / rate
         return super().correct(point, ds, settings)
+
+    def point_at(self, a, b, s, warm):
+        """As on LPC curves, except across an end (θ = 0 or π between a and b): there the step's
+        Hermite interpolant puts Brent's first trial on the singular end itself, where a Newton
+        started on it fails; the tangent predictor from a does not."""
+        if a.theta * b.theta <= 0 or (a.theta - math.pi) * (b.theta - math.pi) <= 0:
+            try:
+                return self.step(a, s)
+            except NonFinite:
+                return None
+        return super().point_at(a, b, s, warm)
 
     # ---------------------------------------------------------- packing
     def pack(self, U, T, p, q, theta):
