@@ -15,7 +15,9 @@ plus the pseudo-arclength condition ⟨X − X₀, t₀⟩ = Δs in the norm
 linear system of the linearized BVP (its border: the null vector at the previous point); its
 gradient comes from the transposed solve (:mod:`.bordered`, formula (G)). The corrector is the
 core's chord method (:func:`~analysis.continuation.core.chord_newton`) through a sparse LU of
-the full Jacobian of this system; the loop is the one continuation loop (:mod:`..continuation.core`).
+the full Jacobian of this system, factorized first at the corrector's first guess (the tangent
+predictor; inside a step, for located points and Brent's trials, the step's cubic Hermite
+interpolant); the loop is the one continuation loop (:mod:`..continuation.core`).
 
 Codimension-two points on the curve (MatCont labels), each located by Brent's method:
 
@@ -129,7 +131,7 @@ class _CurvePoint:
     q: float
     mesh: np.ndarray
     t: np.ndarray = None        # unit tangent, packed (U, T, p, q)
-    lu: object = None           # solver of the Jacobian at the point (last row: the arclength row)
+    lu: object = None           # solver of the Jacobian at the point (last row: the one it was corrected with)
     bord: Bordered = None       # the bordered system (B) at this point (border = ``border``)
     blocks: tuple = None        # (blocks, dT, dp) of the collocation Jacobian
     border: tuple = None        # (v_U (N, n), v_T, b): unit null vector (border row) and the bordering
@@ -450,11 +452,12 @@ class LPCCurveProblem(ParameterExtrema, Problem):
 
         Both parameters are unknowns of the curve, so the point is found directly: one Newton on
         the curve's system with the arclength row replaced by the unit row e_{pᵢ} (pᵢ = value),
-        from the cubic Hermite interpolant between a and b (:meth:`hermite_where`) — instead of Brent's method on the arclength, which
-        corrects a whole point per trial. That system is regular only where dpᵢ/ds ≠ 0, so this is
-        None when the tangents at a and b disagree in the sign of dpᵢ/ds (an extremum of pᵢ inside
-        the step) or when the Newton fails, and for i = 2 (θ on an NS curve: its ends θ = 0, π are
-        singular points of the twisted system); the caller then falls back to Brent."""
+        from the cubic Hermite interpolant between a and b (:meth:`hermite_where`) — instead of
+        Brent's method on the arclength, which corrects a whole point per trial. That system is
+        regular only where dpᵢ/ds ≠ 0, so this is None when the tangents at a and b disagree in
+        the sign of dpᵢ/ds (an extremum of pᵢ inside the step) or when the Newton fails, and for
+        i = 2 (θ on an NS curve: its ends θ = 0, π are singular points of the twisted system); the
+        caller then falls back to Brent."""
         k = self.nU + 1 + i
         if i > 1 or not a.t[k] * b.t[k] > 0:
             return None
