@@ -46,7 +46,10 @@ def onset_lpcs(cycles):
 
 def hopf_and_cycles(model):
     """(lowest Hopf point of the equilibria in I_ext ∈ [−10, 200] µA/cm², the cycles born there
-    continued down over the bistable band)."""
+    continued down over the bistable band). A cheap run — folds marked, not located, and no
+    trivial-multiplier refinement (``locate=False``, ``max_ntst=50``; ~2.5× faster): it only
+    supplies the start, and ``continue_lpc``'s first corrector locates the fold exactly on the
+    fold-of-cycles system (tests/analysis/test_cycle_curves.py::test_cheap_start_from_an_unlocated_fold)."""
     from analysis.continuation import continue_equilibria
     from analysis.cycles import continue_cycles
 
@@ -55,7 +58,7 @@ def hopf_and_cycles(model):
     if not hopf_points:
         raise ValueError(f"{model.name} has no Hopf point in I_ext in [-10, 200] µA/cm²: no bistability region")
     h1 = hopf_points[0]
-    return h1, continue_cycles(h1, model, window=(WINDOW[0], h1.param + 0.05))
+    return h1, continue_cycles(h1, model, window=(WINDOW[0], h1.param + 0.05), locate=False, max_ntst=50)
 
 
 def bistability_curves(model, param2: str, window2=None, *, start=None, ntst: int = 50, ncol: int = 4):
