@@ -47,7 +47,7 @@ def onset_lpcs(cycles):
 def hopf_and_cycles(model):
     """(lowest Hopf point of the equilibria in I_ext ∈ [−10, 200] µA/cm², the cycles born there
     continued down over the bistable band). A cheap run — folds marked, not located, and no
-    trivial-multiplier refinement (``locate=False``, ``max_ntst=50``; ~2.5× faster): it only
+    trivial-multiplier refinement (``locate=False``, ``max_ntst=50``; 2–4× faster): it only
     supplies the start, and ``continue_lpc``'s first corrector locates the fold exactly on the
     fold-of-cycles system (tests/analysis/test_cycle_curves.py::test_cheap_start_from_an_unlocated_fold)."""
     from analysis.continuation import continue_equilibria
