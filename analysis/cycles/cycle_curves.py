@@ -390,11 +390,16 @@ class LPCCurveProblem(ParameterExtrema, Problem):
 
     def point_at(self, a, b, s, warm):
         """The point at arclength s from a inside the step a → b (Brent's trial points), corrected
-        from the Hermite interpolant of the step at σ = s/s_b."""
+        from :meth:`trial_guess`."""
         try:
-            return self.step(a, s, _hermite_basis(s / self.arclength(a, b)) @ self.hermite(a, b))
+            return self.step(a, s, self.trial_guess(a, b, s))
         except NonFinite:
             return None
+
+    def trial_guess(self, a, b, s):
+        """The first guess of the trial point at arclength s in the step a → b: the step's Hermite
+        interpolant at σ = s/s_b (None: the tangent predictor from a)."""
+        return _hermite_basis(s / self.arclength(a, b)) @ self.hermite(a, b)
 
     def parameter_velocity(self, pt) -> tuple:
         """(dp₁/ds, dp₂/ds): the p₁ and p₂ components of the point's unit tangent (every point the
@@ -749,7 +754,7 @@ def pinned_start(problem: LPCCurveProblem, X0, mesh, G, border):
     oriented so that p₂ grows."""
     k = problem.nU + 2
     pt = problem.pinned(X0, mesh, G, border, k, float(X0[k]))
-    if pt.t[problem.nU + 2] < 0:
+    if pt.t[k] < 0:
         pt.t = -pt.t
     return pt
 

@@ -92,23 +92,20 @@ class NSCurveProblem(PDCurveProblem):
     END_FRACTION, END_GAP = 0.75, 0.02
 
     def correct(self, point, ds, settings):
-        rate = abs(float(point.t[self.nU + 3]))
-        gap = point.theta if point.t[self.nU + 3] < 0 else math.pi - point.theta
+        dtheta_ds = float(point.t[self.nU + 3])
+        gap = point.theta if dtheta_ds < 0 else math.pi - point.theta
         reach = self.END_FRACTION * gap if gap > self.END_GAP else 2.0 * gap
-        if gap > 0.0 and ds * rate > reach:
-            ds = reach / rate
+        if gap > 0.0 and ds * abs(dtheta_ds) > reach:
+            ds = reach / abs(dtheta_ds)
         return super().correct(point, ds, settings)
 
-    def point_at(self, a, b, s, warm):
+    def trial_guess(self, a, b, s):
         """As on LPC curves, except across an end (θ = 0 or π between a and b): there the step's
         Hermite interpolant puts Brent's first trial on the singular end itself, where a Newton
-        started on it fails; the tangent predictor from a does not."""
+        started on it fails; the tangent predictor from a (None) does not."""
         if a.theta * b.theta <= 0 or (a.theta - math.pi) * (b.theta - math.pi) <= 0:
-            try:
-                return self.step(a, s)
-            except NonFinite:
-                return None
-        return super().point_at(a, b, s, warm)
+            return None
+        return super().trial_guess(a, b, s)
 
     # ---------------------------------------------------------- packing
     def pack(self, U, T, p, q, theta):
