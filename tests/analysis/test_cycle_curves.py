@@ -257,3 +257,23 @@ def test_cheap_start_from_an_unlocated_fold(hh, hopf_point, lpcs):
     i = int(np.argmin(np.abs(curve.param2 - 36.0)))
     assert curve.param2[i] == 36.0
     assert abs(curve.param[i] - lpcs[0].param) < 1e-5
+
+
+def test_cheap_start_where_the_nearest_row_is_too_far(hh):
+    """At gK = 22 the cheap run's rows next to the fold are ~1 away from the fold's orbit in the
+    branch's norm (the period changes by 1.6 ms per step while I_ext turns): the nearest row is
+    too far for the fold-of-cycles corrector (it failed there), the quadratic interpolant of
+    three rows at the vertex of p(s) is ~5x closer and the curve starts. It passes through the
+    LPC of a fully located one-parameter run at the same gK to 1e-5."""
+    model = hh.with_params(gK=22.0)
+    h1 = sorted(continue_equilibria(model, "I_ext", (-10.0, 60.0)).points("H"), key=lambda p: p.param)[0]
+    located = min(continue_cycles(h1, model, window=(-10.0, h1.param + 0.05), ntst=NTST, ncol=NCOL).points("LPC"),
+                  key=lambda p: p.param)
+    rough = continue_cycles(h1, model, window=(-10.0, h1.param + 0.05), locate=False, max_ntst=50)
+    marked = min(rough.points("LPC"), key=lambda p: p.param)
+    assert not marked.converged and abs(marked.param - located.param) > 1e-3
+    curve = continue_lpc(model, marked, "gK", branch=rough, window=(-10.0, 150.0), window2=(21.99, 22.01),
+                         ntst=NTST, ncol=NCOL)
+    i = int(np.argmin(np.abs(curve.param2 - 22.0)))
+    assert curve.param2[i] == 22.0
+    assert abs(curve.param[i] - located.param) < 1e-5
