@@ -37,6 +37,10 @@ GH      the curve ends at a generalized-Hopf (Bautin) point of the Hopf curve: t
 
 (the multipliers come from the collocation's transfer matrices, :mod:`.floquet`; the trivial
 one and the fold's own +1 are left out of the LPPD/LPNS tests.)
+
+A planar model (two states) has the multipliers 1 and exp(∫₀ᵀ div f dt), so its fold condition
+is g = T∫₀¹ tr f_x(u(τ)) dτ = 0 instead (:class:`PlanarLPCCurveProblem`): a sum of smooth terms,
+where the bordered g passes through the monodromy and is rounding noise on canard cycles.
 """
 from __future__ import annotations
 
@@ -579,6 +583,96 @@ class LPCCurveProblem(ParameterExtrema, Problem):
                 b.mesh = new_mesh
 
 
+class PlanarLPCCurveProblem(LPCCurveProblem):
+    """The LPC curve of a planar model (two states), with the fold condition written without the monodromy.
+
+    A planar cycle has the multipliers 1 and μ = exp(∫₀ᵀ div f dt) (Liouville), so it folds where
+
+        g(u, T, p₁, p₂) = T ∫₀¹ tr f_x(u(τ), p₁, p₂) dτ = ln μ = 0
+
+    (Gauss–Legendre quadrature at the collocation points). This g is a sum of smooth terms and
+    has no amplification: the bordered g of :class:`LPCCurveProblem` carries rounding errors of
+    the monodromy, ~1e-8 on canard cycles (the transfer matrices grow like exp(∫ positive
+    divergence) ≫ 1e8 along the repelling slow manifold), where Newton's step on it is noise;
+    so an LPC among canards — h + n's — can be followed with this one. The bordered system is
+    still built at every point: its LU solves the Newton steps (:class:`_NewtonSolver`) and its
+    transfer matrices give the multipliers and tests. ∂g/∂u uses central differences of tr f_x
+    in each state (δ = 1e-6·(1 + |x|)), ∂g/∂p central differences in the parameter."""
+
+    def divergence_integral(self, U, T, p, q, mesh):
+        """(g, ∂g/∂X) with X = (u, T, p₁, p₂) packed."""
+        sys = self.sys
+        n, h = sys.n, np.diff(mesh)
+        x, _ = sys.at_collocation(U)  # (NTST, NCOL, n)
+        pts = x.reshape(-1, n).T
+        wt = (h[:, None] * sys.w[None, :]).ravel()  # ∫₀¹ dτ at the collocation points
+
+        def trace(model, y):
+            try:
+                with np.errstate(over="ignore", invalid="ignore"):
+                    J = np.asarray(model.jacobian(y), dtype=float)
+            except ValueError as exc:
+                raise NonFinite(str(exc)) from None
+            return np.einsum("iik->k", J)
+
+        model = sys.model_at(p)
+        tr = trace(model, pts)
+        g = T * float(wt @ tr)
+        grad_x = np.empty_like(pts)
+        for i in range(n):
+            d = 1e-6 * (1.0 + np.abs(pts[i]))
+            up, dn = pts.copy(), pts.copy()
+            up[i] += d
+            dn[i] -= d
+            grad_x[i] = (trace(model, up) - trace(model, dn)) / (2.0 * d)
+        contrib = (T * wt)[:, None] * grad_x.T  # (NTST·NCOL, n): ∂g/∂x at the collocation points
+        gU = sys._gather(np.einsum("kl,jkn->jln", sys.L, contrib.reshape(x.shape)))
+        gpar = []
+        for k in (0, 1):  # ∂g/∂p₁, ∂g/∂p₂
+            dv = 1e-6 * (1.0 + abs((p, q)[k]))
+            sides = []
+            for sgn in (1.0, -1.0):
+                sys.p2 = q + sgn * dv * k
+                sides.append(float(wt @ trace(sys.model_at(p + sgn * dv * (1 - k)), pts)))
+            sys.p2 = q
+            gpar.append(T * (sides[0] - sides[1]) / (2.0 * dv))
+        if not (np.isfinite(g) and np.all(np.isfinite(gU)) and np.all(np.isfinite(gpar))):
+            raise NonFinite("non-finite divergence integral")
+        return g, np.concatenate([gU.ravel(), [g / T], gpar])
+
+    poles = ()  # the CPC test below is a product, not a ratio
+
+    def fold_coefficient(self, pt: _CurvePoint) -> float:
+        """The CPC test ψ = ⟨∇_{(u,T)} g, ξ₀⟩, ξ₀ = (v, v_T) the null vector of the orbit's Jacobian
+        at fixed parameters (oriented by the border, continuously along the curve). The curve's
+        tangent t solves ∇g·t = 0; at a cusp of cycles it has no parameter components, t ∝ ξ₀, so
+        ψ = 0 there (the one-parameter branch through the point folds degenerately: dp/ds and
+        d ln μ/ds vanish together)."""
+        xi = np.append(pt.bord.xi[: self.nU + 1], [0.0, 0.0])  # (v, v_T, 0, 0)
+        gz = self.divergence_integral(pt.U, pt.T, pt.p, pt.q, pt.mesh)[1]
+        return float(gz @ xi) / math.sqrt(float(self.weighted(pt.mesh, xi) @ xi))
+
+    def describe(self, kind, a, b, q, converged):
+        event = super().describe(kind, a, b, q, converged)
+        if event is not None and kind == "CPC":  # the quadratic coefficient's formula is the bordered system's
+            del event.info["fold_coefficient"]
+            event.info["cusp_test"] = self.measure(q)["cpc"]
+        return event
+
+    def residual(self, X, mesh, G, border, arc):
+        F, at = super().residual(X, mesh, G, border, arc)
+        F[-2] = self.divergence_integral(*self.unpack(X), mesh)[0]
+        return F, at
+
+    def jacobian(self, X, mesh, G, border, row, at=None):
+        U, T, p, q = self.unpack(X)
+        sys = self.sys
+        sys.p2 = q
+        bord, blocks = self.bordered(U, T, p, q, mesh, G, border) if at is None else at
+        gz = self.divergence_integral(U, T, p, q, mesh)[1]
+        return _NewtonSolver(bord.lu, blocks[2].ravel(), sys.dp2(U, T, p, mesh).ravel(), gz, row), bord, blocks
+
+
 class _NewtonSolver:
     """Solves the Jacobian K of the LPC system (rows: collocation, phase, g, arclength; columns
     U, T, p₁, p₂) through the condensed LU of the bordered matrix M of (B), never factorizing K.
@@ -796,8 +890,10 @@ def pinned_start(problem: LPCCurveProblem, X0, mesh, G, border):
 def _start_failure(point: SpecialPoint, param: str, exc) -> str:
     """Why the LPC system could not be solved at ``point``, and what to do.
 
-    An LPC among canard cycles (h + n at I ≈ 6.3572: the period changes by ~1 ms over ~1e-6 in
-    I_ext) is unresolvable in double precision: along the canard the orbit follows the repelling
+    An LPC among canard cycles of a model with three or more states is unresolvable in double
+    precision with the bordered fold condition (a planar model uses :class:`PlanarLPCCurveProblem`,
+    whose condition ∫div f = 0 has no such amplification; h + n's fold at I ≈ 6.3572, where the
+    period changes by ~1 ms over ~1e-6 in I_ext, is followed that way): along the canard the orbit follows the repelling
     slow manifold, the transfer matrices of the pieces grow like exp(∫ positive divergence) ≫
     1e8, and the bordered system's fold residual g then carries rounding errors of ~1e-8 — the
     size of g at the start. Newton's step on g is noise (it proposes changes of the period of
@@ -931,6 +1027,10 @@ def continue_lpc(model, lpc_point: SpecialPoint, param2: str, *, param: str = "I
     values2 : values of ``param2`` at which to put a point on the curve (label "UZ", located exactly),
         e.g. to compare with one-parameter runs at given values.
 
+    A planar model (two states) is followed with the fold condition ∫₀ᵀ div f dt = 0
+    (:class:`PlanarLPCCurveProblem`), which stays resolvable among canard cycles; its CPC test is
+    the derivative of that integral along the null vector (``info["cusp_test"]``).
+
     Returns a :class:`CycleCurve` (a :class:`~analysis.branch.CodimTwoCurve` of kind "LPC") whose
     special points carry ``info[param2]``; ``status``: DONE (window boundary, or the curve ended
     at a GH point — the message says which), CLOSED, MAX_POINTS, or negative (failure; the
@@ -939,7 +1039,8 @@ def continue_lpc(model, lpc_point: SpecialPoint, param2: str, *, param: str = "I
     settings, window, window2, q0, values2 = curve_inputs(
         model, lpc_point, "lpc_point", "LPC", "a fold of cycles", param, param2, window, window2, ntst, ncol, detect,
         LPCCurveProblem.kinds, values2, settings, options)
-    problem = LPCCurveProblem(model, param, param2, int(ntst), int(ncol), tol=settings.tol or 1e-9, adapt=adapt,
+    kind = PlanarLPCCurveProblem if model.n_states == 2 else LPCCurveProblem
+    problem = kind(model, param, param2, int(ntst), int(ncol), tol=settings.tol or 1e-9, adapt=adapt,
                               max_angle=max_angle, window=window, window2=window2, detect=tuple(detect),
                               values2=values2)
     if branch is not None and not lpc_point.converged:

@@ -220,30 +220,6 @@ def test_extrema_of_the_parameters_are_special_points(gk_lower):
     assert top.info["gK"] >= np.max(gk_lower.param2) - 1e-9
 
 
-def test_canard_fold_of_h_plus_n_says_why_it_cannot_start():
-    """h + n (HH with h = c − n): its fold of cycles at I ≈ 6.3572 µA/cm² lies among canard cycles
-    (the period changes by ~1.5 ms over 1e-5 µA/cm² there); the branch's trivial multiplier is not 1
-    at that orbit, and the fold condition cannot be resolved: a ValueError says so, names the fold
-    and says what to do (instead of "non-finite residual")."""
-    import warnings
-
-    from reductions import h_plus_n
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        model = h_plus_n(hhdyn.HodgkinHuxley())
-    eq = continue_equilibria(model, "I_ext", (-10.0, 200.0))
-    h1 = sorted(eq.points("H"), key=lambda p: p.param)[0]
-    branch = continue_cycles(h1, model, window=(-10.0, h1.param + 0.05))
-    stable = np.asarray(branch.stable, dtype=bool)
-    (fold,) = [p for p in branch.points("LPC") if stable[max(p.index - 1, 0): p.index + 2].any()]
-    assert abs(fold.param - 6.3572) < 1e-3
-    i = fold.index
-    assert np.ptp(branch.period[i - 2: i + 3]) > 1.0 and np.ptp(branch.param[i - 2: i + 3]) < 1e-4  # canards
-    with pytest.raises(ValueError, match=r"fold of cycles at I_ext=6\.357.*trivial_error=.*canard.*start the curve"):
-        continue_lpc(model, fold, "gK", branch=branch, window=(-10.0, 150.0), window2=(20.0, 60.0))
-
-
 def test_cheap_start_from_an_unlocated_fold(hh, hopf_point, lpcs):
     """A start run without locating and without refining the trivial multiplier marks the fold at
     the first orbit past it (converged False, ~0.03 µA/cm² off); continue_lpc starts from the row
@@ -277,3 +253,58 @@ def test_cheap_start_where_the_nearest_row_is_too_far(hh):
     i = int(np.argmin(np.abs(curve.param2 - 22.0)))
     assert curve.param2[i] == 22.0
     assert abs(curve.param[i] - located.param) < 1e-5
+
+
+# ---------------------------------------------------------------------------- planar models
+def test_planar_lpc_curve_is_the_bautin_fold():
+    """The Bautin normal form ṙ = r(β₁ + β₂r² − r⁴), θ̇ = 1 (in x, y) has a fold of cycles exactly
+    on β₁ = −β₂²/4 (β₂ > 0), with r² = β₂/2 and period 2π. The planar LPC curve (fold condition
+    ∫div f = 0) follows it to 1e-9 in β₁ and in the period, and puts the user points on it."""
+    from hhdyn import equations
+
+    rate = "(b1 + b2*(x*x + y*y) - (x*x + y*y)**2)"
+    model = equations({"x": f"x*{rate} - y", "y": f"y*{rate} + x"}, params={"b1": -0.5, "b2": 1.0},
+                      initial={"x": 0.0, "y": 0.0}, stimulus=None, name="Bautin normal form")
+    (hopf,) = continue_equilibria(model, "b1", (-1.0, 1.0)).points("H")
+    branch = continue_cycles(hopf, model, "b1", window=(-1.0, 1.0))
+    (fold,) = branch.points("LPC")
+    curve = continue_lpc(model, fold, "b2", param="b1", branch=branch, window=(-2.0, 1.0), window2=(0.3, 2.0),
+                         values2=(0.5, 1.5))
+    assert curve.status == 0 and curve.param2.min() == 0.3 and curve.param2.max() == 2.0
+    assert np.max(np.abs(curve.param + curve.param2**2 / 4.0)) < 1e-9
+    assert np.max(np.abs(curve.period - 2.0 * np.pi)) < 1e-9
+    r2 = curve.state_max[:, 0] ** 2  # max of x over the circle x² + y² = β₂/2
+    assert np.max(np.abs(r2 - curve.param2 / 2.0)) < 1e-6
+    uz = {round(p.info["b2"], 12): p.param for p in curve.points("UZ")}
+    assert abs(uz[0.5] + 0.0625) < 1e-9 and abs(uz[1.5] + 0.5625) < 1e-9
+
+
+def test_h_plus_n_lpc_curve_through_its_canard_folds(hh):
+    """h + n's fold of cycles lies among canard cycles (the trivial multiplier of the collocation
+    monodromy is off by ~1 there, so the bordered fold condition is noise); the planar curve
+    (∫div f = 0) starts there and passes through the located one-parameter folds at gK = 36 (its
+    start) and gK = 50 to 1e-5, with no cusp of cycles (the curve is monotone in both parameters)."""
+    from reductions import h_plus_n
+
+    model = h_plus_n(hh)
+
+    def one_parameter_fold(m):
+        h1 = sorted(continue_equilibria(m, "I_ext", (-10.0, 60.0)).points("H"), key=lambda p: p.param)[0]
+        branch = continue_cycles(h1, m, window=(-10.0, h1.param + 0.05))
+        return branch, min(branch.points("LPC"), key=lambda p: p.param)
+
+    branch, fold = one_parameter_fold(model)
+    i = fold.index
+    assert abs(fold.param - 6.3572) < 1e-3 and fold.info["trivial_error"] > 0.5
+    assert np.ptp(branch.period[i - 2: i + 3]) > 1.0 and np.ptp(branch.param[i - 2: i + 3]) < 1e-4  # canards
+    _, fold50 = one_parameter_fold(model.with_params(gK=50.0))
+    curve = continue_lpc(model, fold, "gK", branch=branch, window=(-10.0, 100.0), window2=(20.0, 60.0),
+                         values2=(50.0,))
+    assert curve.status == 0
+    at36 = curve.param[np.flatnonzero(curve.param2 == 36.0)]
+    assert at36.size and np.all(np.abs(at36 - fold.param) < 1e-5)
+    (uz,) = curve.points("UZ")
+    assert abs(uz.param - fold50.param) < 1e-5
+    assert not curve.points("CPC")
+    order = np.argsort(curve.param2)
+    assert np.all(np.diff(curve.param[order]) > 0)

@@ -55,6 +55,9 @@ def test_registered_and_renders_with_both_curves_gh_and_band(rendered, tmp_path)
         labels = [line.get_label() for line in ax.get_lines()]
         assert "fold of cycles (LPC)" in labels and "GH" in labels
         assert any(c.get_label().startswith("bistable") for c in ax.collections)
+    for ax in (axes[1], axes[2], axes[5]):  # fast-m in gK, h + n (canard folds) in gK and T: LPC curve and band
+        assert "fold of cycles (LPC)" in [line.get_label() for line in ax.get_lines()]
+        assert any(c.get_label().startswith("bistable") for c in ax.collections)
     assert "CPC" in [line.get_label() for line in axes[0].get_lines()]  # HH's LPC curve in gK has cusps
     fig.savefig(tmp_path / "b.png", dpi=50)
     assert (tmp_path / "b.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -224,8 +224,9 @@ def _panel(ax, model, param2, hopf, lpc, note):
         "where stable firing begins, for HH at 6.26 µA/cm²) and the Hopf curve (blue; from the first Hopf point, "
         "9.78 µA/cm² for HH) a stable rest state and a stable cycle coexist; the band closes at a generalized-Hopf "
         "point (GH) — except for fast-m in (I_ext, gK), where neither curve reaches one below gK = 60 mS/cm² and the "
-        "band runs to the window's edge; CPC marks cusps of cycles; dots: the one-parameter values at gK = 36 mS/cm², T = 6.3 °C. "
-        "For h + n only the Hopf curve is drawn: the LPC curve cannot be started from its (canard) fold.")
+        "band runs to the window's edge, and for h + n in both planes (its folds of cycles lie among canard cycles and "
+        "are followed with the planar fold condition ∫div f dt = 0); CPC marks cusps of cycles; dots: the one-parameter values at gK = 36 mS/cm², "
+        "T = 6.3 °C.")
 def bistability_region():
     import matplotlib.pyplot as plt
 
