@@ -599,6 +599,8 @@ class PlanarLPCCurveProblem(LPCCurveProblem):
     transfer matrices give the multipliers and tests. ∂g/∂u uses central differences of tr f_x
     in each state (δ = 1e-6·(1 + |x|)), ∂g/∂p central differences in the parameter."""
 
+    poles = ()  # the CPC test (fold_coefficient) is a product, not a ratio
+
     def divergence_integral(self, U, T, p, q, mesh):
         """(g, ∂g/∂X) with X = (u, T, p₁, p₂) packed."""
         sys = self.sys
@@ -639,8 +641,6 @@ class PlanarLPCCurveProblem(LPCCurveProblem):
         if not (np.isfinite(g) and np.all(np.isfinite(gU)) and np.all(np.isfinite(gpar))):
             raise NonFinite("non-finite divergence integral")
         return g, np.concatenate([gU.ravel(), [g / T], gpar])
-
-    poles = ()  # the CPC test below is a product, not a ratio
 
     def fold_coefficient(self, pt: _CurvePoint) -> float:
         """The CPC test ψ = ⟨∇_{(u,T)} g, ξ₀⟩, ξ₀ = (v, v_T) the null vector of the orbit's Jacobian
@@ -785,8 +785,9 @@ def fold_guess(point: SpecialPoint, branch, sys):
 
     The fold is the extremum of the parameter p along the branch. Of the rows index−2 … index+1,
     take the one with the extreme p and its two neighbours (rows j−1, j, j+1 — skipping repeats of
-    an orbit —, resampled on one mesh), give them chord-length coordinates s₀ = 0, s₁ = ‖X_j − X_{j−1}‖, s₂ = s₁ + ‖X_{j+1} − X_j‖
-    in the branch's norm ‖X‖² = ∫₀¹‖u‖²dτ + T² + p², and return the quadratic interpolant of
+    an orbit —, resampled on one mesh), give them chord-length coordinates s₀ = 0,
+    s₁ = ‖X_j − X_{j−1}‖, s₂ = s₁ + ‖X_{j+1} − X_j‖ in the branch's norm
+    ‖X‖² = ∫₀¹‖u‖²dτ + T² + p², and return the quadratic interpolant of
     (u, T, p) in s at the vertex s* of the parabola p(s). Its error is O(h³) in the step h, against
     O(h) for the nearest row: with steps of a cheap start run (large steps, no locating) the
     nearest row can be too far for the first corrector of :func:`continue_lpc`, the interpolant
@@ -795,7 +796,7 @@ def fold_guess(point: SpecialPoint, branch, sys):
     p = np.asarray(branch.param, dtype=float)
     i = _branch_row(point, branch)
     rows = list(range(max(i - 2, 0), min(i + 2, len(p))))
-    pick = min if i >= 2 and p[i - 1] < p[i - 2] else max  # falling into the fold: a minimum of p
+    pick = min if p[rows[1]] < p[rows[0]] else max  # falling into the fold: a minimum of p
     j = pick(rows, key=lambda k: p[k])
     T_all = np.asarray(branch.period, dtype=float)
 
@@ -893,10 +894,10 @@ def _start_failure(point: SpecialPoint, param: str, exc) -> str:
     An LPC among canard cycles of a model with three or more states is unresolvable in double
     precision with the bordered fold condition (a planar model uses :class:`PlanarLPCCurveProblem`,
     whose condition ∫div f = 0 has no such amplification; h + n's fold at I ≈ 6.3572, where the
-    period changes by ~1 ms over ~1e-6 in I_ext, is followed that way): along the canard the orbit follows the repelling
-    slow manifold, the transfer matrices of the pieces grow like exp(∫ positive divergence) ≫
-    1e8, and the bordered system's fold residual g then carries rounding errors of ~1e-8 — the
-    size of g at the start. Newton's step on g is noise (it proposes changes of the period of
+    period changes by ~1 ms over ~1e-6 in I_ext, is followed that way): along the canard the
+    orbit follows the repelling slow manifold, the transfer matrices of the pieces grow like
+    exp(∫ positive divergence) ≫ 1e8, and the bordered system's fold residual g then carries
+    rounding errors of ~1e-8 — the size of g at the start. Newton's step on g is noise (it proposes changes of the period of
     tenths of a ms for |g| ~ 1e-8; damping does not reduce |g|) and the iterates leave the
     model's domain. The branch shows it too: its trivial multiplier there is not 1 — the mark
     this test uses (``info["trivial_error"]`` > 1e-3, which :func:`continue_cycles` measured).
@@ -1039,10 +1040,10 @@ def continue_lpc(model, lpc_point: SpecialPoint, param2: str, *, param: str = "I
     settings, window, window2, q0, values2 = curve_inputs(
         model, lpc_point, "lpc_point", "LPC", "a fold of cycles", param, param2, window, window2, ntst, ncol, detect,
         LPCCurveProblem.kinds, values2, settings, options)
-    kind = PlanarLPCCurveProblem if model.n_states == 2 else LPCCurveProblem
-    problem = kind(model, param, param2, int(ntst), int(ncol), tol=settings.tol or 1e-9, adapt=adapt,
-                              max_angle=max_angle, window=window, window2=window2, detect=tuple(detect),
-                              values2=values2)
+    problem_class = PlanarLPCCurveProblem if model.n_states == 2 else LPCCurveProblem
+    problem = problem_class(model, param, param2, int(ntst), int(ncol), tol=settings.tol or 1e-9, adapt=adapt,
+                            max_angle=max_angle, window=window, window2=window2, detect=tuple(detect),
+                            values2=values2)
     if branch is not None and not lpc_point.converged:
         U, mesh, T, p = fold_guess(lpc_point, branch, problem.sys)
     else:
