@@ -878,6 +878,20 @@ def first_curve_point(problem: LPCCurveProblem, U, mesh, T, p, q):
     return pinned_start(problem, problem.pack(U, T, p, q), mesh, G, border)
 
 
+def located_start(problem: LPCCurveProblem, U, mesh, T, p, q, adapt):
+    """The curve's first point from a guess of the fold's orbit: :func:`first_curve_point`, then
+    (with ``adapt``) up to twice again on the mesh adapted to the located orbit — the guess's mesh
+    was adapted to a branch orbit, not to the fold's. NonFinite if the corrector fails."""
+    first = first_curve_point(problem, U, mesh, T, p, q)
+    for _ in range(2 if adapt else 0):
+        new_mesh = problem.sys.adapted_mesh(first.U, first.mesh)
+        if np.max(np.abs(new_mesh - first.mesh)) <= 1e-3 / problem.sys.ntst:
+            break
+        first = first_curve_point(problem, problem.sys.remesh(first.U, first.mesh, new_mesh), new_mesh, first.T,
+                                  first.p, q)
+    return first
+
+
 def pinned_start(problem: LPCCurveProblem, X0, mesh, G, border):
     """The curve's first point: Newton from X0 with p₂ held (last row e_{p₂}), its tangent
     oriented so that p₂ grows."""
@@ -1044,23 +1058,20 @@ def continue_lpc(model, lpc_point: SpecialPoint, param2: str, *, param: str = "I
     problem = problem_class(model, param, param2, int(ntst), int(ncol), tol=settings.tol or 1e-9, adapt=adapt,
                             max_angle=max_angle, window=window, window2=window2, detect=tuple(detect),
                             values2=values2)
+    # first guesses of the fold's orbit: for a marked (unlocated) LPC the interpolant at the extremum
+    # of p, then the marked row itself — among canard cycles p is flat to ~1e-6 along the branch and
+    # its extremum is noise, while the marked row (where dp/ds changed sign) still converges
+    guesses = [lambda: (*orbit_of(model, lpc_point, param, branch, problem.sys), float(lpc_point.param))]
     if branch is not None and not lpc_point.converged:
-        U, mesh, T, p = fold_guess(lpc_point, branch, problem.sys)
+        guesses.insert(0, lambda: fold_guess(lpc_point, branch, problem.sys))
+    for guess in guesses:
+        try:
+            problem.first = located_start(problem, *guess(), q0, adapt)
+            break
+        except NonFinite as exc:
+            failure = exc
     else:
-        (U, mesh, T), p = orbit_of(model, lpc_point, param, branch, problem.sys), float(lpc_point.param)
-    try:
-        first = first_curve_point(problem, U, mesh, T, p, q0)
-        for _ in range(2 if adapt else 0):
-            # the start orbit's mesh was adapted to the branch's orbit, not to the fold's (for a marked,
-            # unlocated LPC: the interpolated guess of fold_guess): re-adapt to the located orbit and locate again
-            new_mesh = problem.sys.adapted_mesh(first.U, first.mesh)
-            if np.max(np.abs(new_mesh - first.mesh)) <= 1e-3 / problem.sys.ntst:
-                break
-            first = first_curve_point(problem, problem.sys.remesh(first.U, first.mesh, new_mesh), new_mesh, first.T,
-                                 first.p, q0)
-        problem.first = first
-    except NonFinite as exc:
-        raise ValueError(_start_failure(lpc_point, param, exc)) from None
+        raise ValueError(_start_failure(lpc_point, param, failure)) from None
     f = problem.first
     scale = math.sqrt(float(np.sum(problem.sys.node_weights(f.mesh)[:, None] * f.U**2)) + f.T**2 + f.p**2 + f.q**2)
     ds_max = settings.ds_max or 0.3 * scale

@@ -308,3 +308,22 @@ def test_h_plus_n_lpc_curve_through_its_canard_folds(hh):
     assert not curve.points("CPC")
     order = np.argsort(curve.param2)
     assert np.all(np.diff(curve.param[order]) > 0)
+
+
+def test_cheap_start_among_canards(hh):
+    """h + n at gK = 30: along the canard explosion of a cheap run (no locating) I_ext is flat to
+    ~1e-5 and wiggles, so the extremum of p is noise and the interpolant there does not converge;
+    the start falls back to the marked row (where dp/ds changed sign), and the curve passes
+    through the fold of a fully located one-parameter run to 1e-5."""
+    from reductions import h_plus_n
+
+    model = h_plus_n(hh).with_params(gK=30.0)
+    h1 = sorted(continue_equilibria(model, "I_ext", (-10.0, 60.0)).points("H"), key=lambda p: p.param)[0]
+    located = min(continue_cycles(h1, model, window=(-10.0, h1.param + 0.05)).points("LPC"), key=lambda p: p.param)
+    rough = continue_cycles(h1, model, window=(-10.0, h1.param + 0.05), locate=False, max_ntst=50)
+    marked = min(rough.points("LPC"), key=lambda p: p.param)
+    i = marked.index
+    assert not marked.converged and np.ptp(rough.param[i - 3: i + 3]) < 1e-4  # canards
+    curve = continue_lpc(model, marked, "gK", branch=rough, window=(-10.0, 150.0), window2=(29.99, 30.01))
+    at30 = curve.param[np.flatnonzero(curve.param2 == 30.0)]
+    assert at30.size and np.all(np.abs(at30 - located.param) < 1e-5)
