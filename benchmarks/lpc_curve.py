@@ -1,8 +1,9 @@
 """The fold-of-cycles (LPC) boundary of HH in (I_ext, gK) over gK ∈ [20, 50]: ``continue_lpc`` against
 the gallery's construction from repeated one-parameter runs.
 
-* **baseline** — exactly the LPC part of ``hhdyn/app/gallery/sweep.py::bifurcation_overlay``: at
-  ``n_lpc`` = 7 values of gK in GK_RANGE, ``firing_onset`` (equilibria in I_ext, cycles from the
+* **baseline** — the gallery's construction before ``continue_lpc`` (the LPC part of
+  ``hhdyn/app/gallery/sweep.py::bifurcation_overlay`` until 2026-12-04; the overlay now draws the
+  LPC curve): at 7 values of gK in GK_RANGE, ``firing_onset`` (equilibria in I_ext, cycles from the
   first Hopf point over I_RANGE ± 10, the fold where the stable cycles begin).
 * **new** — one equilibrium run and one cheap cycle run at gK = 36 to find the fold (marked, not
   located: see :func:`start`), then the LPC curve by
@@ -27,7 +28,7 @@ NCOL = 5
 
 
 def baseline(model):
-    """The gallery's construction (bifurcation_overlay's loop), returning {gK: LPC current}."""
+    """The gallery's former construction (bifurcation_overlay's loop), returning {gK: LPC current}."""
     from analysis.cycles import firing_onset
     from hhdyn.app.gallery.sweep import GK_RANGE, I_RANGE
 

@@ -32,18 +32,23 @@ class GalleryFigure:
     name: str
     description: str
     make: Callable
+    seconds: float = 1.0  # rough compute time on one core, warm caches: the parallel render starts long ones first
 
 
 _REGISTRY: dict[str, GalleryFigure] = {}
 
 
-def figure(name: str, description: str):
-    """Register a function returning a matplotlib Figure as gallery figure ``name``."""
+def figure(name: str, description: str, *, seconds: float = 1.0):
+    """Register a function returning a matplotlib Figure as gallery figure ``name``.
+
+    ``seconds``: roughly how long it takes to compute on one core with warm caches (measured); a
+    parallel render (:func:`_render_parallel`) starts the longest figures first, so that no long
+    one is left running alone at the end."""
 
     def decorate(make):
         if name in _REGISTRY and _REGISTRY[name].make is not make:
             raise ValueError(f"gallery figure {name!r} is registered twice")
-        _REGISTRY[name] = GalleryFigure(name, description, make)
+        _REGISTRY[name] = GalleryFigure(name, description, make, float(seconds))
         return make
 
     return decorate
@@ -138,8 +143,11 @@ def _store(out: Path, name: str, png: bytes, label: str, seconds: float, progres
 # Python until they are compiled (5 s went to compiling the others). So the figures are computed
 # in worker processes, and one worker starts by compiling those kernels
 # into numba's disk cache (≈ 8 s) — the others switch to them as soon as the cache is written
-# (:func:`analysis.cycles.periodic_schur.kernels_compiled`). Workers send their progress lines
-# through a queue; the parent writes the files and the index, so writing stays in one process.
+# (:func:`analysis.cycles.periodic_schur.kernels_compiled`) —, and another by compiling the kernels
+# several figures share (HH's batch and cable kernels), which two workers otherwise compiled at
+# the same time. The figures are then started longest first (``GalleryFigure.seconds``), so that
+# no long one runs alone at the end. Workers send their progress lines through a queue; the
+# parent writes the files and the index, so writing stays in one process.
 _WORKER_PROGRESS = None
 
 
@@ -170,6 +178,20 @@ def _worker_compile_floquet() -> None:
         _WORKER_PROGRESS(f"hhdyn: compiled the periodic-Schur Floquet kernels in {time.perf_counter() - start:.1f} s")
 
 
+def _worker_compile_shared() -> None:
+    """Compile (or load from numba's disk cache) the kernels that several figures share — HH's
+    Dormand–Prince batch kernel (the F–I curves, the firing-rate map; ≈ 5 s to compile) and HH's
+    cable kernel (the axon figures; ≈ 1.5 s) — in one worker before those figures start: else two
+    workers can compile the same kernel at the same time."""
+    from hhdyn.batch import simulate_batch
+    from hhdyn.cable import CableModel
+    from hhdyn.morphology import cable
+    from hhdyn.squid import HodgkinHuxley
+
+    simulate_batch(HodgkinHuxley(), 1.0)
+    CableModel(cable(100.0, 10.0, 2), HodgkinHuxley()).run(0.1, 0.01)
+
+
 def _render_parallel(items, out: Path, progress, jobs: int, write_all: bool) -> list[Path]:
     """:func:`render` with ``jobs`` worker processes computing the PNGs (forked where the platform
     can, else spawned); returns the paths in the order of ``items``. On an error or Ctrl-C the
@@ -193,14 +215,16 @@ def _render_parallel(items, out: Path, progress, jobs: int, write_all: bool) -> 
     paths: dict[str, Path] = {}
     pool = ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_worker_init, initargs=(queue,))
     try:
-        warm = pool.submit(_worker_compile_floquet)
-        futures = {pool.submit(_worker_compute, item.name, labels[item.name], i == 0): item.name
-                   for i, item in enumerate(items)}
+        warm = [pool.submit(_worker_compile_floquet), pool.submit(_worker_compile_shared)]
+        longest_first = sorted(items, key=lambda item: -item.seconds)
+        futures = {pool.submit(_worker_compute, item.name, labels[item.name], item is items[0]): item.name
+                   for item in longest_first}
         for future in as_completed(futures):
             name = futures[future]
             png, seconds = future.result()
             paths[name] = _store(out, name, png, labels[name], seconds, progress, write_all)
-        warm.result()
+        for task in warm:
+            task.result()
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
         for proc in list(getattr(pool, "_processes", {}).values()):

@@ -66,7 +66,8 @@ def bistability_curves(model, param2: str, window2=None, *, start=None, ntst: in
 
     The Hopf curve starts at the lowest Hopf point of the equilibria in I_ext ∈ [−10, 200]; the
     LPC curve at the lowest fold of the cycles born there at which stable cycles begin
-    (``start``: the pair of :func:`hopf_and_cycles`, computed when not given). ``note`` says why
+    (``start``: the pair of :func:`hopf_and_cycles`, computed when not given), locating only the
+    codimension-two points the figure marks (CPC; GH ends are always recorded). ``note`` says why
     there is no LPC curve (no such fold, or ``continue_lpc`` could not start from it).
     """
     from analysis.continuation import continue_hopf
@@ -81,7 +82,7 @@ def bistability_curves(model, param2: str, window2=None, *, start=None, ntst: in
         return hopf, None, "no fold of cycles where stable cycles begin"
     try:
         lpc = continue_lpc(model, lpcs[0], param2, branch=cycles, window=WINDOW, window2=window2,
-                           ntst=ntst, ncol=ncol)
+                           ntst=ntst, ncol=ncol, detect=("CPC",))
     except ValueError as exc:
         return hopf, None, f"continue_lpc cannot start from the fold at {lpcs[0].param:.4f}: {exc}"
     return hopf, lpc, ""
@@ -224,9 +225,9 @@ def _panel(ax, model, param2, hopf, lpc, note):
         "where stable firing begins, for HH at 6.26 µA/cm²) and the Hopf curve (blue; from the first Hopf point, "
         "9.78 µA/cm² for HH) a stable rest state and a stable cycle coexist; the band closes at a generalized-Hopf "
         "point (GH) — except for fast-m in (I_ext, gK), where neither curve reaches one below gK = 60 mS/cm² and the "
-        "band runs to the window's edge, and for h + n in both planes (its folds of cycles lie among canard cycles and "
-        "are followed with the planar fold condition ∫div f dt = 0); CPC marks cusps of cycles; dots: the one-parameter values at gK = 36 mS/cm², "
-        "T = 6.3 °C.")
+        "band runs to the window's edge, and for h + n in both planes (its folds of cycles lie among canard "
+        "cycles and are followed with the planar fold condition ∫div f dt = 0); CPC marks cusps of cycles; dots: "
+        "the one-parameter values at gK = 36 mS/cm², T = 6.3 °C.", seconds=9)
 def bistability_region():
     import matplotlib.pyplot as plt
 

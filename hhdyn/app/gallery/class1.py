@@ -19,7 +19,8 @@ _ML_PLANES = (
 @figure("ml_phase_planes", "Morris–Lecar (V, w) phase planes of Rinzel & Ermentrout's three parameter sets "
         "(Hopf, SNIC, homoclinic), with nullclines, fixed points (filled stable, open unstable), saddle "
         "separatrices and stable limit cycles; and the homoclinic set at the saddle homoclinic current "
-        "(the HOM end of its cycle branch), where the saddle's unstable manifold closes into the homoclinic loop.")
+        "(the HOM end of its cycle branch), where the saddle's unstable manifold closes into the homoclinic loop.",
+        seconds=6)
 def ml_phase_planes():
     from analysis.continuation import continue_equilibria
     from analysis.cycles import continue_cycles
@@ -53,7 +54,8 @@ def ml_phase_planes():
 
 @figure("fi_class1_vs_class2", "Firing rate of the periodic orbits (collocation, stable solid, unstable dashed) "
         "against I_ext: Wang–Buzsáki's rate falls to zero at the SNIC (class 1; fitted f ∝ (I − I_c)^β with "
-        "β ≈ 1/2) while HH's stable cycles never go below ≈ 52 Hz (class 2: fold of cycles and subcritical Hopf).")
+        "β ≈ 1/2) while HH's stable cycles never go below ≈ 52 Hz (class 2: fold of cycles and subcritical Hopf).",
+        seconds=3)
 def fi_class1_vs_class2():
     from analysis.continuation import continue_equilibria
     from analysis.cycles import continue_cycles
@@ -94,15 +96,18 @@ def fi_class1_vs_class2():
 
 @figure("prc_hh_vs_wb", "Infinitesimal phase response curves (adjoint method, ms/mV): HH at I = 10 µA/cm² "
         "(type II, a negative lobe) and Wang–Buzsáki near 20 Hz (type I), with the direct method "
-        "(±0.2 mV kicks) as dots.")
+        "(±0.2 mV kicks) as dots.", seconds=6)
 def prc_hh_vs_wb():
     from analysis.prc import limit_cycle, phase_response
 
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), layout="constrained")
-    for ax, model, I in zip(axes, (HodgkinHuxley(), WangBuzsaki()), (10.0, 0.33)):
+    # the direct method's 20 kicked runs: HH's on the compiled batch engine (its kernel is compiled
+    # for the F–I curves anyway; 0.1 s instead of 3 s), Wang–Buzsáki's with scipy (compiling its
+    # kernel on a first run would cost more than the 20 runs)
+    for ax, model, I, engine in zip(axes, (HodgkinHuxley(), WangBuzsaki()), (10.0, 0.33), ("compiled", "scipy")):
         lc = limit_cycle(model, {"I_ext": I})
         adjoint = phase_response(model, cycle=lc, n_phases=100)
-        direct = phase_response(model, cycle=lc, n_phases=10, method="direct")
+        direct = phase_response(model, cycle=lc, n_phases=10, method="direct", engine=engine)
         adjoint.plot(ax=ax, color="k")
         direct.plot(ax=ax, color="C3", marker="o", ls="none", ms=4, label="direct method")
         ax.set_title(f"{model.name}, I = {I:g} µA/cm² ({adjoint.frequency_hz:.3g} Hz)")

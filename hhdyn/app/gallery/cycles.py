@@ -98,7 +98,7 @@ def hh_cycles():
 @figure("cycles_reductions", "Cycle branches (max/min envelopes; stable solid, unstable dashed; LPC marked) "
         "over the equilibrium branches of HH, fast-m HH, h + n = 0.8 and FitzHugh–Nagumo: in all four the "
         "Hopf point that destabilizes rest is subcritical and repetitive firing starts at a fold of "
-        "cycles below it (for FitzHugh–Nagumo and h + n after a canard explosion).")
+        "cycles below it (for FitzHugh–Nagumo and h + n after a canard explosion).", seconds=6.5)
 def cycles_reductions():
     import matplotlib.pyplot as plt
 

@@ -60,7 +60,7 @@ def hh_on_vn_plane():
 
 @figure("strength_duration", "Strength–duration curve of the HH model from rest: threshold of a rectangular "
         "pulse against its duration (bisection to 0.04 %), with the rheobase as analysis.rheobase defines it "
-        "(threshold of a 100 ms step, counted while the step is on) and the chronaxie.")
+        "(threshold of a 100 ms step, counted while the step is on) and the chronaxie.", seconds=3)
 def strength_duration_figure():
     from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 

@@ -9,37 +9,30 @@ I_RANGE = (0.0, 40.0)   # µA/cm²
 GK_RANGE = (20.0, 50.0)  # mS/cm²
 
 
-def bifurcation_overlay(ax, model, I_range=I_RANGE, gK_range=GK_RANGE, n_lpc: int = 7) -> list[str]:
-    """Draw the Hopf curve (H) and the fold-of-cycles points (LPC) in the (I_ext, gK) plane.
+def bifurcation_overlay(ax, model, I_range=I_RANGE, gK_range=GK_RANGE) -> list[str]:
+    """Draw the Hopf curve (H) and the curve of folds of cycles (LPC) in the (I_ext, gK) plane.
 
-    The Hopf curve is continued in two parameters from the first Hopf point of the equilibrium
-    branch in I_ext (rest is unstable to its right); the LPC, where repetitive firing begins
-    (the left edge of the bistable band), is located by cycle continuation at ``n_lpc`` values
-    of gK. Returns the legend labels drawn.
+    Both are continued in two parameters, as in the bistability figure: the Hopf curve from the
+    first Hopf point of the equilibrium branch in I_ext (rest is unstable to its right), the LPC
+    curve from the fold where repetitive firing begins (the left edge of the bistable band;
+    started from a cheap cycle run, :func:`.bistability.hopf_and_cycles`), without locating its
+    codimension-two points. Returns the legend labels drawn.
     """
     from analysis.continuation import continue_hopf
-    from analysis.continuation import continue_equilibria
-    from analysis.cycles import firing_onset
+    from analysis.cycles.cycle_curves import continue_lpc
 
-    labels = []
-    equilibria = continue_equilibria(model, "I_ext", (I_range[0] - 10.0, I_range[1] + 10.0))
-    hopf = sorted(equilibria.points("H"), key=lambda p: p.param)
-    if hopf:
-        curve = continue_hopf(model, hopf[0], "gK", window=(I_range[0] - 20.0, I_range[1] + 20.0),
-                              window2=(gK_range[0] - 5.0, gK_range[1] + 5.0))
-        ax.plot(curve.param, curve.param2, "w-", lw=2.0, label="Hopf (H): rest loses stability")
-        labels.append("H")
-    gks, lpcs = [], []
-    for gK in np.linspace(*gK_range, n_lpc):
-        try:
-            onset = firing_onset(model.with_params(gK=float(gK)), window=(I_range[0] - 10.0, I_range[1] + 10.0))
-        except ValueError:
-            continue
-        if onset.kind == "LPC":
-            gks.append(gK)
-            lpcs.append(onset.onset)
-    if lpcs:
-        ax.plot(lpcs, gks, "wo--", ms=4, lw=1.2, label="fold of cycles (LPC): firing begins")
+    from .bistability import hopf_and_cycles, onset_lpcs
+
+    window2 = (gK_range[0] - 5.0, gK_range[1] + 5.0)
+    h1, cycles = hopf_and_cycles(model)
+    hopf = continue_hopf(model, h1, "gK", window=(I_range[0] - 20.0, I_range[1] + 20.0), window2=window2)
+    ax.plot(hopf.param, hopf.param2, "w-", lw=2.0, label="Hopf (H): rest loses stability")
+    labels = ["H"]
+    folds = onset_lpcs(cycles)
+    if folds:
+        lpc = continue_lpc(model, folds[0], "gK", branch=cycles, window=(I_range[0] - 10.0, I_range[1] + 10.0),
+                           window2=window2, detect=())
+        ax.plot(lpc.param, lpc.param2, "w--", lw=1.5, label="fold of cycles (LPC): firing begins")
         labels.append("LPC")
     ax.set_xlim(*I_range)
     ax.set_ylim(*gK_range)
@@ -47,7 +40,7 @@ def bifurcation_overlay(ax, model, I_range=I_RANGE, gK_range=GK_RANGE, n_lpc: in
 
 
 @figure("firing_rate_map", "HH firing rate over (I_ext, gK), 1891 runs of the compiled batch engine, with the "
-        "Hopf curve and the fold of cycles (LPC) from continuation drawn over it")
+        "Hopf curve and the fold of cycles (LPC) from continuation drawn over it", seconds=2.5)
 def firing_rate_map():
     import matplotlib.pyplot as plt
 
