@@ -304,6 +304,28 @@ def test_gallery_in_worker_processes_writes_the_same_pictures(tmp_path):
                                                                         for line in lines), lines
 
 
+def test_parallel_gallery_starts_the_longest_figures_first(tmp_path, monkeypatch):
+    """With workers, the figures start in the order of their ``seconds`` hints, longest first (so
+    that no long figure is left running alone at the end); the paths come back in registry order."""
+    import matplotlib.pyplot as plt
+
+    from hhdyn.app import gallery
+
+    def tiny():
+        fig, ax = plt.subplots(figsize=(1, 1))
+        ax.plot([0, 1])
+        return fig
+
+    hints = {"a_short": 0.1, "b_long": 5.0, "c_middle": 2.0, "d_short": 0.2}
+    monkeypatch.setattr(gallery, "registry", lambda: {n: gallery.GalleryFigure(n, n, tiny, s) for n, s in hints.items()})
+    lines = []
+    assert gallery.render(tmp_path, None, progress=lines.append, jobs=2) == [tmp_path / f"{n}.png" for n in hints]
+    started = [n for line in lines for n in hints if f"computing {n} " in line]
+    assert sorted(started) == sorted(hints)
+    # the two longest are taken first (one per worker); the short ones only after one of them
+    assert set(started[:2]) == {"b_long", "c_middle"}, lines
+
+
 @pytest.mark.parametrize("jobs", [0, -1, 1.5])
 def test_gallery_refuses_a_bad_number_of_jobs(jobs, tmp_path):
     from hhdyn.app import gallery
