@@ -311,13 +311,17 @@ def test_parallel_gallery_starts_the_longest_figures_first(tmp_path, monkeypatch
 
     from hhdyn.app import gallery
 
-    def tiny():
-        fig, ax = plt.subplots(figsize=(1, 1))
-        ax.plot([0, 1])
-        return fig
+    def taking(seconds):  # a figure that takes a tenth of its hint: starts are then ordered, not a race
+        def make():
+            time.sleep(seconds / 10.0)
+            fig, ax = plt.subplots(figsize=(1, 1))
+            ax.plot([0, 1])
+            return fig
+        return make
 
     hints = {"a_short": 0.1, "b_long": 5.0, "c_middle": 2.0, "d_short": 0.2}
-    monkeypatch.setattr(gallery, "registry", lambda: {n: gallery.GalleryFigure(n, n, tiny, s) for n, s in hints.items()})
+    monkeypatch.setattr(gallery, "registry",
+                        lambda: {n: gallery.GalleryFigure(n, n, taking(s), s) for n, s in hints.items()})
     lines = []
     assert gallery.render(tmp_path, None, progress=lines.append, jobs=2) == [tmp_path / f"{n}.png" for n in hints]
     started = [n for line in lines for n in hints if f"computing {n} " in line]
