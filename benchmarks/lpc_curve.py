@@ -113,7 +113,7 @@ def main(repeats: int = 3) -> int:
         t_new.append(time.perf_counter() - t)
         t_start.append(ts)
         t_curve.append(tc)
-    print(f"baseline (gallery, {len(base)} one-parameter runs): median {statistics.median(t_base):.2f} s "
+    print(f"baseline (the gallery's former construction, {len(base)} one-parameter runs): median {statistics.median(t_base):.2f} s "
           f"of {[round(x, 2) for x in t_base]}")
     print(f"new (start {statistics.median(t_start):.2f} s + curve {statistics.median(t_curve):.2f} s, "
           f"{len(curve.param)} points, {curve.status}: {curve.message}): median {statistics.median(t_new):.2f} s "
