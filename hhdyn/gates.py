@@ -83,10 +83,29 @@ class Gate:
         factor = self.phi(params["T"])
         return factor * params[self.rate_scale] if self.rate_scale is not None else factor
 
+    def _declared_inf_tau(self):
+        """(x∞, τ) of a gate declared by them (:meth:`from_inf_tau`: α = x∞/τ, β = (1 − x∞)/τ), else None."""
+        a, b = self.alpha, self.beta
+        if (isinstance(a, InfTauRate) and isinstance(b, InfTauRate) and a.opening and not b.opening
+                and a.x_inf is b.x_inf and a.tau is b.tau):
+            return a.x_inf, a.tau
+        return None
+
     def steady_state(self, V):
-        """x∞(V) = α/(α + β)."""
+        """x∞(V) = α/(α + β) (for a gate declared by x∞ and τ: x∞ itself, the same number without
+        evaluating x∞ and τ twice each)."""
+        if self._declared_inf_tau() is not None:
+            return np.asarray(self.alpha.x_inf(V), dtype=float)
         a, b = self.alpha(V), self.beta(V)
         return a / (a + b)
+
+    def kinetics(self, V, x):
+        """α(V)(1 − x) − β(V)x in 1/ms at T_ref (the rate of change without φ·s); for a gate declared
+        by x∞ and τ, (x∞(V) − x)/τ(V), the same number with x∞ and τ evaluated once each."""
+        inf_tau = self._declared_inf_tau()
+        if inf_tau is not None:
+            return (inf_tau[0](V) - x) / inf_tau[1](V)
+        return self.alpha(V) * (1.0 - x) - self.beta(V) * x
 
     def steady_state_deriv(self, V):
         """dx∞/dV = (α'β − αβ')/(α + β)²."""
@@ -103,4 +122,4 @@ class Gate:
     def derivative(self, V, x, T=None, scale=1.0):
         """dx/dt = φ(T)·s·(α(V)(1 − x) − β(V)x) in 1/ms (``scale`` = s as in :meth:`time_constant`)."""
         phi = 1.0 if T is None else self.phi(T)
-        return phi * scale * (self.alpha(V) * (1.0 - x) - self.beta(V) * x)
+        return phi * scale * self.kinetics(V, x)

@@ -290,7 +290,7 @@ class ConductanceModel(ODEModel):
         out[0] = (p["I_ext"] - self._ionic(y, p)) / p["C"]
         for i, gname in enumerate(self.dynamic_gates, start=1):
             gate = self.gates[gname]
-            out[i] = self._phi(gate, p) * (gate.alpha(V) * (1.0 - y[i]) - gate.beta(V) * y[i])
+            out[i] = self._phi(gate, p) * gate.kinetics(V, y[i])
         return out
 
     def jacobian(self, y, params=None):
@@ -337,14 +337,13 @@ class ConductanceModel(ODEModel):
         elif name == "T":
             for i, gname in enumerate(self.dynamic_gates, start=1):
                 gate = self.gates[gname]
-                rate = gate.alpha(V) * (1.0 - y[i]) - gate.beta(V) * y[i]
-                out[i] = math.log(gate.q10) / 10.0 * self._phi(gate, p) * rate
+                out[i] = math.log(gate.q10) / 10.0 * self._phi(gate, p) * gate.kinetics(V, y[i])
         else:
             matched = False
             for i, gname in enumerate(self.dynamic_gates, start=1):
                 gate = self.gates[gname]
                 if gate.rate_scale == name:
-                    out[i] = gate.phi(p["T"]) * (gate.alpha(V) * (1.0 - y[i]) - gate.beta(V) * y[i])
+                    out[i] = gate.phi(p["T"]) * gate.kinetics(V, y[i])
                     matched = True
             for channel in self.channels:
                 open_fraction = channel.open_fraction(values)
