@@ -92,8 +92,8 @@ class Gate:
         return None
 
     def steady_state(self, V):
-        """x∞(V) = α/(α + β) (for a gate declared by x∞ and τ: x∞ itself, the same number without
-        evaluating x∞ and τ twice each)."""
+        """x∞(V) = α/(α + β) (for a gate declared by x∞ and τ: x∞ itself — equal up to rounding,
+        without evaluating x∞ and τ twice each)."""
         if self._declared_inf_tau() is not None:
             return np.asarray(self.alpha.x_inf(V), dtype=float)
         a, b = self.alpha(V), self.beta(V)
@@ -101,7 +101,7 @@ class Gate:
 
     def kinetics(self, V, x):
         """α(V)(1 − x) − β(V)x in 1/ms at T_ref (the rate of change without φ·s); for a gate declared
-        by x∞ and τ, (x∞(V) − x)/τ(V), the same number with x∞ and τ evaluated once each."""
+        by x∞ and τ, (x∞(V) − x)/τ(V) — equal up to rounding, with x∞ and τ evaluated once each."""
         inf_tau = self._declared_inf_tau()
         if inf_tau is not None:
             return (inf_tau[0](V) - x) / inf_tau[1](V)

@@ -124,6 +124,11 @@ def test_inf_tau_gate_has_the_declared_steady_state_and_time_constant():
     V = np.linspace(-90, 30, 9)
     np.testing.assert_allclose(gate.steady_state(V), x_inf(V), rtol=1e-13)
     np.testing.assert_allclose(gate.time_constant(V), 2.0 * np.exp((V + 40) / 50), rtol=1e-13)
+    # its rate of change, computed as (x∞ − x)/τ, is α(1 − x) − βx of its declared rates
+    x = np.linspace(0.0, 1.0, 9)
+    rate = gate.alpha(V) * (1.0 - x) - gate.beta(V) * x
+    np.testing.assert_allclose(gate.kinetics(V, x), rate, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(gate.kinetics(V, x), (x_inf(V) - x) / (2.0 * np.exp((V + 40) / 50)), rtol=1e-13)
 
 
 def test_bad_declarations_are_rejected():
