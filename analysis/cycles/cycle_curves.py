@@ -238,7 +238,7 @@ class LPCCurveProblem(ParameterExtrema, Problem):
         F = self.orbit_residual(U, T, p, q, mesh, G)
         bord, blocks = self.bordered(U, T, p, q, mesh, G, border)
         Xb, row, ds = arc
-        return np.concatenate([F, [bord.g, float(row @ (X - Xb)) - ds]]), (bord, blocks)
+        return np.concatenate([F, [self.fold_value(X, mesh, bord), float(row @ (X - Xb)) - ds]]), (bord, blocks)
 
     def jacobian(self, X, mesh, G, border, row, at=None):
         """(solver of the Jacobian with last row ``row`` (:class:`_NewtonSolver`), Bordered, blocks) at X;
@@ -247,7 +247,17 @@ class LPCCurveProblem(ParameterExtrema, Problem):
         sys = self.sys
         sys.p2 = q
         bord, blocks = self.bordered(U, T, p, q, mesh, G, border) if at is None else at
-        dq = sys.dp2(U, T, p, mesh)
+        gz = self.fold_gradient(X, mesh, bord)
+        return _NewtonSolver(bord.lu, blocks[2].ravel(), sys.dp2(U, T, p, mesh).ravel(), gz, row), bord, blocks
+
+    def fold_value(self, X, mesh, bord) -> float:
+        """The fold condition g at X: the bordered system's g."""
+        return bord.g
+
+    def fold_gradient(self, X, mesh, bord) -> np.ndarray:
+        """∂g/∂X (packed like X): −φ_cᵀ ∂_X(F_X ξ₀) by central differences along the null vector ξ₀."""
+        U, T, p, q = self.unpack(X)
+        sys = self.sys
         xi = bord.xi.copy()  # (v, v_T, g); M's last column is the constant b, so M_z ξ = ∂_z(F_z (v, v_T, 0))
         xi[-1] = 0.0
         phi_c = bord.phi[: self.nU]
@@ -259,8 +269,7 @@ class LPCCurveProblem(ParameterExtrema, Problem):
             bl, dTs, dps = self._blocks(Us, Ts, ps, q, mesh)
             gU, gT, (gp, gq) = transpose_product(sys, bl, dTs, [dps, sys.dp2(Us, Ts, ps, mesh)], phi_c)
             grads.append(np.concatenate([gU.ravel(), [gT, gp, gq]]))
-        gz = -(grads[0] - grads[1]) / (2.0 * eps)
-        return _NewtonSolver(bord.lu, blocks[2].ravel(), dq.ravel(), gz, row), bord, blocks
+        return -(grads[0] - grads[1]) / (2.0 * eps)
 
     # ---------------------------------------------------------- corrector
     def newton(self, X, mesh, G, border, arc):
@@ -601,46 +610,55 @@ class PlanarLPCCurveProblem(LPCCurveProblem):
 
     poles = ()  # the CPC test (fold_coefficient) is a product, not a ratio
 
-    def divergence_integral(self, U, T, p, q, mesh):
-        """(g, ∂g/∂X) with X = (u, T, p₁, p₂) packed."""
+    def _trace(self, p, q, pts):
+        """tr f_x at the states ``pts`` (n, N) and parameters (p₁, p₂) = (p, q)."""
+        self.sys.p2 = q
+        try:
+            with np.errstate(over="ignore", invalid="ignore"):
+                J = np.asarray(self.sys.model_at(p).jacobian(pts), dtype=float)
+        except ValueError as exc:
+            raise NonFinite(str(exc)) from None
+        return np.einsum("iik->k", J)
+
+    def _quadrature(self, X, mesh):
+        """(U, T, p, q, collocation states (n, NTST·NCOL), Gauss weights of ∫₀¹ dτ at them)."""
+        U, T, p, q = self.unpack(X)
+        x, _ = self.sys.at_collocation(U)  # (NTST, NCOL, n)
+        wt = (np.diff(mesh)[:, None] * self.sys.w[None, :]).ravel()
+        return U, T, p, q, x.reshape(-1, self.sys.n).T, wt
+
+    def fold_value(self, X, mesh, bord) -> float:
+        """g = T ∫₀¹ tr f_x(u(τ)) dτ = ln μ."""
+        _, T, p, q, pts, wt = self._quadrature(X, mesh)
+        g = T * float(wt @ self._trace(p, q, pts))
+        if not np.isfinite(g):
+            raise NonFinite("non-finite divergence integral")
+        return g
+
+    def fold_gradient(self, X, mesh, bord) -> np.ndarray:
+        """∂g/∂X (packed like X): ∂/∂u by central differences of tr f_x in each state at the
+        collocation points, scattered onto the nodes; ∂g/∂T = g/T; ∂/∂p₁, ∂/∂p₂ by central
+        differences in the parameter."""
         sys = self.sys
-        n, h = sys.n, np.diff(mesh)
-        x, _ = sys.at_collocation(U)  # (NTST, NCOL, n)
-        pts = x.reshape(-1, n).T
-        wt = (h[:, None] * sys.w[None, :]).ravel()  # ∫₀¹ dτ at the collocation points
-
-        def trace(model, y):
-            try:
-                with np.errstate(over="ignore", invalid="ignore"):
-                    J = np.asarray(model.jacobian(y), dtype=float)
-            except ValueError as exc:
-                raise NonFinite(str(exc)) from None
-            return np.einsum("iik->k", J)
-
-        model = sys.model_at(p)
-        tr = trace(model, pts)
-        g = T * float(wt @ tr)
+        U, T, p, q, pts, wt = self._quadrature(X, mesh)
+        g = T * float(wt @ self._trace(p, q, pts))
         grad_x = np.empty_like(pts)
-        for i in range(n):
+        for i in range(sys.n):
             d = 1e-6 * (1.0 + np.abs(pts[i]))
             up, dn = pts.copy(), pts.copy()
             up[i] += d
             dn[i] -= d
-            grad_x[i] = (trace(model, up) - trace(model, dn)) / (2.0 * d)
-        contrib = (T * wt)[:, None] * grad_x.T  # (NTST·NCOL, n): ∂g/∂x at the collocation points
-        gU = sys._gather(np.einsum("kl,jkn->jln", sys.L, contrib.reshape(x.shape)))
-        gpar = []
-        for k in (0, 1):  # ∂g/∂p₁, ∂g/∂p₂
-            dv = 1e-6 * (1.0 + abs((p, q)[k]))
-            sides = []
-            for sgn in (1.0, -1.0):
-                sys.p2 = q + sgn * dv * k
-                sides.append(float(wt @ trace(sys.model_at(p + sgn * dv * (1 - k)), pts)))
-            sys.p2 = q
-            gpar.append(T * (sides[0] - sides[1]) / (2.0 * dv))
-        if not (np.isfinite(g) and np.all(np.isfinite(gU)) and np.all(np.isfinite(gpar))):
-            raise NonFinite("non-finite divergence integral")
-        return g, np.concatenate([gU.ravel(), [g / T], gpar])
+            grad_x[i] = (self._trace(p, q, up) - self._trace(p, q, dn)) / (2.0 * d)
+        contrib = ((T * wt)[:, None] * grad_x.T).reshape(sys.ntst, sys.m, sys.n)  # ∂g/∂x at the collocation points
+        gU = sys._gather(np.einsum("kl,jkn->jln", sys.L, contrib))
+        dp, dq = 1e-6 * (1.0 + abs(p)), 1e-6 * (1.0 + abs(q))
+        gp = T * float(wt @ (self._trace(p + dp, q, pts) - self._trace(p - dp, q, pts))) / (2.0 * dp)
+        gq = T * float(wt @ (self._trace(p, q + dq, pts) - self._trace(p, q - dq, pts))) / (2.0 * dq)
+        self.sys.p2 = q
+        out = np.concatenate([gU.ravel(), [g / T, gp, gq]])
+        if not np.all(np.isfinite(out)):
+            raise NonFinite("non-finite gradient of the divergence integral")
+        return out
 
     def fold_coefficient(self, pt: _CurvePoint) -> float:
         """The CPC test ψ = ⟨∇_{(u,T)} g, ξ₀⟩, ξ₀ = (v, v_T) the null vector of the orbit's Jacobian
@@ -649,7 +667,7 @@ class PlanarLPCCurveProblem(LPCCurveProblem):
         ψ = 0 there (the one-parameter branch through the point folds degenerately: dp/ds and
         d ln μ/ds vanish together)."""
         xi = np.append(pt.bord.xi[: self.nU + 1], [0.0, 0.0])  # (v, v_T, 0, 0)
-        gz = self.divergence_integral(pt.U, pt.T, pt.p, pt.q, pt.mesh)[1]
+        gz = self.fold_gradient(self.vector(pt), pt.mesh, pt.bord)
         return float(gz @ xi) / math.sqrt(float(self.weighted(pt.mesh, xi) @ xi))
 
     def describe(self, kind, a, b, q, converged):
@@ -658,19 +676,6 @@ class PlanarLPCCurveProblem(LPCCurveProblem):
             del event.info["fold_coefficient"]
             event.info["cusp_test"] = self.measure(q)["cpc"]
         return event
-
-    def residual(self, X, mesh, G, border, arc):
-        F, at = super().residual(X, mesh, G, border, arc)
-        F[-2] = self.divergence_integral(*self.unpack(X), mesh)[0]
-        return F, at
-
-    def jacobian(self, X, mesh, G, border, row, at=None):
-        U, T, p, q = self.unpack(X)
-        sys = self.sys
-        sys.p2 = q
-        bord, blocks = self.bordered(U, T, p, q, mesh, G, border) if at is None else at
-        gz = self.divergence_integral(U, T, p, q, mesh)[1]
-        return _NewtonSolver(bord.lu, blocks[2].ravel(), sys.dp2(U, T, p, mesh).ravel(), gz, row), bord, blocks
 
 
 class _NewtonSolver:
@@ -911,9 +916,9 @@ def _start_failure(point: SpecialPoint, param: str, exc) -> str:
     period changes by ~1 ms over ~1e-6 in I_ext, is followed that way): along the canard the
     orbit follows the repelling slow manifold, the transfer matrices of the pieces grow like
     exp(∫ positive divergence) ≫ 1e8, and the bordered system's fold residual g then carries
-    rounding errors of ~1e-8 — the size of g at the start. Newton's step on g is noise (it proposes changes of the period of
-    tenths of a ms for |g| ~ 1e-8; damping does not reduce |g|) and the iterates leave the
-    model's domain. The branch shows it too: its trivial multiplier there is not 1 — the mark
+    rounding errors of ~1e-8 — the size of g at the start. Newton's step on g is noise (it
+    proposes changes of the period of tenths of a ms for |g| ~ 1e-8; damping does not reduce
+    |g|) and the iterates leave the model's domain. The branch shows it too: its trivial multiplier there is not 1 — the mark
     this test uses (``info["trivial_error"]`` > 1e-3, which :func:`continue_cycles` measured).
     """
     terr = float(point.info.get("trivial_error", 0.0) or 0.0)
