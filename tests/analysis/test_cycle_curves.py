@@ -283,14 +283,16 @@ def test_h_plus_n_lpc_curve_through_its_canard_folds(hh):
     """h + n's fold of cycles lies among canard cycles (the trivial multiplier of the collocation
     monodromy is off by ~1 there, so the bordered fold condition is noise); the planar curve
     (∫div f = 0) starts there and passes through the located one-parameter folds at gK = 36 (its
-    start) and gK = 50 to 1e-5, with no cusp of cycles (the curve is monotone in both parameters)."""
+    start) and gK = 50 to 1e-5, with no cusp of cycles (the curve is monotone in both parameters).
+    Both on NTST = 80, NCOL = 6: there they agree to ~1e-10; on the default 50 × 4 each is ~1e-5
+    from the converged fold (discretization), which would leave the bound no margin."""
     from reductions import h_plus_n
 
     model = h_plus_n(hh)
 
     def one_parameter_fold(m):
         h1 = sorted(continue_equilibria(m, "I_ext", (-10.0, 60.0)).points("H"), key=lambda p: p.param)[0]
-        branch = continue_cycles(h1, m, window=(-10.0, h1.param + 0.05))
+        branch = continue_cycles(h1, m, window=(-10.0, h1.param + 0.05), ntst=NTST, ncol=NCOL)
         return branch, min(branch.points("LPC"), key=lambda p: p.param)
 
     branch, fold = one_parameter_fold(model)
@@ -299,7 +301,7 @@ def test_h_plus_n_lpc_curve_through_its_canard_folds(hh):
     assert np.ptp(branch.period[i - 2: i + 3]) > 1.0 and np.ptp(branch.param[i - 2: i + 3]) < 1e-4  # canards
     _, fold50 = one_parameter_fold(model.with_params(gK=50.0))
     curve = continue_lpc(model, fold, "gK", branch=branch, window=(-10.0, 100.0), window2=(20.0, 60.0),
-                         values2=(50.0,))
+                         values2=(50.0,), ntst=NTST, ncol=NCOL)
     assert curve.status == 0
     at36 = curve.param[np.flatnonzero(curve.param2 == 36.0)]
     assert at36.size and np.all(np.abs(at36 - fold.param) < 1e-5)
