@@ -986,6 +986,36 @@ def assemble_curve(problem: LPCCurveProblem, run, runs) -> CycleCurve:
         theta=np.array([r["theta"] for r in rows]) if rows and "theta" in rows[0] else None)
 
 
+def follow_both_ways(problem: LPCCurveProblem, settings: Settings, progress: Progress, kind: str) -> CycleCurve:
+    """Continue a curve of cycle bifurcations of ``kind`` (LPC, PD, NS) from ``problem.first`` in
+    both directions (or ``settings.direction``; one only if the first closes the loop) and assemble it.
+
+    Steps are measured in the curve's norm ‖X‖ (``problem.weighted``): ``ds_max`` defaults to 30 %
+    of the first point's, ``ds`` to a tenth of ``ds_max``. A run whose corrector fails once the
+    cycles have shrunk onto the equilibrium (``problem.small()``, LPC curves only) ends at a GH point."""
+    f = problem.first
+    X = problem.vector(f)
+    scale = math.sqrt(float(problem.weighted(f.mesh, X) @ X))
+    ds_max = settings.ds_max or 0.3 * scale
+    settings = settings.filled(ds=ds_max / 10.0, ds_min=1e-6, ds_max=ds_max, tol=1e-9, direction=0)
+    runs = []
+    problem.ghs, problem.failures = [], {}
+    for sgn in ((1, -1) if settings.direction == 0 else (settings.direction,)):
+        problem.sign, problem.gh, problem.failure = sgn, None, ""
+        r = continuation(problem, settings, progress)
+        if r.status == Status.CORRECTOR_FAILED and problem.small():
+            # the corrector fails as the cycles shrink onto the equilibrium: that is the GH end
+            r.status, r.message = Status.DONE, problem.gh_end(problem.history, r.points[-1])
+        runs.append((sgn, r))
+        if problem.gh is not None:
+            problem.ghs.append(problem.gh)
+        problem.failures[sgn] = problem.failure
+        if r.status == Status.CLOSED:  # the other direction would trace the same loop
+            break
+    run = join_runs(runs[1][1], runs[0][1]) if len(runs) == 2 else runs[0][1]
+    return replace(assemble_curve(problem, run, runs), kind=kind)
+
+
 def curve_inputs(model, point, name, kind, meaning, param, param2, window, window2, ntst, ncol, detect, kinds,
                  values2, settings, options):
     """Check the arguments of a two-parameter curve of cycle bifurcations started at ``point`` (a
@@ -1077,21 +1107,4 @@ def continue_lpc(model, lpc_point: SpecialPoint, param2: str, *, param: str = "I
             failure = exc
     else:
         raise ValueError(_start_failure(lpc_point, param, failure)) from None
-    f = problem.first
-    scale = math.sqrt(float(np.sum(problem.sys.node_weights(f.mesh)[:, None] * f.U**2)) + f.T**2 + f.p**2 + f.q**2)
-    ds_max = settings.ds_max or 0.3 * scale
-    settings = settings.filled(ds=ds_max / 10.0, ds_min=1e-6, ds_max=ds_max, tol=1e-9, direction=0)
-    runs = []
-    problem.ghs, problem.failures = [], {}
-    for sgn in ((1, -1) if settings.direction == 0 else (settings.direction,)):
-        problem.sign, problem.gh, problem.failure = sgn, None, ""
-        r = continuation(problem, settings, progress)
-        if r.status == Status.CORRECTOR_FAILED and problem.small():
-            # the corrector fails as the cycles shrink onto the equilibrium: that is the GH end
-            r.status, r.message = Status.DONE, problem.gh_end(problem.history, r.points[-1])
-        runs.append((sgn, r))
-        if problem.gh is not None:
-            problem.ghs.append(problem.gh)
-        problem.failures[sgn] = problem.failure
-    run = join_runs(runs[1][1], runs[0][1]) if len(runs) == 2 else runs[0][1]
-    return assemble_curve(problem, run, runs)
+    return follow_both_ways(problem, settings, progress, "LPC")

@@ -46,17 +46,16 @@ out of ``detect`` where GPD points are not wanted). The located GPD carries c in
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 
 import numpy as np
 
 from ..branch import SpecialPoint
-from ..continuation.core import Event, NonFinite, continuation, join_runs
+from ..continuation.core import Event, NonFinite
 from ..continuation.codim2 import EXTREMUM_KINDS
 from ..continuation.settings import Progress, Settings, Status
 from .bordered import BorderedSolution, transpose_product
-from .cycle_curves import (CycleCurve, LPCCurveProblem, assemble_curve, curve_inputs, curve_multipliers, first_curve_point,
-                           orbit_of)
+from .cycle_curves import (CycleCurve, LPCCurveProblem, curve_inputs, curve_multipliers, first_curve_point,
+                           follow_both_ways, orbit_of)
 from .floquet import product
 from .normal_form import pd_coefficient
 
@@ -353,24 +352,3 @@ def curve_from_point(problem_class, first_point, model, point, naming, param, pa
         raise ValueError(f"could not correct the {kind} point at {param}={point.param:.8g} onto the system of "
                          f"{meaning} curve ({exc}); is it a converged {kind} of this model?") from None
     return follow_both_ways(problem, settings, progress, kind)
-
-
-def follow_both_ways(problem: LPCCurveProblem, settings: Settings, progress: Progress, kind: str) -> CycleCurve:
-    """Continue a curve of cycle bifurcations of ``kind`` from ``problem.first`` in both directions
-    (or ``settings.direction``; one only if the first closes the loop) and assemble it."""
-    f = problem.first
-    X = problem.vector(f)
-    scale = math.sqrt(float(problem.weighted(f.mesh, X) @ X))
-    ds_max = settings.ds_max or 0.3 * scale
-    settings = settings.filled(ds=ds_max / 10.0, ds_min=1e-6, ds_max=ds_max, tol=1e-9, direction=0)
-    runs = []
-    problem.ghs, problem.failures = [], {}
-    for sgn in ((1, -1) if settings.direction == 0 else (settings.direction,)):
-        problem.sign, problem.gh, problem.failure = sgn, None, ""
-        r = continuation(problem, settings, progress)
-        runs.append((sgn, r))
-        problem.failures[sgn] = problem.failure
-        if r.status == Status.CLOSED:  # the other direction would trace the same loop
-            break
-    run = join_runs(runs[1][1], runs[0][1]) if len(runs) == 2 else runs[0][1]
-    return replace(assemble_curve(problem, run, runs), kind=kind)
