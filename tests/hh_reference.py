@@ -8,7 +8,10 @@ import numpy as np
 
 
 def _vtrap(x):
-    return x / (1.0 - np.exp(-x))
+    """x/(1 − e^(−x)), with expm1: the naive form cancels near x = 0 (V = −40, −55 mV), where its
+    complex-step derivative is then wrong — 1e7 instead of 1/2 at x = 3e-12 — and DOP853's steps
+    collapse (measured with OpenBLAS's Prescott kernels, whose orbit passed that close)."""
+    return x / -np.expm1(-x)
 
 
 def hh_rhs(y, I, gK, T):

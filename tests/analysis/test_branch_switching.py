@@ -320,8 +320,11 @@ def test_switching_at_a_branch_point_of_cycles_is_exact():
         r2 = new.profiles[:, :, 0] ** 2 + new.profiles[:, :, 1] ** 2
         assert np.max(np.abs(r2 - 1.0)) < 1e-8
         assert np.max(np.abs(new.period - 2 * np.pi)) < 1e-8
-    # a regular orbit of the branch relabelled BPC: the Jacobian has full rank
-    i = uz.index + 1 if uz.index + 1 < len(br.param) - 1 else uz.index - 1
+    # a regular orbit of the branch relabelled BPC: the Jacobian has full rank. The nearest row with
+    # |p| > 1e-3 — not the row after the UZ point, which is the located BPC itself when rounding puts
+    # it at p = +5e-16 rather than −2e-16 (measured with OpenBLAS's Prescott kernels)
+    regular = np.flatnonzero(np.abs(br.param) > 1e-3)
+    i = int(regular[np.argmin(np.abs(br.param[regular]))])
     fake = analysis.SpecialPoint("BPC", float(br.param[i]), br.profiles[i][0], {}, i)
     with pytest.raises(ValueError, match="not a branch point"):
         switch_branch(fake, m, branch=br, window=(-1.0, 1.0))
