@@ -277,11 +277,14 @@ def locate_zero(g, point_at, a, b, s_b, *, xtol, gtol=0.0, g_a=None, g_b=None, p
 
     ``point_at(s, warm)`` corrects onto the curve at arclength s (``warm``: the nearest point
     already corrected, or None); ``g(point)`` is the test function. Stops early once
-    |ψ| ≤ ``gtol``. Returns (point, converged); when the bracket is lost, the nearer end. A trial
+    |ψ| ≤ ``gtol``. Returns (point, converged); when the bracket is lost (a trial's corrector
+    failed, say next to a branch point, where the corrector's system is singular), the point with
+    the smallest |ψ| found so far — a trial, or else the nearer end — with converged False. A trial
     point with |ψ| > ``pole_factor``·max(|ψ(a)|, |ψ(b)|) means that ψ changes sign through a pole,
     not a zero (Brent would bisect onto it): the search stops and returns (None, False).
     """
     cache = {}
+    values = {}  # ψ at the corrected trials
 
     def point(s):
         if s in cache:
@@ -309,6 +312,7 @@ def locate_zero(g, point_at, a, b, s_b, *, xtol, gtol=0.0, g_a=None, g_b=None, p
         if s == s_b:
             return g_b
         val = g(point(s))
+        values[s] = val
         if abs(val) <= gtol:
             raise _Close(s)
         if abs(val) > pole_bound:
@@ -337,6 +341,9 @@ def locate_zero(g, point_at, a, b, s_b, *, xtol, gtol=0.0, g_a=None, g_b=None, p
     except _Pole:
         return None, False
     except (_LocateFailed, RuntimeError, NonFinite) + _NUMERIC_ERRORS:
+        best = min(values, key=lambda s0: abs(values[s0]), default=None)
+        if best is not None and abs(values[best]) < min(abs(g_a), abs(g_b)):
+            return cache[best], False
         return (a if abs(g_a) <= abs(g_b) else b), False
 
 

@@ -397,7 +397,11 @@ class CycleProblem(Problem):
         elif kind == "LPC":
             gtol = 1e-5  # |dp/ds| (or log μ) at the located fold: p is then exact to ~1e-10
         elif kind == "BPC":
-            gtol = 0.0  # ψ is det J scaled by |det J| at the step's start: locate on the step alone
+            # ψ is det J scaled by |det J(a)|, linear in s near a simple branch point: |ψ| ≤ 1e-8
+            # places it within ~1e-8 of the step's length. A trial much closer can land where the
+            # corrector's own system is singular and fail (measured with OpenBLAS's Haswell kernels:
+            # the trial after ψ = −5.5e-9, p = −2.9e-10, did, and the BPC was lost)
+            gtol = 1e-8
         else:
             gtol = 1e-7
         return 1e-12 * abs(s_b), gtol  # ends on |ψ| ≤ gtol, normally long before the bracket is that small
