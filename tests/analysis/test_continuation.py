@@ -415,6 +415,20 @@ def test_locating_stops_at_a_pole_but_not_at_a_zero():
     assert abs(q - 0.3) < 1e-9
 
 
+def test_a_failed_trial_returns_the_best_trial_not_the_step_end():
+    """A corrector that fails next to the zero (as it can at a branch point, where its system is
+    singular): ψ = (s − 0.3)·e^s, with every trial within 1e-7 of s = 0.3 failing. The search
+    returns the trial nearest the zero it did correct (|s − 0.3| < 1e-4), flagged not converged —
+    not an end of the step (0 or 1), which the caller would report as the event."""
+    from analysis.continuation.core import locate_zero
+
+    def point_at(s, warm):
+        return None if abs(s - 0.3) < 1e-7 else s
+
+    q, ok = locate_zero(lambda s: (s - 0.3) * math.exp(s), point_at, 0.0, 1.0, 1.0, xtol=1e-13)
+    assert not ok and q not in (0.0, 1.0) and abs(q - 0.3) < 1e-4, q
+
+
 def test_settings_and_status_vocabulary():
     from analysis.continuation import Settings, Status
 
