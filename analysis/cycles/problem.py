@@ -30,7 +30,7 @@ in the node values moves it by 1e-6 … 1 —; there refinement stops when the e
 Test functions (:mod:`.multipliers`): LPC (dp/ds; in the plane log|μ₁| by Liouville's
 formula), PD and NS (only where the trivial multiplier is within 1e-5 of 1), BPC (the sign of
 det [F_X; t₋ᵀ] from the condensed LU, :meth:`CycleProblem.bpc_test`; located by Brent's method on
-det J itself, scaled by its value at the step's start, and kept only where the bordered Jacobian
+det J itself, scaled by its value at the step's start, to |ψ| ≤ 1e-8, and kept only where the bordered Jacobian
 is singular: σ_min ≤ ``bpc_tol``·σ₂, :meth:`CycleProblem.bpc_singular_values` — an LPC, where J
 stays regular, is not a BPC), and one per user value ("UZ": p − v). Stops: the window, the amplitude shrinking to zero (the branch reached a
 Hopf point; status DONE), the end at infinite period — once the period exceeds ``check_period``
